@@ -1,0 +1,63 @@
+"""Pixel cleanup for the image given to OCR (never for the archived image)."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from PIL import Image
+
+# Chroma (max - min channel) above which a pixel is coloured ink rather than black ink
+# on paper: red seals, the blue/red "ĐẾN" stamp, red urgency marks. Between the two
+# values the pixel is blended so anti-aliased stamp edges leave no grey halo. Yellowed
+# paper (chroma ~60) also turns white, which is what we want for it anyway.
+_CHROMA_FROM, _CHROMA_TO = 40.0, 80.0
+
+
+def to_grey_dropout(image: Image.Image) -> np.ndarray:
+    """Greyscale with coloured ink removed: a strongly coloured pixel becomes paper white.
+    Black text under a translucent seal or stamp stays black (ink multiplies, so the
+    overlap is dark and colourless) while the seal itself disappears."""
+    if image.mode == "1":
+        return np.asarray(image.convert("L"))
+    if image.mode == "L":
+        return np.asarray(image)
+    rgb = np.asarray(image.convert("RGB"))
+    hi = rgb.max(axis=2)
+    lo = rgb.min(axis=2)
+    lum = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    chroma = cv2.subtract(hi, lo).astype(np.float32)
+    w = np.clip((chroma - _CHROMA_FROM) / (_CHROMA_TO - _CHROMA_FROM), 0.0, 1.0)
+    out = lum.astype(np.float32) * (1.0 - w) + 255.0 * w
+    return out.astype(np.uint8)
+
+
+def flatten_background(grey: np.ndarray) -> np.ndarray:
+    """Divide by an estimate of the paper (text removed by a morphological closing at low
+    resolution): yellowed, stained or unevenly lit paper becomes white and faded ink
+    keeps its contrast. Then remove salt-and-pepper specks with a small median."""
+    h, w = grey.shape
+    small = cv2.resize(grey, (max(1, w // 8), max(1, h // 8)), interpolation=cv2.INTER_AREA)
+    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
+    paper = cv2.GaussianBlur(paper, (0, 0), 3)
+    paper = cv2.resize(paper, (w, h), interpolation=cv2.INTER_LINEAR)
+    flat = cv2.divide(grey, np.maximum(paper, 1), scale=255)
+    return cv2.medianBlur(flat, 3)
+
+
+def ink_mask(grey: np.ndarray) -> np.ndarray:
+    """Binary ink mask (True = ink) by Otsu on a cleaned page."""
+    _, binary = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    return binary > 0
+
+
+def is_blank(grey_small: np.ndarray) -> bool:
+    """No text-sized marks at all (a blank back side, a white sheet). Works on a
+    ~75-dpi page: dust and scanner noise make only tiny or no components."""
+    _, binary = cv2.threshold(grey_small, 160, 255, cv2.THRESH_BINARY_INV)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    if n <= 1:
+        return True
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    heights = stats[1:, cv2.CC_STAT_HEIGHT]
+    # Glyph-sized components: a few pixels tall at 75 dpi, not page-long scanner edges.
+    glyphs = np.count_nonzero((areas >= 4) & (heights >= 3) & (heights <= 40))
+    return glyphs < 15

@@ -1,0 +1,92 @@
+"""Plain data passed between the OCR stages (and on to classifiers and the archive).
+
+Coordinates are page pixels in the *upright, deskewed* frame of the page (origin top
+left, y down) unless a name says otherwise; that frame is what the PDF page shows.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    box: Box
+    confidence: float  # Tesseract's 0-100
+    line: int  # page-wide line id, increasing in reading order
+    block: int
+
+    @property
+    def height(self) -> int:
+        return self.box[3] - self.box[1]
+
+
+@dataclass
+class RecognisedPage:
+    """One page after recognition: its words, their text in reading order, and the
+    geometry needed to place the page image and the text layer in the PDF."""
+
+    index: int  # 1-based position in the source file
+    width_px: int  # upright frame
+    height_px: int
+    dpi: float
+    rotation: int  # clockwise degrees applied to make the page upright: 0/90/180/270
+    skew_degrees: float  # measured skew of the upright page (positive = counter-clockwise)
+    words: list[Word] = field(default_factory=list)
+    mean_confidence: float = 0.0
+    blank: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return page_text(self.words)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "text": self.text,
+            "rotation": self.rotation,
+            "skew_degrees": round(self.skew_degrees, 2),
+            "mean_confidence": round(self.mean_confidence, 1),
+            "width_px": self.width_px,
+            "height_px": self.height_px,
+            "dpi": round(self.dpi, 1),
+            "blank": self.blank,
+            "words": len(self.words),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Lossless form (for storage and for handing a page to another process)."""
+        d = asdict(self)
+        d["words"] = [[w.text, list(w.box), w.confidence, w.line, w.block] for w in self.words]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "RecognisedPage":
+        d = dict(d)
+        d["words"] = [Word(t, tuple(b), c, ln, bl) for t, b, c, ln, bl in d["words"]]
+        return cls(**d)
+
+
+def lines_of(words: list[Word]) -> list[list[Word]]:
+    """Words grouped by line id, in reading order."""
+    lines: dict[int, list[Word]] = {}
+    for w in words:
+        lines.setdefault(w.line, []).append(w)
+    return [sorted(ws, key=lambda w: w.box[0]) for _, ws in sorted(lines.items())]
+
+
+def page_text(words: list[Word]) -> str:
+    """Text in reading order: words joined by spaces, lines by newlines, and a blank
+    line between layout blocks."""
+    out: list[str] = []
+    prev_block = None
+    for ws in lines_of(words):
+        if prev_block is not None and ws[0].block != prev_block:
+            out.append("")
+        prev_block = ws[0].block
+        out.append(" ".join(w.text for w in ws))
+    return "\n".join(out)

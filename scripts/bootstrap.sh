@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what the station needs on a Debian/Ubuntu machine, then the project
+# itself into ./.venv. Safe to run again: it only installs what is missing.
+#   scripts/bootstrap.sh          runtime + test dependencies
+#   scripts/bootstrap.sh bench    also the benchmark extras (OCRmyPDF)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="test"
+[ "${1:-}" = "bench" ] && extras="test,bench"
+
+# Debian packages: the OCR engine with Vietnamese and orientation data, poppler for
+# rasterising PDF pages, an sRGB ICC profile for the PDF/A output intent, and fonts
+# with full Vietnamese coverage (Liberation Serif is metric-compatible with Times).
+apt_packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils
+              icc-profiles-free fonts-liberation2 qpdf python3-venv)
+[ "$extras" = "test,bench" ] && apt_packages+=(ghostscript pngquant unpaper)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap: installing system packages: ${missing[*]}"
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+python=${PYTHON:-python3}
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "bootstrap: Python 3.11 or newer is needed ($python is $("$python" -V 2>&1))" >&2
+  exit 1
+fi
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+
+# Reinstall only when the declared dependencies change.
+stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-${extras}"
+if [ ! -f "$stamp" ]; then
+  echo "bootstrap: installing Python dependencies ($extras)"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[${extras}]"
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi

@@ -1,0 +1,1 @@
+"""The station: CLI, job execution, the pipeline, archival output and delivery."""

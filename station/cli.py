@@ -1,0 +1,118 @@
+"""The `station` command."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from .pipeline import FileResult, Options, process_files
+
+SCAN_SUFFIXES = {".tif", ".tiff", ".jpg", ".jpeg", ".png", ".pdf"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="station", description="Digitization station for Vietnamese "
+                                 "administrative documents.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("process", help="turn scan files into searchable PDF/A documents with a JSON record")
+    p.add_argument("inputs", nargs="+", type=Path, help="scan files (TIFF, JPEG, PNG, PDF) or folders of them")
+    p.add_argument("--out", type=Path, required=True, help="folder for X.pdf and X.json of each input X")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="pages worked on at once (default: cores)")
+    p.add_argument("--lang", default="vie", help="Tesseract language (default: vie)")
+    p.add_argument("--no-sign", action="store_true", help="do not sign the PDF")
+    p.add_argument("--no-rotate", action="store_true", help="do not detect page orientation")
+    p.add_argument("--no-deskew", action="store_true", help="do not straighten pages")
+    p.add_argument("-v", "--verbose", action="store_true", help="show internal details of failures")
+    args = ap.parse_args(argv)
+    if args.command == "process":
+        return _process(args)
+    return 2
+
+
+def _expand(inputs: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for p in inputs:
+        if p.is_dir():
+            files.extend(sorted(f for f in p.iterdir() if f.is_file() and f.suffix.lower() in SCAN_SUFFIXES))
+        else:
+            files.append(p)  # a missing or odd file gets its own clear failure
+    return files
+
+
+def _process(args: argparse.Namespace) -> int:
+    inputs = _expand(args.inputs)
+    if not inputs:
+        print("station: no scan files found in the given folders", file=sys.stderr)
+        return 2
+    options = Options(jobs=max(1, args.jobs), lang=args.lang, detect_rotation=not args.no_rotate,
+                      deskew=not args.no_deskew, sign=not args.no_sign)
+    bar = _Progress(len(inputs)) if sys.stderr.isatty() else None
+    failed = 0
+    started = time.monotonic()
+    pages = 0
+    for result in process_files(inputs, args.out, options, bar.page if bar else None):
+        pages += len(result.pages)
+        if result.status != "ok":
+            failed += 1
+        _report(result, args.verbose, bar)
+    if bar:
+        bar.close()
+    took = time.monotonic() - started
+    ok = len(inputs) - failed
+    print(f"{ok} of {len(inputs)} files done, {pages} pages in {took:.1f} s"
+          + (f"; {failed} failed" if failed else ""), file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _report(result: FileResult, verbose: bool, bar: "_Progress | None") -> None:
+    if bar:
+        bar.file_done()
+    if result.status == "ok":
+        line = f"{result.source}: ok -> {result.pdf} ({len(result.pages)} pages)"
+        stream = sys.stdout
+    else:
+        line = f"{result.source}: failed: {result.error}"
+        stream = sys.stderr
+    if bar:
+        bar.clear()
+    print(line, file=stream, flush=True)
+    if verbose and result.debug:
+        print(result.debug, file=sys.stderr)
+    if bar:
+        bar.draw()
+
+
+class _Progress:
+    """One line at the bottom of the terminal: files and pages done."""
+
+    def __init__(self, files: int) -> None:
+        self.files, self.files_done, self.pages_done = files, 0, 0
+        self.current = ""
+
+    def page(self, event: str, path: Path, done: int, total: int) -> None:
+        self.pages_done += 1
+        self.current = f"{path.name} {done}/{total}"
+        self.draw()
+
+    def file_done(self) -> None:
+        self.files_done += 1
+
+    def draw(self) -> None:
+        width = 30
+        filled = int(width * self.files_done / max(1, self.files))
+        bar = "#" * filled + "-" * (width - filled)
+        sys.stderr.write(f"\r[{bar}] {self.files_done}/{self.files} files, {self.pages_done} pages  {self.current}\x1b[K")
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        sys.stderr.write("\r\x1b[K")
+
+    def close(self) -> None:
+        self.clear()
+        sys.stderr.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,204 @@
+"""From scanner files to archived documents: schedule page work across cores, then
+assemble each file's PDF/A and JSON record as soon as its last page is done.
+
+Pages of all inputs share one pool, so a stream of one-page scans keeps every core
+busy; the number of pages in flight is bounded, which bounds memory however long
+the inputs are."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ocr import InputError, RecognisedPage, count_pages
+
+from .archive import ArchivePage, build_pdfa
+from .pages import PageOutcome, PageTask, init_worker, run_page
+
+
+@dataclass
+class Options:
+    jobs: int = os.cpu_count() or 1
+    lang: str = "vie"
+    detect_rotation: bool = True
+    deskew: bool = True
+    sign: bool = True  # signing arrives with the archive signing work; accepted now
+
+
+@dataclass
+class FileResult:
+    source: Path
+    status: str  # "ok" or "failed"
+    error: str | None = None
+    pdf: Path | None = None
+    json_path: Path | None = None
+    pages: list[RecognisedPage] = field(default_factory=list)
+    debug: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        rec: dict[str, Any] = {"source": self.source.name, "status": self.status}
+        if self.error:
+            rec["error"] = self.error
+        if self.status == "ok":
+            rec["documents"] = [{
+                "pdf": self.pdf.name if self.pdf else None,
+                "pages": [p.to_json() for p in self.pages],
+                "fields": {},
+            }]
+        return rec
+
+
+@dataclass
+class _FileState:
+    source: Path
+    stem: str
+    pages: int
+    workdir: Path
+    outcomes: dict[int, PageOutcome] = field(default_factory=dict)
+
+
+ProgressFn = Callable[[str, Path, int, int], None]  # event, file, pages done, pages total
+
+
+def process_files(inputs: list[Path], out_dir: Path, options: Options | None = None,
+                  progress: ProgressFn | None = None) -> Iterator[FileResult]:
+    """Process every input; yields one FileResult per input as each completes. A
+    failing input never stops the others."""
+    options = options or Options()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stems = _unique_stems(inputs)
+    states: list[_FileState] = []
+    for path, stem in zip(inputs, stems):
+        try:
+            n = count_pages(path)
+        except InputError as e:
+            yield _write_failure(FileResult(path, "failed", str(e)), out_dir, stem)
+            continue
+        states.append(_FileState(path, stem, n, Path(tempfile.mkdtemp(prefix="station-"))))
+    try:
+        yield from _run(states, out_dir, options, progress)
+    finally:
+        for st in states:
+            shutil.rmtree(st.workdir, ignore_errors=True)
+
+
+def _tasks(states: list[_FileState], options: Options) -> Iterator[tuple[_FileState, PageTask]]:
+    for st in states:
+        for i in range(1, st.pages + 1):
+            yield st, PageTask(st.source, i, st.workdir / f"page-{i:05d}.pdf", options.lang,
+                               options.detect_rotation, options.deskew)
+
+
+def _run(states: list[_FileState], out_dir: Path, options: Options,
+         progress: ProgressFn | None) -> Iterator[FileResult]:
+    pending = _tasks(states, options)
+    window = max(2, options.jobs * 2)
+    if options.jobs <= 1:
+        for st, task in pending:
+            st.outcomes[task.index] = run_page(task)
+            if progress:
+                progress("page", st.source, len(st.outcomes), st.pages)
+            if len(st.outcomes) == st.pages:
+                yield _finish(st, out_dir)
+        return
+    pool = ProcessPoolExecutor(options.jobs, initializer=init_worker)
+    in_flight: dict[Future, tuple[_FileState, PageTask]] = {}
+    failed_files: set[int] = set()
+    broken = False
+    try:
+        while True:
+            if broken and not in_flight:
+                # A worker died (killed, out of memory, a crash in a native decoder). Its
+                # pages have failed their files; the remaining files get a fresh pool.
+                pool.shutdown(wait=False, cancel_futures=True)
+                pool = ProcessPoolExecutor(options.jobs, initializer=init_worker)
+                broken = False
+            while not broken and len(in_flight) < window:
+                nxt = next(pending, None)
+                if nxt is None:
+                    break
+                if id(nxt[0]) not in failed_files:
+                    in_flight[pool.submit(run_page, nxt[1])] = nxt
+            if not in_flight:
+                break
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for fut in done:
+                st, task = in_flight.pop(fut)
+                if id(st) in failed_files:
+                    continue
+                try:
+                    outcome = fut.result()
+                except BrokenProcessPool:
+                    broken = True
+                    outcome = PageOutcome(task, error="the recognition process stopped unexpectedly "
+                                                      "(out of memory, or a crash while decoding the image)")
+                st.outcomes[task.index] = outcome
+                if progress:
+                    progress("page", st.source, len(st.outcomes), st.pages)
+                if outcome.error:
+                    failed_files.add(id(st))
+                    yield _finish(st, out_dir)
+                elif len(st.outcomes) == st.pages:
+                    yield _finish(st, out_dir)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _finish(st: _FileState, out_dir: Path) -> FileResult:
+    errors = sorted((i, o) for i, o in st.outcomes.items() if o.error)
+    if errors:
+        i, o = errors[0]
+        where = f"page {i}: " if st.pages > 1 and not o.error.startswith("page ") else ""
+        return _write_failure(FileResult(st.source, "failed", where + o.error, debug=o.debug), out_dir, st.stem)
+    pages = [RecognisedPage.from_dict(st.outcomes[i].page) for i in range(1, st.pages + 1)]
+    archive_pages = [
+        ArchivePage(o.task.image_pdf, tuple(o.image_size), np.array(o.matrix), rp)
+        for o, rp in ((st.outcomes[i], pages[i - 1]) for i in range(1, st.pages + 1))
+    ]
+    pdf_path = out_dir / f"{st.stem}.pdf"
+    result = FileResult(st.source, "ok", pdf=pdf_path, pages=pages)
+    try:
+        build_pdfa(archive_pages, pdf_path, title=st.source.name, fields={"source_file": st.source.name,
+                                                                          "page_count": str(st.pages)})
+    except Exception as e:  # noqa: BLE001
+        import traceback
+
+        return _write_failure(FileResult(st.source, "failed", f"the PDF could not be written ({e})",
+                                         debug=traceback.format_exc()), out_dir, st.stem)
+    result.json_path = _write_json(out_dir / f"{st.stem}.json", result.record())
+    shutil.rmtree(st.workdir, ignore_errors=True)
+    return result
+
+
+def _write_failure(result: FileResult, out_dir: Path, stem: str) -> FileResult:
+    result.json_path = _write_json(out_dir / f"{stem}.json", result.record())
+    return result
+
+
+def _write_json(path: Path, record: dict[str, Any]) -> Path:
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+def _unique_stems(inputs: list[Path]) -> list[str]:
+    """Output names from input names; a.tif and a.jpg (or two a.tif from different
+    folders) get a, a-2, ... so no result overwrites another."""
+    seen: dict[str, int] = {}
+    out = []
+    for p in inputs:
+        stem = p.stem
+        n = seen.get(stem, 0) + 1
+        seen[stem] = n
+        out.append(stem if n == 1 else f"{stem}-{n}")
+    return out

@@ -1,0 +1,212 @@
+"""Lay a Document out on A4 pages at 300 dpi in the Decree 30 layout (Appendix I)."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from PIL import Image, ImageDraw, ImageFont
+
+from .content import Document
+
+DPI = 300
+A4_PX = (round(210 / 25.4 * DPI), round(297 / 25.4 * DPI))  # 2480 × 3508
+INK = (25, 25, 25)
+RED = (205, 35, 40)
+
+
+def mm(v: float) -> int:
+    return round(v / 25.4 * DPI)
+
+
+def pt(v: float) -> int:
+    return round(v / 72 * DPI)
+
+
+_FONT_FILES = {
+    "regular": "LiberationSerif-Regular.ttf",
+    "bold": "LiberationSerif-Bold.ttf",
+    "italic": "LiberationSerif-Italic.ttf",
+    "bolditalic": "LiberationSerif-BoldItalic.ttf",
+}
+_FONT_DIRS = ["/usr/share/fonts/truetype/liberation2", "/usr/share/fonts/truetype/liberation"]
+
+
+@lru_cache(maxsize=None)
+def font(style: str, size_pt: float) -> ImageFont.FreeTypeFont:
+    name = _FONT_FILES[style]
+    for d in _FONT_DIRS:
+        try:
+            return ImageFont.truetype(f"{d}/{name}", pt(size_pt))
+        except OSError:
+            continue
+    if shutil.which("fc-match"):
+        path = subprocess.run(["fc-match", "-f", "%{file}", name.removesuffix(".ttf")],
+                              capture_output=True, text=True).stdout
+        return ImageFont.truetype(path, pt(size_pt))
+    raise RuntimeError("Liberation Serif is not installed (Debian package fonts-liberation2)")
+
+
+@dataclass
+class RenderedPage:
+    image: Image.Image
+    lines: list[str] = field(default_factory=list)  # ground truth text, one entry per drawn line
+    header_box: tuple[int, int, int, int] = (0, 0, 0, 0)
+    signature_box: tuple[int, int, int, int] | None = None
+
+
+class _Page:
+    def __init__(self) -> None:
+        self.image = Image.new("RGB", A4_PX, "white")
+        self.draw = ImageDraw.Draw(self.image)
+        self.lines: list[str] = []
+
+    def text(self, s: str, x: int, y: int, style: str, size: float, anchor: str = "l",
+             fill=INK) -> tuple[int, int, int, int]:
+        """Draw one line with its top at y; anchor l/c/r is where x sits. Returns its box."""
+        f = font(style, size)
+        w = self.draw.textlength(s, font=f)
+        x0 = x if anchor == "l" else x - w / 2 if anchor == "c" else x - w
+        self.draw.text((x0, y), s, font=f, fill=fill)
+        self.lines.append(s)
+        return (int(x0), y, int(x0 + w), y + pt(size))
+
+    def rule(self, xc: int, y: int, width: int) -> None:
+        self.draw.line((xc - width // 2, y, xc + width // 2, y), fill=INK, width=3)
+
+    def width(self, s: str, style: str, size: float) -> float:
+        return self.draw.textlength(s, font=font(style, size))
+
+
+def wrap(page: _Page, text: str, style: str, size: float, max_w: float, indent: float = 0) -> list[str]:
+    words, lines, cur = text.split(), [], ""
+    for w in words:
+        trial = f"{cur} {w}".strip()
+        limit = max_w - (indent if not lines else 0)
+        if cur and page.width(trial, style, size) > limit:
+            lines.append(cur)
+            cur = w
+        else:
+            cur = trial
+    if cur:
+        lines.append(cur)
+    return lines
+
+
+LEFT, RIGHT = mm(30), A4_PX[0] - mm(15)
+LEFT_COL_C, RIGHT_COL_C = mm(62), mm(145)
+BOTTOM = A4_PX[1] - mm(20)
+
+
+def render_document(doc: Document) -> list[RenderedPage]:
+    pages: list[_Page] = [_Page()]
+    p = pages[0]
+    y = mm(20)
+    # Header: issuer block (left) beside the national title (right).
+    left_lines = ([(doc.parent, "regular")] if doc.parent else []) + [
+        (ln, "bold") for ln in wrap(p, doc.issuer, "bold", 12.5, mm(74))]
+    ly = y
+    for s, style in left_lines:
+        p.text(s, LEFT_COL_C, ly, style, 12.5, "c")
+        ly += pt(15)
+    p.rule(LEFT_COL_C, ly + pt(2), mm(25))
+    p.text("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", RIGHT_COL_C, y, "bold", 12.5, "c")
+    p.text("Độc lập - Tự do - Hạnh phúc", RIGHT_COL_C, y + pt(15), "bold", 13.5, "c")
+    p.rule(RIGHT_COL_C, y + pt(15) + pt(16), mm(58))
+    y = max(ly, y + pt(30)) + pt(14)
+    p.text(f"Số: {doc.notation}", LEFT_COL_C, y, "regular", 13, "c")
+    p.text(doc.date_line, RIGHT_COL_C, y, "italic", 13.5, "c")
+    header_bottom = y + pt(14)
+    y += pt(22)
+    if doc.type_heading is None:
+        for ln in wrap(p, f"V/v {doc.subject}", "regular", 12, mm(70)):
+            p.text(ln, LEFT_COL_C, y, "regular", 12, "c")
+            y += pt(14)
+    for mark, colour in ((doc.secrecy, INK), (doc.urgency, RED)):
+        if mark:
+            box = p.text(mark, LEFT_COL_C, y + pt(4), "bold", 13, "c", fill=colour)
+            p.draw.rectangle((box[0] - pt(6), box[1] - pt(3), box[2] + pt(6), box[3] + pt(5)),
+                             outline=colour, width=3)
+            y += pt(24)
+    y += pt(14)
+    if doc.type_heading:
+        p.text(doc.type_heading, A4_PX[0] // 2 + mm(7), y, "bold", 14, "c")
+        y += pt(18)
+        for ln in wrap(p, f"Về việc {doc.subject}", "bold", 14, mm(120)):
+            p.text(ln, A4_PX[0] // 2 + mm(7), y, "bold", 14, "c")
+            y += pt(17)
+        p.rule(A4_PX[0] // 2 + mm(7), y + pt(3), mm(40))
+        y += pt(18)
+    else:
+        x = LEFT + mm(30)
+        first = True
+        for a in doc.addressees:
+            s = f"Kính gửi: {a}" if first else a
+            p.text(s, x if first else x + round(p.width("Kính gửi: ", "regular", 14)), y, "regular", 14)
+            first = False
+            y += pt(18)
+        y += pt(8)
+
+    # Body: justified paragraphs, first-line indent, flowing onto further pages.
+    size, lead = 14, pt(14 * 1.25)
+    indent = mm(10)
+    for para in doc.body:
+        lines = wrap(p, para, "regular", size, RIGHT - LEFT, indent)
+        for i, ln in enumerate(lines):
+            if y + lead > BOTTOM:
+                p = _Page()
+                pages.append(p)
+                p.text(str(len(pages)), A4_PX[0] // 2, mm(12), "regular", 13, "c")
+                y = mm(25)
+            x0 = LEFT + (indent if i == 0 else 0)
+            if i < len(lines) - 1:
+                _justify(p, ln, x0, RIGHT, y, size)
+            else:
+                p.text(ln, x0, y, "regular", size)
+            y += lead
+        y += pt(6)
+
+    # Signature block (right) beside the recipients (left), kept together on a page.
+    block_h = pt(16) * (2 + len(doc.signer_titles)) + mm(28) + pt(18)
+    rec_h = pt(15) + pt(13) * (len(doc.recipients) + 1)
+    if y + max(block_h, rec_h) + pt(10) > BOTTOM:
+        p = _Page()
+        pages.append(p)
+        p.text(str(len(pages)), A4_PX[0] // 2, mm(12), "regular", 13, "c")
+        y = mm(25)
+    y += pt(10)
+    sy = y
+    ry = y
+    p.text("Nơi nhận:", LEFT, ry, "bolditalic", 12)
+    ry += pt(15)
+    for r in doc.recipients + ["Lưu: VT, " + doc.notation.split("-")[-1] + "."]:
+        p.text(f"- {r}", LEFT, ry, "regular", 11)
+        ry += pt(13)
+    sig_top = sy
+    for ln in ([doc.signing_authority] if doc.signing_authority else []) + doc.signer_titles:
+        p.text(ln, RIGHT_COL_C, sy, "bold", 13.5, "c")
+        sy += pt(16)
+    sy += mm(28)
+    name_box = p.text(doc.signer, RIGHT_COL_C, sy, "bold", 14, "c")
+    rendered = []
+    for i, pg in enumerate(pages):
+        rp = RenderedPage(pg.image, pg.lines)
+        if i == 0:
+            rp.header_box = (LEFT, mm(18), RIGHT, header_bottom)
+        if pg is p:
+            rp.signature_box = (RIGHT_COL_C - mm(45), sig_top, RIGHT_COL_C + mm(45), name_box[3])
+        rendered.append(rp)
+    return rendered
+
+
+def _justify(p: _Page, line: str, x0: int, x1: int, y: int, size: float) -> None:
+    words = line.split()
+    f = font("regular", size)
+    widths = [p.draw.textlength(w, font=f) for w in words]
+    gap = (x1 - x0 - sum(widths)) / max(1, len(words) - 1)
+    x = float(x0)
+    for w, wd in zip(words, widths):
+        p.draw.text((x, y), w, font=f, fill=INK)
+        x += wd + gap
+    p.lines.append(line)

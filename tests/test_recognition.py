@@ -1,0 +1,22 @@
+"""End to end on every degradation profile: pages upright and straight, text right."""
+import json
+
+import pytest
+
+from tests.synthetic import PROFILES, load_truth
+from tests.synthetic.metrics import cer
+
+
+@pytest.mark.parametrize("profile", list(PROFILES))
+def test_profile_comes_out_upright_straight_and_readable(processed, corpus, profile):
+    (scan,) = [p for p in corpus.glob(f"{profile}-000.*") if not p.name.endswith(".json")]
+    truth = load_truth(scan)
+    record = json.loads((processed / f"{scan.stem}.json").read_text())
+    pages = record["documents"][0]["pages"]
+    assert len(pages) == len(truth["pages"])
+    for page, skew in zip(pages, truth["skew"]):
+        assert page["rotation"] == truth["rotate_ccw"]  # clockwise turn undoing it
+        assert abs(page["skew_degrees"] - skew) <= 0.15
+        assert (page["width_px"], page["height_px"]) == (2480, 3508)
+    rate = cer(truth["pages"], [p["text"] for p in pages])
+    assert rate <= 0.02, f"{profile}: CER {rate:.2%}"
