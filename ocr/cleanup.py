@@ -12,6 +12,21 @@ from PIL import Image
 _CHROMA_FROM, _CHROMA_TO = 40.0, 80.0
 
 
+def _colour_weight(rgb: np.ndarray) -> np.ndarray:
+    """0 for neutral pixels, 1 for clearly coloured ones (chroma = max - min channel)."""
+    chroma = cv2.subtract(rgb.max(axis=2), rgb.min(axis=2)).astype(np.float32)
+    return np.clip((chroma - _CHROMA_FROM) / (_CHROMA_TO - _CHROMA_FROM), 0.0, 1.0)
+
+
+def colour_ink(image: Image.Image) -> np.ndarray | None:
+    """The coloured ink alone, dark on white (what dropout removes), or None for a
+    grey or bilevel scan. Red urgency marks are read from this."""
+    if image.mode != "RGB":
+        return None
+    w = _colour_weight(np.asarray(image))
+    return (255.0 * (1.0 - w)).astype(np.uint8)
+
+
 def to_grey_dropout(image: Image.Image) -> np.ndarray:
     """Greyscale with coloured ink removed: a strongly coloured pixel becomes paper white.
     Black text under a translucent seal or stamp stays black (ink multiplies, so the
@@ -21,11 +36,8 @@ def to_grey_dropout(image: Image.Image) -> np.ndarray:
     if image.mode == "L":
         return np.asarray(image)
     rgb = np.asarray(image.convert("RGB"))
-    hi = rgb.max(axis=2)
-    lo = rgb.min(axis=2)
     lum = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    chroma = cv2.subtract(hi, lo).astype(np.float32)
-    w = np.clip((chroma - _CHROMA_FROM) / (_CHROMA_TO - _CHROMA_FROM), 0.0, 1.0)
+    w = _colour_weight(rgb)
     out = lum.astype(np.float32) * (1.0 - w) + 255.0 * w
     return out.astype(np.uint8)
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .cleanup import flatten_background, ink_mask, is_blank, to_grey_dropout
+from .cleanup import colour_ink, flatten_background, ink_mask, is_blank, to_grey_dropout
 from .geometry import detect_orientation, estimate_skew, upright_transform, warp
 from .load import SourcePage
 from .tesseract import DEFAULT_LANG, run_tsv
@@ -95,7 +95,27 @@ def recognise(page: SourcePage, lang: str = DEFAULT_LANG, detect_rotation: bool 
         words = reread_weak_lines(ocr_grey, words, prep.dpi, lang)
     result.words = words
     result.mean_confidence = _mean(words)
+    result.marks = read_colour_marks(page, matrix, prep.size, prep.dpi, lang)
     return result, matrix
+
+
+# Marks (urgency, secrecy stamps, the ĐẾN stamp) sit in the upper part of page 1.
+_MARK_ZONE = 0.45
+_MIN_COLOUR_PIXELS = 1500
+
+
+def read_colour_marks(page: SourcePage, matrix: np.ndarray, size: tuple[int, int], dpi: float,
+                      lang: str = DEFAULT_LANG) -> list[Word]:
+    """Words printed or stamped in coloured ink in the header zone. Colour dropout hides
+    them from the main reading, but a red 'HỎA TỐC' is a field the clerk needs."""
+    ink = colour_ink(page.image)
+    if ink is None:
+        return []
+    zone_h = int(size[1] * _MARK_ZONE)
+    upright = cv2.warpAffine(ink, matrix[:2], size, flags=cv2.INTER_LINEAR, borderValue=255)[:zone_h]
+    if np.count_nonzero(upright < 128) < _MIN_COLOUR_PIXELS:
+        return []
+    return [w for w in run_tsv(upright, dpi, lang, psm=11) if w.confidence >= 50 and len(w.text) >= 2]
 
 
 # A line is re-read when a word in it is barely recognised or the line as a whole is weak.

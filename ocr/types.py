@@ -39,6 +39,9 @@ class RecognisedPage:
     mean_confidence: float = 0.0
     blank: bool = False
     notes: list[str] = field(default_factory=list)
+    # Words read from coloured ink (red urgency marks, the ĐẾN stamp): not part of the
+    # page text or the text layer, but seen by the classifiers.
+    marks: list[Word] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -61,13 +64,15 @@ class RecognisedPage:
     def to_dict(self) -> dict[str, Any]:
         """Lossless form (for storage and for handing a page to another process)."""
         d = asdict(self)
-        d["words"] = [[w.text, list(w.box), w.confidence, w.line, w.block] for w in self.words]
+        for key in ("words", "marks"):
+            d[key] = [[w.text, list(w.box), w.confidence, w.line, w.block] for w in getattr(self, key)]
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "RecognisedPage":
         d = dict(d)
-        d["words"] = [Word(t, tuple(b), c, ln, bl) for t, b, c, ln, bl in d["words"]]
+        for key in ("words", "marks"):
+            d[key] = [Word(t, tuple(b), c, ln, bl) for t, b, c, ln, bl in d.get(key, [])]
         return cls(**d)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from classifiers import Extraction, extract
 from ocr import InputError, RecognisedPage, count_pages
 
 from .archive import ArchivePage, build_pdfa
@@ -42,6 +43,7 @@ class FileResult:
     pdf: Path | None = None
     json_path: Path | None = None
     pages: list[RecognisedPage] = field(default_factory=list)
+    extraction: Extraction | None = None
     debug: str | None = None
 
     def record(self) -> dict[str, Any]:
@@ -49,10 +51,13 @@ class FileResult:
         if self.error:
             rec["error"] = self.error
         if self.status == "ok":
+            ex = self.extraction
             rec["documents"] = [{
                 "pdf": self.pdf.name if self.pdf else None,
                 "pages": [p.to_json() for p in self.pages],
-                "fields": {},
+                "fields": ex.fields_json() if ex else {},
+                "standard_layout": ex.standard if ex else False,
+                "notes": (ex.notes if ex else []) + [n for p in self.pages for n in p.notes],
             }]
         return rec
 
@@ -165,10 +170,11 @@ def _finish(st: _FileState, out_dir: Path) -> FileResult:
         for o, rp in ((st.outcomes[i], pages[i - 1]) for i in range(1, st.pages + 1))
     ]
     pdf_path = out_dir / f"{st.stem}.pdf"
-    result = FileResult(st.source, "ok", pdf=pdf_path, pages=pages)
+    extraction = extract(pages)
+    result = FileResult(st.source, "ok", pdf=pdf_path, pages=pages, extraction=extraction)
     try:
-        build_pdfa(archive_pages, pdf_path, title=st.source.name, fields={"source_file": st.source.name,
-                                                                          "page_count": str(st.pages)})
+        build_pdfa(archive_pages, pdf_path, title=document_title(extraction, st.source.name),
+                   fields=metadata_fields(extraction, st.source.name, st.pages))
     except Exception as e:  # noqa: BLE001
         import traceback
 
@@ -177,6 +183,22 @@ def _finish(st: _FileState, out_dir: Path) -> FileResult:
     result.json_path = _write_json(out_dir / f"{st.stem}.json", result.record())
     shutil.rmtree(st.workdir, ignore_errors=True)
     return result
+
+
+def document_title(ex: Extraction, fallback: str) -> str:
+    """'Quyết định 123/QĐ-UBND: <subject>' as far as known, else the file name."""
+    f = ex.fields
+    head = " ".join(str(f[k].value) for k in ("type", "so_ky_hieu") if k in f)
+    if "subject" in f:
+        head = f"{head}: {f['subject'].value}" if head else str(f["subject"].value)
+    return head or fallback
+
+
+def metadata_fields(ex: Extraction, source: str, pages: int) -> dict[str, str]:
+    out = {"source_file": source, "page_count": str(pages)}
+    for k, f in ex.fields.items():
+        out[k] = "; ".join(f.value) if isinstance(f.value, list) else str(f.value)
+    return out
 
 
 def _write_failure(result: FileResult, out_dir: Path, stem: str) -> FileResult:

@@ -46,7 +46,7 @@ def test_json_record_shape(processed):
     record = json.loads((processed / "upside_down-000.json").read_text())
     assert record["source"] == "upside_down-000.tif" and record["status"] == "ok"
     (doc,) = record["documents"]
-    assert doc["pdf"] == "upside_down-000.pdf" and doc["fields"] == {}
+    assert doc["pdf"] == "upside_down-000.pdf" and doc["fields"]["so_ky_hieu"]["value"]
     (page,) = doc["pages"]
     assert page["index"] == 1 and page["rotation"] == 180
     assert (page["width_px"], page["height_px"], page["dpi"]) == (2480, 3508, 300.0)

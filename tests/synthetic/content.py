@@ -134,7 +134,7 @@ class Document:
             "signing_authority": signing_prefix,
             "secrecy": self.secrecy,
             "urgency": self.urgency,
-            "recipients": self.recipients,
+            "recipients": [r.rstrip(" ;.") for r in self.recipients],
         }
 
 

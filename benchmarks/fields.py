@@ -1,0 +1,71 @@
+"""Field extraction accuracy end to end (scan -> OCR -> fields) on generated documents
+of every degradation profile: exact match per field, and how many wrong values were
+nonetheless given a confidence above 0.9 (the target is none).
+
+    python -m benchmarks.fields [--docs N]     (N documents per profile; 5 -> 55)"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from tests.synthetic import PROFILES, generate
+
+ROOT = Path(__file__).resolve().parent.parent
+FIELDS = ["so_ky_hieu", "number", "date", "place", "issuer", "parent_issuer", "type", "subject", "signer",
+          "signer_title", "signing_authority", "secrecy", "urgency", "recipients"]
+MUST = ["so_ky_hieu", "date", "issuer", "type"]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--docs", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=23)
+    ap.add_argument("--show-errors", action="store_true")
+    a = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="station-fields-"))
+    try:
+        samples = generate(work / "in", a.docs, list(PROFILES), seed=a.seed)
+        exe = Path(sys.executable).parent / "station"
+        subprocess.run([str(exe), "process", str(work / "in"), "--out", str(work / "out"), "--no-sign"],
+                       check=True, capture_output=True)
+        right, total, confident_wrong = Counter(), Counter(), Counter()
+        errors = []
+        for s in samples:
+            rec = json.loads((work / "out" / f"{s.path.stem}.json").read_text())
+            got = rec["documents"][0]["fields"]
+            for k in FIELDS:
+                expected = s.truth[k]
+                f = got.get(k)
+                value = f["value"] if f else None
+                total[k] += 1
+                if value == expected:
+                    right[k] += 1
+                else:
+                    errors.append((s.path.name, k, value, expected, f["confidence"] if f else None))
+                    if f and f["confidence"] > 0.9:
+                        confident_wrong[k] += 1
+        print(f"{len(samples)} documents, {len(PROFILES)} profiles\n")
+        print("| field | exact match | wrong with confidence > 0.9 |\n|---|---|---|")
+        for k in FIELDS:
+            mark = " (must ≥ 97%)" if k in MUST else ""
+            print(f"| {k}{mark} | {right[k]}/{total[k]} = {100 * right[k] / total[k]:.1f}% | {confident_wrong[k]} |")
+        if a.show_errors:
+            for e in errors:
+                print(*e, sep=" | ")
+        out = ROOT / "benchmarks" / "results"
+        out.mkdir(exist_ok=True)
+        (out / "fields.json").write_text(json.dumps(
+            {"documents": len(samples), "exact": {k: right[k] / total[k] for k in FIELDS},
+             "confident_wrong": dict(confident_wrong), "errors": errors}, ensure_ascii=False, indent=1))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

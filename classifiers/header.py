@@ -1,0 +1,161 @@
+"""Fields of the header zone of page 1: number/notation, issue date and place, issuer
+and parent body, secrecy and urgency marks."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from rapidfuzz import fuzz, process
+
+from .fields import Field
+from .layout import Line
+from .notation import Notation, after_so, parse
+from .reference import issuers, places, starts_with_organ
+from .text import clean, fold, is_caps
+
+HEADER_ZONE = 0.40  # fraction of the page height that holds the header blocks
+NATIONAL = ["cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh phuc"]
+_D = r"[0-9oil|]"
+DATE_RE = re.compile(rf"ngay\s*(?P<d>{_D}{{1,2}})\s*thang\s*(?P<m>{_D}{{1,2}})\s*nam\s*(?P<y>{_D}{{4}})")
+_DIGITS = str.maketrans({"o": "0", "i": "1", "l": "1", "|": "1"})
+
+
+def header_lines(lines: list[Line]) -> list[Line]:
+    return [ln for ln in lines if ln.page == 1 and ln.top < HEADER_ZONE]
+
+
+def is_national(line: Line) -> bool:
+    f = line.folded
+    return any(fuzz.partial_ratio(n, f) >= 85 and len(f) > 0.6 * len(n) for n in NATIONAL)
+
+
+def find_notation(lines: list[Line]) -> tuple[Notation, Line] | None:
+    for ln in header_lines(lines):
+        if ln.centre_x > 0.55:
+            continue
+        rest = after_so(ln.text)
+        if rest is None:
+            continue
+        n = parse(rest)
+        if n:
+            return n, ln
+    return None
+
+
+def notation_fields(found: tuple[Notation, Line] | None) -> dict[str, Field]:
+    if not found:
+        return {}
+    n, ln = found
+    conf = ln.confidence * (0.9 ** n.repairs) * (0.93 ** n.unknown_parts)
+    source = "repaired" if n.repairs else "recognised"
+    return {
+        "so_ky_hieu": Field("so_ky_hieu", n.text, conf, ln.page, ln.box, source),
+        "number": Field("number", n.number, conf, ln.page, ln.box, source),
+    }
+
+
+def find_date(lines: list[Line], today: date | None = None) -> dict[str, Field]:
+    """The issue date: '<place>, ngày DD tháng M năm YYYY' in the header (right
+    column). A date in the body ('Căn cứ ... ngày ...') is never taken."""
+    today = today or date.today()
+    for ln in sorted(header_lines(lines), key=lambda ln: -ln.centre_x):
+        # The date line stands in the right column; body text starts at the left margin.
+        if ln.centre_x < 0.45 or ln.box[0] < 0.3 * ln.page_width:
+            continue
+        f = ln.folded
+        m = DATE_RE.search(f)
+        if not m:
+            continue
+        d, mo, y = (int(m.group(k).translate(_DIGITS)) for k in ("d", "m", "y"))
+        try:
+            issued = date(y, mo, d)
+        except ValueError:
+            continue
+        if not 1945 <= y <= today.year + 1:
+            continue
+        repaired = any(m.group(k) != m.group(k).translate(_DIGITS) for k in ("d", "m", "y"))
+        conf = ln.confidence * (0.9 if repaired else 1.0)
+        out = {"date": Field("date", issued.isoformat(), conf, ln.page, ln.box, "repaired" if repaired else "recognised")}
+        # The place: what stands before ', ngày' (fold keeps character positions).
+        place_raw = ln.text[: m.start()].rstrip(" ,.")
+        if place_raw:
+            out["place"] = _place(place_raw, ln)
+        return out
+    return {}
+
+
+def _place(raw: str, ln: Line) -> Field:
+    best = process.extractOne(fold(raw), {p: fold(p) for p in places()}, scorer=fuzz.ratio)
+    if best and best[1] >= 85:
+        name = best[2]
+        return Field("place", name, ln.confidence * (1.0 if best[1] == 100 else 0.9), ln.page, ln.box,
+                     "recognised" if name == raw else "repaired")
+    return Field("place", raw, ln.confidence * 0.8, ln.page, ln.box)
+
+
+def find_issuer(lines: list[Line], so_line: Line | None) -> dict[str, Field]:
+    """Bodies in the top-left block above 'Số:': a line that starts with an organ word
+    (ỦY BAN, SỞ, BỘ, ...) starts a body, other lines continue the one above. With two
+    bodies the first is the parent (plain caps) and the second the issuer (bold)."""
+    limit = so_line.box[1] if so_line else None
+    block = [ln for ln in header_lines(lines)
+             if ln.centre_x < 0.5 and is_caps(ln.text) and not is_national(ln)
+             and (limit is None or ln.box[3] <= limit + 0.2 * ln.height)]
+    if limit is None:
+        block = block[:4]
+    bodies: list[list[Line]] = []
+    for ln in block:
+        if not bodies or starts_with_organ(ln.text):
+            bodies.append([ln])
+        else:
+            bodies[-1].append(ln)
+    if not bodies:
+        return {}
+    out = {}
+    issuer_lines = bodies[-1]
+    if len(bodies) >= 2:
+        out["parent_issuer"] = _body("parent_issuer", bodies[-2], known=False)
+    out["issuer"] = _body("issuer", issuer_lines, known=True)
+    return out
+
+
+def _body(name: str, lines: list[Line], known: bool) -> Field:
+    text = clean(" ".join(ln.text for ln in lines))
+    conf = min(ln.confidence for ln in lines)
+    box = (min(ln.box[0] for ln in lines), lines[0].box[1], max(ln.box[2] for ln in lines), lines[-1].box[3])
+    source = "recognised"
+    if known:
+        best = process.extractOne(fold(text), {i: fold(i) for i in issuers()}, scorer=fuzz.ratio)
+        if best and best[1] >= 90:
+            if best[2] != text:
+                text, source = best[2], "repaired"
+                conf *= 0.95
+        else:
+            conf *= 0.93  # no list to confirm it against
+    if not starts_with_organ(text):
+        conf *= 0.7
+    return Field(name, text, conf, lines[0].page, box, source)
+
+
+SECRECY = ["TUYỆT MẬT", "TỐI MẬT", "MẬT"]
+URGENCY = ["HỎA TỐC", "THƯỢNG KHẨN", "KHẨN"]
+
+
+def find_marks(lines: list[Line], marks: list[Line]) -> dict[str, Field]:
+    """Secrecy and urgency marks: a framed line of their own in the left column of
+    page 1 (in black, or in red ink read from the colour layer)."""
+    out: dict[str, Field] = {}
+    candidates = [ln for ln in header_lines(lines) + marks if ln.page == 1 and ln.centre_x < 0.5]
+    for field, values in (("secrecy", SECRECY), ("urgency", URGENCY)):
+        for ln in candidates:
+            letters = re.sub(r"[^\w ]", "", ln.text).strip()
+            if not is_caps(letters):
+                continue
+            f = fold(letters)
+            for v in values:
+                if f == fold(v):
+                    out[field] = Field(field, v, ln.confidence, ln.page, ln.box)
+                    break
+            if field in out:
+                break
+    return out

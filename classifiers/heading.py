@@ -1,0 +1,77 @@
+"""Document type and subject: the centred heading (QUYẾT ĐỊNH / Về việc ...) or, for a
+công văn, the 'V/v ...' lines under the number."""
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz
+
+from .fields import Field
+from .layout import Line
+from .reference import DocType, doc_types
+from .text import clean, fold, is_caps
+
+V_V = re.compile(r"^\s*v\s*[/|l1]?\s*[vy]\b[\s.:]*", re.IGNORECASE)
+VE_VIEC = re.compile(r"^\s*v[eề]\s+vi[eệ]c\b[\s:]*", re.IGNORECASE)
+BODY_START = ("can cu", "kinh gui", "theo de nghi", "thuc hien", "dieu 1")
+
+
+def find_type_heading(lines: list[Line], below_y: int) -> tuple[DocType, Line, float] | None:
+    """A centred all-caps line naming one of the document types."""
+    for ln in lines:
+        if ln.page != 1 or ln.box[1] < below_y or ln.top > 0.55 or not (0.3 < ln.centre_x < 0.75):
+            continue
+        if not is_caps(ln.text) or len(ln.text) > 40:
+            continue
+        f = ln.folded
+        best = max(((t, fuzz.ratio(f, fold(t.name))) for t in doc_types()), key=lambda x: x[1])
+        if best[1] >= 85:
+            return best[0], ln, best[1] / 100
+    return None
+
+
+def subject_after_heading(lines: list[Line], heading: Line) -> Field | None:
+    """The centred lines under the type heading, up to the rule and the body."""
+    picked: list[Line] = []
+    prev = heading
+    for ln in lines:
+        if ln.page != 1 or ln.box[1] <= heading.box[1]:
+            continue
+        if ln.box[1] - prev.box[3] > 1.6 * max(prev.height, 1) or not (0.3 < ln.centre_x < 0.75):
+            break
+        if fold(ln.text).startswith(BODY_START):
+            break
+        picked.append(ln)
+        prev = ln
+    return _subject(picked, VE_VIEC)
+
+
+def subject_vv(lines: list[Line], below_y: int) -> Field | None:
+    """'V/v ...' in the left column under the number, possibly over several lines."""
+    start = None
+    for i, ln in enumerate(lines):
+        if ln.page == 1 and ln.box[1] >= below_y and ln.centre_x < 0.5 and ln.top < 0.45 and V_V.match(ln.text):
+            start = i
+            break
+    if start is None:
+        return None
+    picked = [lines[start]]
+    for ln in lines[start + 1:]:
+        prev = picked[-1]
+        if ln.centre_x >= 0.5:
+            continue
+        if ln.box[1] - prev.box[3] > 1.0 * max(prev.height, 1) or is_caps(ln.text) or fold(ln.text).startswith(BODY_START):
+            break
+        picked.append(ln)
+    return _subject(picked, V_V)
+
+
+def _subject(picked: list[Line], prefix: re.Pattern) -> Field | None:
+    if not picked:
+        return None
+    text = clean(" ".join(ln.text for ln in picked))
+    text = prefix.sub("", text, count=1).strip()
+    if not text:
+        return None
+    box = (min(ln.box[0] for ln in picked), picked[0].box[1], max(ln.box[2] for ln in picked), picked[-1].box[3])
+    return Field("subject", text[:500], min(ln.confidence for ln in picked), picked[0].page, box)

@@ -1,0 +1,94 @@
+"""Number and notation (Số: 123/QĐ-UBND): parse the OCR'd text, repair typical misreads,
+check the parts against the abbreviation tables."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import Levenshtein
+
+from .reference import DATA, type_by_abbreviation
+from .text import clean
+
+# After "Số:" - the colon is often lost and the word misread (Sô, Sỗ, Sôt, Sổ, So).
+SO_RE = re.compile(r"^\s*S[ôốồổỗộoóòỏõọơớờởỡợ0]\w?\s*[:;.,]?\s*(?P<rest>.+)$", re.IGNORECASE)
+NOTATION_RE = re.compile(r"^(?P<num>[0-9OoIl|]{1,5})(?:/(?P<year>[0-9OoIl|]{4}))?/(?P<code>[^\W\d_]+(?:[-.][^\W\d_]+)*)$")
+_DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
+# Letter misreads inside codes, tried when a part is not a known abbreviation.
+_LETTER_SWAPS = [("I", "T"), ("l", "I"), ("1", "I"), ("0", "O"), ("Ð", "Đ"), ("D", "Đ"), ("Đ", "D"),
+                 ("rn", "m"), ("Q", "O"), ("O", "Q"), ("y", "ý")]
+
+
+@dataclass
+class Notation:
+    text: str  # as it should be printed, e.g. "09/2025/QĐ-TTg"
+    number: int
+    year: int | None
+    parts: list[str]  # code parts: ["QĐ", "TTg"]
+    repairs: int  # misreads corrected
+    unknown_parts: int  # parts in no table (may still be right)
+
+    @property
+    def type_abbreviation(self) -> str | None:
+        return self.parts[0] if self.parts and self.parts[0] in type_by_abbreviation() else None
+
+
+@lru_cache(maxsize=1)
+def known_codes() -> frozenset[str]:
+    extra = (DATA / "abbreviations.txt").read_text(encoding="utf-8").split()
+    return frozenset(type_by_abbreviation()) | frozenset(a for a in extra if not a.startswith("#"))
+
+
+def after_so(text: str) -> str | None:
+    """The text after 'Số:' if the line starts with it."""
+    m = SO_RE.match(clean(text))
+    return m.group("rest") if m else None
+
+
+def parse(rest: str) -> Notation | None:
+    """Parse what follows 'Số:'. Tolerates spaces around / and -, misread digits and
+    letters; None when it is not a notation at all."""
+    s = re.sub(r"\s*([/-])\s*", r"\1", clean(rest))
+    token = s.split(" ")[0].rstrip(".,;:")
+    m = NOTATION_RE.match(token)
+    if not m:
+        return None
+    repairs = 0
+    num_s = m.group("num").translate(_DIGIT_FIX)
+    repairs += num_s != m.group("num")
+    year_s = m.group("year")
+    if year_s:
+        fixed = year_s.translate(_DIGIT_FIX)
+        repairs += fixed != year_s
+        year_s = fixed
+    parts = re.split(r"-", m.group("code"))
+    out_parts, unknown = [], 0
+    for i, part in enumerate(parts):
+        fixed, n = _repair_part(part, first=i == 0)
+        repairs += n
+        unknown += fixed not in known_codes()
+        out_parts.append(fixed)
+    number = int(num_s)
+    # Numbers below 10 carry a leading zero (Decree 30); keep what was printed otherwise.
+    num_text = num_s if len(num_s) > 1 else f"0{num_s}"
+    repairs += num_text != num_s
+    text = f"{num_text}/{year_s + '/' if year_s else ''}{'-'.join(out_parts)}"
+    return Notation(text, number, int(year_s) if year_s else None, out_parts, repairs, unknown)
+
+
+def _repair_part(part: str, first: bool) -> tuple[str, int]:
+    codes = known_codes()
+    if part in codes:
+        return part, 0
+    # Single substitutions of known confusions, then the closest known code (one edit).
+    for a, b in _LETTER_SWAPS:
+        if a in part:
+            cand = part.replace(a, b)
+            if cand in codes:
+                return cand, 1
+    if len(part) >= 3:
+        close = [c for c in codes if Levenshtein.distance(c, part) == 1 and len(c) >= 2]
+        if len(close) == 1:
+            return close[0], 1
+    return part, 0

@@ -1,0 +1,24 @@
+"""Delivery of archived documents to the management system (or an export folder).
+
+Every delivery goes through `deliver`, which is where the rule that secret documents
+stay local is enforced, whatever the configuration says."""
+from __future__ import annotations
+
+from .connectors import Connector, DeliveryError, ExportFolder, HttpMultipart
+from .package import Package
+
+
+class SecretDocumentError(DeliveryError):
+    """A secret-marked document was about to leave through a networked connector."""
+
+
+def deliver(package: Package, connector: Connector) -> str:
+    if package.secrecy and connector.networked:
+        raise SecretDocumentError(
+            f"{package.name} is marked {package.secrecy}: secret documents stay on this machine "
+            f"and are never sent to {connector.name}", final=True)
+    return connector.send(package)
+
+
+__all__ = ["Connector", "DeliveryError", "ExportFolder", "HttpMultipart", "Package", "SecretDocumentError",
+           "deliver"]
