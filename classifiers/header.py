@@ -10,14 +10,15 @@ from rapidfuzz import fuzz, process
 from .fields import Field
 from .layout import Line
 from .notation import Notation, after_so, parse
-from .reference import issuers, places, starts_with_organ
+from .reference import issuers, places, repair_caps, starts_with_organ
 from .text import clean, fold, is_caps
 
 HEADER_ZONE = 0.40  # fraction of the page height that holds the header blocks
 NATIONAL = ["cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh phuc"]
-_D = r"[0-9oil|]"
+# Letters OCR puts for digits, and the digits they may stand for (folded, lower case).
+_DIGIT_LOOKALIKES = {"o": "0", "i": "1", "l": "1", "|": "1", "z": "20", "s": "5", "b": "86", "g": "9", "q": "9"}
+_D = "[0-9" + re.escape("".join(_DIGIT_LOOKALIKES)) + "]"
 DATE_RE = re.compile(rf"ngay\s*(?P<d>{_D}{{1,2}})\s*thang\s*(?P<m>{_D}{{1,2}})\s*nam\s*(?P<y>{_D}{{4}})")
-_DIGITS = str.maketrans({"o": "0", "i": "1", "l": "1", "|": "1"})
 
 
 def header_lines(lines: list[Line]) -> list[Line]:
@@ -66,15 +67,12 @@ def find_date(lines: list[Line], today: date | None = None) -> dict[str, Field]:
         m = DATE_RE.search(f)
         if not m:
             continue
-        d, mo, y = (int(m.group(k).translate(_DIGITS)) for k in ("d", "m", "y"))
-        try:
-            issued = date(y, mo, d)
-        except ValueError:
-            continue
-        if not 1945 <= y <= today.year + 1:
-            continue
-        repaired = any(m.group(k) != m.group(k).translate(_DIGITS) for k in ("d", "m", "y"))
-        conf = ln.confidence * (0.9 if repaired else 1.0)
+        readings = _valid_dates(m.group("d"), m.group("m"), m.group("y"), today)
+        if len(readings) != 1:
+            continue  # unreadable, or misread digits that could mean two dates
+        issued = readings[0]
+        repaired = any(not m.group(k).isdigit() for k in ("d", "m", "y"))
+        conf = ln.confidence * (0.8 if repaired else 1.0)
         out = {"date": Field("date", issued.isoformat(), conf, ln.page, ln.box, "repaired" if repaired else "recognised")}
         # The place: what stands before ', ngày' (fold keeps character positions).
         place_raw = ln.text[: m.start()].rstrip(" ,.")
@@ -82,6 +80,27 @@ def find_date(lines: list[Line], today: date | None = None) -> dict[str, Field]:
             out["place"] = _place(place_raw, ln)
         return out
     return {}
+
+
+def _valid_dates(d: str, m: str, y: str, today: date) -> list[date]:
+    """Every calendar date the three (possibly misread) numbers can stand for."""
+    def readings(token: str) -> list[int]:
+        out = [""]
+        for ch in token:
+            out = [o + c for o in out for c in (ch if ch.isdigit() else _DIGIT_LOOKALIKES.get(ch, ""))]
+        return [int(o) for o in out if o]
+
+    found = set()
+    for yy in readings(y):
+        for mm in readings(m):
+            for dd in readings(d):
+                try:
+                    candidate = date(yy, mm, dd)
+                except ValueError:
+                    continue
+                if 1945 <= yy <= today.year + 1:
+                    found.add(candidate)
+    return sorted(found)
 
 
 def _place(raw: str, ln: Line) -> Field:
@@ -124,14 +143,16 @@ def _body(name: str, lines: list[Line], known: bool) -> Field:
     conf = min(ln.confidence for ln in lines)
     box = (min(ln.box[0] for ln in lines), lines[0].box[1], max(ln.box[2] for ln in lines), lines[-1].box[3])
     source = "recognised"
-    if known:
-        best = process.extractOne(fold(text), {i: fold(i) for i in issuers()}, scorer=fuzz.ratio)
-        if best and best[1] >= 90:
-            if best[2] != text:
-                text, source = best[2], "repaired"
-                conf *= 0.95
-        else:
-            conf *= 0.93  # no list to confirm it against
+    best = process.extractOne(fold(text), {i: fold(i) for i in issuers()}, scorer=fuzz.ratio) if known else None
+    if best and best[1] >= 90:
+        if best[2] != text:
+            text, source = best[2], "repaired"
+            conf *= 1.0 if best[1] == 100 else 0.95
+    else:
+        text, changed = repair_caps(text)
+        if changed:
+            source = "repaired"
+        conf *= 0.93  # no list to confirm the whole name against
     if not starts_with_organ(text):
         conf *= 0.7
     return Field(name, text, conf, lines[0].page, box, source)

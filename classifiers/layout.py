@@ -3,6 +3,7 @@ they stand in. Decree 30 pages are read by position (the issuer block is top lef
 the date top right, the signature bottom right), not by the order OCR emits text."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ocr.types import Box, RecognisedPage, Word, lines_of
@@ -41,6 +42,12 @@ class Line:
         return sum(w.confidence * len(w.text) for w in self.words) / n / 100 if n else 0.0
 
     @property
+    def weakest(self) -> float:
+        """The least confident word, 0-1: for free text, which no list can confirm, one
+        misread word makes the value wrong however sure OCR was of the rest."""
+        return min((w.confidence for w in self.words), default=0.0) / 100
+
+    @property
     def centre_x(self) -> float:
         return (self.box[0] + self.box[2]) / 2 / self.page_width
 
@@ -62,11 +69,23 @@ def page_lines(page: RecognisedPage, doc_page: int) -> list[Line]:
     return sorted(out, key=lambda ln: (ln.box[1] + ln.box[3]) / 2)
 
 
+_ANCHORS = (("cong", "hoa"), ("doc", "lap"))  # national title and motto start the right column
+_SO = re.compile(r"^s[o0]\w?[:;]?$")
+
+
 def split_columns(line: Line) -> list[Line]:
+    """Split at a wide gap, and where the right-hand header column (CỘNG HÒA ...,
+    Độc lập ...) or a 'Số:' starts after other words: OCR runs the issuer block into
+    the national title when the gap between them is small."""
     ws = line.words
     if len(ws) < 2:
         return [line]
     h = max(1, line.height)
+    for i in range(1, len(ws)):
+        f, nxt = fold(ws[i].text), fold(ws[i + 1].text) if i + 1 < len(ws) else ""
+        if (f, nxt) in _ANCHORS or (_SO.match(f) and ws[i].text[:1] == "S" and i + 1 < len(ws)
+                                    and any(c.isdigit() for c in ws[i + 1].text)):
+            return split_columns(line.sub(ws[:i])) + split_columns(line.sub(ws[i:]))
     gaps = [(ws[i + 1].box[0] - ws[i].box[2], i) for i in range(len(ws) - 1)]
     gap, i = max(gaps)
     if gap > 1.2 * h:

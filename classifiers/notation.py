@@ -16,7 +16,7 @@ SO_RE = re.compile(r"^\s*S[ôốồổỗộoóòỏõọơớờởỡợ0]\w?\
 NOTATION_RE = re.compile(r"^(?P<num>[0-9OoIl|]{1,5})(?:/(?P<year>[0-9OoIl|]{4}))?/(?P<code>[^\W\d_]+(?:[-.][^\W\d_]+)*)$")
 _DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
 # Letter misreads inside codes, tried when a part is not a known abbreviation.
-_LETTER_SWAPS = [("I", "T"), ("l", "I"), ("1", "I"), ("0", "O"), ("Ð", "Đ"), ("D", "Đ"), ("Đ", "D"),
+_LETTER_SWAPS = [("I", "T"), ("l", "I"), ("1", "I"), ("1", "T"), ("0", "O"), ("Ð", "Đ"), ("D", "Đ"), ("Đ", "D"),
                  ("rn", "m"), ("Q", "O"), ("O", "Q"), ("y", "ý")]
 
 
@@ -87,6 +87,10 @@ def _repair_part(part: str, first: bool) -> tuple[str, int]:
             cand = part.replace(a, b)
             if cand in codes:
                 return cand, 1
+    # A letter read twice (QĐĐ): collapse doubles.
+    collapsed = re.sub(r"(.)\1", r"\1", part)
+    if collapsed != part and collapsed in codes:
+        return collapsed, 1
     if len(part) >= 3:
         close = [c for c in codes if Levenshtein.distance(c, part) == 1 and len(c) >= 2]
         if len(close) == 1:

@@ -6,6 +6,7 @@ import re
 
 from .fields import Field
 from .layout import Line
+from .reference import repair_caps, titles
 from .text import clean, fold, is_caps
 
 _PREFIX_RE = re.compile(r"^(tm|kt|tl|tuq|q)\s*[.,]\s*")  # on folded text
@@ -37,7 +38,7 @@ def recipients(lines: list[Line], heading: Line | None) -> Field | None:
     if not items:
         return None
     box = (min(b.box[0] for b in boxes), boxes[0].box[1], max(b.box[2] for b in boxes), boxes[-1].box[3])
-    return Field("recipients", items, min(b.confidence for b in boxes), heading.page, box)
+    return Field("recipients", items, min(b.weakest for b in boxes), heading.page, box)
 
 
 def signature(lines: list[Line], heading: Line | None) -> dict[str, Field]:
@@ -62,7 +63,7 @@ def signature(lines: list[Line], heading: Line | None) -> dict[str, Field]:
             break
     out: dict[str, Field] = {}
     if name:
-        out["signer"] = Field("signer", clean(name.text), name.confidence, name.page, name.box)
+        out["signer"] = Field("signer", clean(name.text), name.weakest, name.page, name.box)
     if titles:
         for ln in titles:
             m = _PREFIX_RE.match(fold(ln.text))
@@ -71,9 +72,20 @@ def signature(lines: list[Line], heading: Line | None) -> dict[str, Field]:
                                                  ln.page, ln.box)
                 break
         title = titles[-1]
-        text = clean(_PREFIX_TEXT_RE.sub("", title.text))
-        out["signer_title"] = Field("signer_title", text, title.confidence, title.page, title.box)
+        text, conf, source = _known_title(clean(_PREFIX_TEXT_RE.sub("", title.text)), title.confidence)
+        out["signer_title"] = Field("signer_title", text, conf, title.page, title.box, source)
     return out
+
+
+def _known_title(text: str, conf: float) -> tuple[str, float, str]:
+    """Match the title against the list (tone marks are what OCR loses: PHO CHU TICH);
+    a title in no list keeps OCR's reading, with less confidence."""
+    by_fold = {fold(t): t for t in titles()}
+    if fold(text) in by_fold:
+        known = by_fold[fold(text)]
+        return known, conf, "recognised" if known == text else "repaired"
+    fixed, changed = repair_caps(text)
+    return fixed, conf * 0.85, "repaired" if changed else "recognised"
 
 
 def _looks_like_name(text: str) -> bool:

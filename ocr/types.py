@@ -42,6 +42,7 @@ class RecognisedPage:
     # Words read from coloured ink (red urgency marks, the ĐẾN stamp): not part of the
     # page text or the text layer, but seen by the classifiers.
     marks: list[Word] = field(default_factory=list)
+    barcodes: list[str] = field(default_factory=list)  # decoded QR / Code 39 texts
 
     @property
     def text(self) -> str:
@@ -59,6 +60,7 @@ class RecognisedPage:
             "dpi": round(self.dpi, 1),
             "blank": self.blank,
             "words": len(self.words),
+            **({"barcodes": self.barcodes} if self.barcodes else {}),
         }
 
     def to_dict(self) -> dict[str, Any]:

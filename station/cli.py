@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from classifiers.separate import DEFAULT_SEPARATOR, SeparationOptions
+
 from .pipeline import FileResult, Options, process_files
 
 SCAN_SUFFIXES = {".tif", ".tiff", ".jpg", ".jpeg", ".png", ".pdf"}
@@ -24,6 +26,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-sign", action="store_true", help="do not sign the PDF")
     p.add_argument("--no-rotate", action="store_true", help="do not detect page orientation")
     p.add_argument("--no-deskew", action="store_true", help="do not straighten pages")
+    p.add_argument("--separate", action="store_true",
+                   help="a file holds several documents (archive batch): split at separator sheets and at "
+                        "pages with a document header; drop blank pages")
+    p.add_argument("--separator", default=DEFAULT_SEPARATOR, metavar="VALUE",
+                   help=f"barcode value (QR or Code 39) of separator sheets (default: {DEFAULT_SEPARATOR})")
+    p.add_argument("--split-on-blank", action="store_true", help="with --separate: a blank page ends a document")
     p.add_argument("-v", "--verbose", action="store_true", help="show internal details of failures")
     args = ap.parse_args(argv)
     if args.command == "process":
@@ -46,8 +54,9 @@ def _process(args: argparse.Namespace) -> int:
     if not inputs:
         print("station: no scan files found in the given folders", file=sys.stderr)
         return 2
+    separation = SeparationOptions(args.separator, True, args.split_on_blank) if args.separate else None
     options = Options(jobs=max(1, args.jobs), lang=args.lang, detect_rotation=not args.no_rotate,
-                      deskew=not args.no_deskew, sign=not args.no_sign)
+                      deskew=not args.no_deskew, sign=not args.no_sign, separation=separation)
     bar = _Progress(len(inputs)) if sys.stderr.isatty() else None
     failed = 0
     started = time.monotonic()
@@ -70,7 +79,8 @@ def _report(result: FileResult, verbose: bool, bar: "_Progress | None") -> None:
     if bar:
         bar.file_done()
     if result.status == "ok":
-        line = f"{result.source}: ok -> {result.pdf} ({len(result.pages)} pages)"
+        docs = ", ".join(f"{d.pdf} ({len(d.pages)} pages)" for d in result.documents)
+        line = f"{result.source}: ok -> {docs}"
         stream = sys.stdout
     else:
         line = f"{result.source}: failed: {result.error}"

@@ -9,7 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ocr import InputError, OCREngineError, load_page, recognise
+import numpy as np
+
+from ocr import InputError, OCREngineError, RecognisedPage, load_page, recognise
+from ocr.barcodes import read_barcodes
 
 from .archive import write_page_image
 
@@ -22,6 +25,7 @@ class PageTask:
     lang: str = "vie"
     detect_rotation: bool = True
     deskew: bool = True
+    separator: str | None = None  # read barcodes; a page with this value is a separator sheet
 
 
 @dataclass
@@ -38,7 +42,15 @@ def run_page(task: PageTask) -> PageOutcome:
     try:
         src = load_page(task.source, task.index)
         write_page_image(task.source, src, task.image_pdf)
+        codes = read_barcodes(src.image) if task.separator else []
+        if task.separator and task.separator in codes:
+            # A separator sheet is dropped from the output: no need to read it.
+            w, h = src.image.size
+            page = RecognisedPage(task.index, w, h, src.dpi[0], 0, 0.0, barcodes=codes,
+                                  notes=["separator sheet"])
+            return PageOutcome(task, page.to_dict(), np.eye(3).tolist(), src.image.size)
         page, matrix = recognise(src, task.lang, task.detect_rotation, task.deskew)
+        page.barcodes = codes
         return PageOutcome(task, page.to_dict(), matrix.tolist(), src.image.size)
     except InputError as e:
         return PageOutcome(task, error=str(e))

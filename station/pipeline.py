@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from classifiers import Extraction, extract
+from classifiers.separate import SeparationOptions, separate
 from ocr import InputError, RecognisedPage, count_pages
 
 from .archive import ArchivePage, build_pdfa
@@ -33,6 +34,24 @@ class Options:
     detect_rotation: bool = True
     deskew: bool = True
     sign: bool = True  # signing arrives with the archive signing work; accepted now
+    separation: SeparationOptions | None = None  # None: each file is one document
+
+
+@dataclass
+class DocumentResult:
+    pdf: Path
+    pages: list[RecognisedPage]
+    extraction: Extraction
+
+    def record(self) -> dict[str, Any]:
+        ex = self.extraction
+        return {
+            "pdf": self.pdf.name,
+            "pages": [p.to_json() for p in self.pages],
+            "fields": ex.fields_json(),
+            "standard_layout": ex.standard,
+            "notes": ex.notes + [n for p in self.pages for n in p.notes],
+        }
 
 
 @dataclass
@@ -40,25 +59,23 @@ class FileResult:
     source: Path
     status: str  # "ok" or "failed"
     error: str | None = None
-    pdf: Path | None = None
+    documents: list[DocumentResult] = field(default_factory=list)
+    dropped_pages: list[int] = field(default_factory=list)  # separator sheets and blank pages
     json_path: Path | None = None
-    pages: list[RecognisedPage] = field(default_factory=list)
-    extraction: Extraction | None = None
     debug: str | None = None
+
+    @property
+    def pages(self) -> list[RecognisedPage]:
+        return [p for d in self.documents for p in d.pages]
 
     def record(self) -> dict[str, Any]:
         rec: dict[str, Any] = {"source": self.source.name, "status": self.status}
         if self.error:
             rec["error"] = self.error
         if self.status == "ok":
-            ex = self.extraction
-            rec["documents"] = [{
-                "pdf": self.pdf.name if self.pdf else None,
-                "pages": [p.to_json() for p in self.pages],
-                "fields": ex.fields_json() if ex else {},
-                "standard_layout": ex.standard if ex else False,
-                "notes": (ex.notes if ex else []) + [n for p in self.pages for n in p.notes],
-            }]
+            rec["documents"] = [d.record() for d in self.documents]
+            if self.dropped_pages:
+                rec["dropped_pages"] = self.dropped_pages
         return rec
 
 
@@ -100,7 +117,8 @@ def _tasks(states: list[_FileState], options: Options) -> Iterator[tuple[_FileSt
     for st in states:
         for i in range(1, st.pages + 1):
             yield st, PageTask(st.source, i, st.workdir / f"page-{i:05d}.pdf", options.lang,
-                               options.detect_rotation, options.deskew)
+                               options.detect_rotation, options.deskew,
+                               options.separation.separator if options.separation else None)
 
 
 def _run(states: list[_FileState], out_dir: Path, options: Options,
@@ -113,7 +131,7 @@ def _run(states: list[_FileState], out_dir: Path, options: Options,
             if progress:
                 progress("page", st.source, len(st.outcomes), st.pages)
             if len(st.outcomes) == st.pages:
-                yield _finish(st, out_dir)
+                yield _finish(st, out_dir, options)
         return
     pool = ProcessPoolExecutor(options.jobs, initializer=init_worker)
     in_flight: dict[Future, tuple[_FileState, PageTask]] = {}
@@ -151,30 +169,36 @@ def _run(states: list[_FileState], out_dir: Path, options: Options,
                     progress("page", st.source, len(st.outcomes), st.pages)
                 if outcome.error:
                     failed_files.add(id(st))
-                    yield _finish(st, out_dir)
+                    yield _finish(st, out_dir, options)
                 elif len(st.outcomes) == st.pages:
-                    yield _finish(st, out_dir)
+                    yield _finish(st, out_dir, options)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _finish(st: _FileState, out_dir: Path) -> FileResult:
+def _finish(st: _FileState, out_dir: Path, options: Options) -> FileResult:
     errors = sorted((i, o) for i, o in st.outcomes.items() if o.error)
     if errors:
         i, o = errors[0]
         where = f"page {i}: " if st.pages > 1 and not o.error.startswith("page ") else ""
         return _write_failure(FileResult(st.source, "failed", where + o.error, debug=o.debug), out_dir, st.stem)
     pages = [RecognisedPage.from_dict(st.outcomes[i].page) for i in range(1, st.pages + 1)]
-    archive_pages = [
-        ArchivePage(o.task.image_pdf, tuple(o.image_size), np.array(o.matrix), rp)
-        for o, rp in ((st.outcomes[i], pages[i - 1]) for i in range(1, st.pages + 1))
-    ]
-    pdf_path = out_dir / f"{st.stem}.pdf"
-    extraction = extract(pages)
-    result = FileResult(st.source, "ok", pdf=pdf_path, pages=pages, extraction=extraction)
+    archive = {rp.index: ArchivePage(o.task.image_pdf, tuple(o.image_size), np.array(o.matrix), rp)
+               for o, rp in zip((st.outcomes[i] for i in range(1, st.pages + 1)), pages)}
+    groups = separate(pages, options.separation) if options.separation else [pages]
+    if not groups:
+        return _write_failure(FileResult(st.source, "failed", "no document pages: only blank pages or "
+                                         "separator sheets"), out_dir, st.stem)
+    kept = {p.index for g in groups for p in g}
+    result = FileResult(st.source, "ok", dropped_pages=[p.index for p in pages if p.index not in kept])
     try:
-        build_pdfa(archive_pages, pdf_path, title=document_title(extraction, st.source.name),
-                   fields=metadata_fields(extraction, st.source.name, st.pages))
+        for n, group in enumerate(groups, 1):
+            stem = st.stem if len(groups) == 1 else f"{st.stem}-{n:03d}"
+            extraction = extract(group)
+            pdf_path = out_dir / f"{stem}.pdf"
+            build_pdfa([archive[p.index] for p in group], pdf_path, title=document_title(extraction, st.source.name),
+                       fields=metadata_fields(extraction, st.source.name, len(group)))
+            result.documents.append(DocumentResult(pdf_path, group, extraction))
     except Exception as e:  # noqa: BLE001
         import traceback
 
