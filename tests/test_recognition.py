@@ -20,3 +20,16 @@ def test_profile_comes_out_upright_straight_and_readable(processed, corpus, prof
         assert (page["width_px"], page["height_px"]) == (2480, 3508)
     rate = cer(truth["pages"], [p["text"] for p in pages])
     assert rate <= 0.02, f"{profile}: CER {rate:.2%}"
+
+
+@pytest.mark.parametrize("profile", list(PROFILES))
+def test_registration_fields_read_from_every_profile(processed, corpus, profile):
+    (scan,) = [p for p in corpus.glob(f"{profile}-000.*") if not p.name.endswith(".json")]
+    truth = load_truth(scan)["fields"]
+    fields = json.loads((processed / f"{scan.stem}.json").read_text())["documents"][0]["fields"]
+    for key in ("so_ky_hieu", "number", "date", "issuer", "type", "secrecy", "urgency"):
+        got = fields.get(key, {}).get("value") if fields.get(key) else None
+        assert got == truth[key], (profile, key, got, truth[key])
+        if got is not None:
+            f = fields[key]
+            assert 0 < f["confidence"] <= 1 and f["page"] >= 1 and len(f["box"]) == 4
