@@ -19,3 +19,13 @@ class Field:
     def to_json(self) -> dict[str, Any]:
         return {"value": self.value, "confidence": round(max(0.0, min(1.0, self.confidence)), 3),
                 "page": self.page, "box": list(self.box) if self.box else None, "source": self.source}
+
+
+# Free text (subject, signer's name, recipients) has no list to be checked against: a
+# confidently misread tone mark (Cống for Cổng) is a valid word too. Such values are
+# never reported as certain, so the review page always shows them for a glance.
+UNVERIFIED_CAP = 0.9
+
+
+def free_text_confidence(ocr_confidence: float) -> float:
+    return min(ocr_confidence, UNVERIFIED_CAP)

@@ -6,7 +6,7 @@ import re
 
 from rapidfuzz import fuzz
 
-from .fields import Field
+from .fields import Field, free_text_confidence
 from .layout import Line
 from .reference import DocType, doc_types
 from .text import clean, fold, is_caps
@@ -74,4 +74,4 @@ def _subject(picked: list[Line], prefix: re.Pattern) -> Field | None:
     if not text:
         return None
     box = (min(ln.box[0] for ln in picked), picked[0].box[1], max(ln.box[2] for ln in picked), picked[-1].box[3])
-    return Field("subject", text[:500], min(ln.weakest for ln in picked), picked[0].page, box)
+    return Field("subject", text[:500], free_text_confidence(min(ln.weakest for ln in picked)), picked[0].page, box)

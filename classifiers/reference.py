@@ -59,32 +59,54 @@ def titles() -> tuple[str, ...]:
     return _lines("titles.txt")
 
 
-_ADMIN_WORDS = "UBND HĐND TỈNH THÀNH PHỐ HUYỆN QUẬN THỊ XÃ PHƯỜNG THỊ TRẤN TP."
+_ADMIN_PHRASES = ["UBND TỈNH", "UBND THÀNH PHỐ", "UBND HUYỆN", "UBND QUẬN", "UBND THỊ XÃ", "UBND XÃ",
+                  "UBND PHƯỜNG", "HĐND TỈNH", "HĐND THÀNH PHỐ", "HĐND HUYỆN"]
 
 
 @lru_cache(maxsize=1)
-def caps_vocabulary() -> dict[str, str]:
-    """Folded word -> the one caps word of the reference data it stands for. Words whose
-    folded form is shared by two different words (TỈNH/TÍNH) are left out: only an
-    unambiguous word can repair a misread one."""
-    words = set(_ADMIN_WORDS.split())
-    for source in (issuers(), titles(), tuple(p.upper() for p in places()), _lines("organs.txt")):
-        for entry in source:
-            words.update(entry.replace(",", " ").split())
+def _caps_phrases() -> tuple[str, ...]:
+    phrases = list(_ADMIN_PHRASES) + list(issuers()) + list(titles()) + list(_lines("organs.txt"))
+    for place in places():
+        up = place.upper()
+        phrases += [up, f"TỈNH {up}", f"THÀNH PHỐ {up}", f"HUYỆN {up}", f"QUẬN {up}", f"THỊ XÃ {up}"]
+    return tuple(p.replace(",", " ") for p in phrases)
+
+
+@lru_cache(maxsize=1)
+def caps_vocabulary() -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """Folded word -> the one caps word of the reference data it stands for, and folded
+    word pair -> the pair. A word whose folded form two words share (TỈNH / TĨNH,
+    PHÓ / PHỐ) is only repaired through a pair it stands in (UBND TỈNH, HÀ TĨNH)."""
     by_fold: dict[str, set[str]] = {}
-    for w in words:
-        by_fold.setdefault(fold(w), set()).add(w)
-    return {f: next(iter(ws)) for f, ws in by_fold.items() if len(ws) == 1}
+    pairs: dict[str, set[tuple[str, str]]] = {}
+    for phrase in _caps_phrases():
+        ws = phrase.split()
+        for w in ws:
+            by_fold.setdefault(fold(w), set()).add(w)
+        for a, b in zip(ws, ws[1:]):
+            pairs.setdefault(fold(a) + " " + fold(b), set()).add((a, b))
+    words = {f: next(iter(ws)) for f, ws in by_fold.items() if len(ws) == 1}
+    return words, {f: next(iter(ps)) for f, ps in pairs.items() if len(ps) == 1}
 
 
 def repair_caps(text: str) -> tuple[str, int]:
     """Put the tone marks back on caps header words that OCR misread (TÍNH -> TỈNH,
     TICH -> TỊCH, ĐÁ NẴNG -> ĐÀ NẴNG), when the word without its marks is a known one.
     Returns the text and how many words changed."""
-    vocab = caps_vocabulary()
-    out, changed = [], 0
-    for word in text.split(" "):
-        fixed = vocab.get(fold(word), word) if word.isupper() else word
-        changed += fixed != word
-        out.append(fixed)
-    return " ".join(out), changed
+    words, pairs = caps_vocabulary()
+    ws = text.split(" ")
+    out = list(ws)
+    for i, w in enumerate(ws):
+        if not w.isupper():
+            continue
+        f = fold(w)
+        if f in words:
+            out[i] = words[f]
+            continue
+        before = pairs.get(fold(ws[i - 1]) + " " + f) if i > 0 else None
+        after = pairs.get(f + " " + fold(ws[i + 1])) if i + 1 < len(ws) else None
+        if before:
+            out[i] = before[1]
+        elif after:
+            out[i] = after[0]
+    return " ".join(out), sum(a != b for a, b in zip(ws, out))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from .fields import Field
+from rapidfuzz import fuzz, process
+
+from .fields import Field, free_text_confidence
 from .layout import Line
 from .reference import repair_caps, titles
 from .text import clean, fold, is_caps
@@ -38,7 +40,7 @@ def recipients(lines: list[Line], heading: Line | None) -> Field | None:
     if not items:
         return None
     box = (min(b.box[0] for b in boxes), boxes[0].box[1], max(b.box[2] for b in boxes), boxes[-1].box[3])
-    return Field("recipients", items, min(b.weakest for b in boxes), heading.page, box)
+    return Field("recipients", items, free_text_confidence(min(b.weakest for b in boxes)), heading.page, box)
 
 
 def signature(lines: list[Line], heading: Line | None) -> dict[str, Field]:
@@ -63,7 +65,7 @@ def signature(lines: list[Line], heading: Line | None) -> dict[str, Field]:
             break
     out: dict[str, Field] = {}
     if name:
-        out["signer"] = Field("signer", clean(name.text), name.weakest, name.page, name.box)
+        out["signer"] = Field("signer", clean(name.text), free_text_confidence(name.weakest), name.page, name.box)
     if titles:
         for ln in titles:
             m = _PREFIX_RE.match(fold(ln.text))
@@ -84,6 +86,9 @@ def _known_title(text: str, conf: float) -> tuple[str, float, str]:
     if fold(text) in by_fold:
         known = by_fold[fold(text)]
         return known, conf, "recognised" if known == text else "repaired"
+    best = process.extractOne(fold(text), {t: fold(t) for t in titles()}, scorer=fuzz.ratio)
+    if best and best[1] >= 90:  # a letter too many or too few (PHO GIÁM ĐÓỌC)
+        return best[2], conf * 0.9, "repaired"
     fixed, changed = repair_caps(text)
     return fixed, conf * 0.85, "repaired" if changed else "recognised"
 
