@@ -118,7 +118,7 @@ def find_issuer(lines: list[Line], so_line: Line | None) -> dict[str, Field]:
     bodies the first is the parent (plain caps) and the second the issuer (bold)."""
     limit = so_line.box[1] if so_line else None
     block = [ln for ln in header_lines(lines)
-             if ln.centre_x < 0.5 and is_caps(ln.text) and not is_national(ln)
+             if ln.centre_x < 0.5 and is_caps(ln.text) and not is_national(ln) and not _numbered(ln.text)
              and (limit is None or ln.box[3] <= limit + 0.2 * ln.height)]
     if limit is None:
         block = block[:4]
@@ -136,6 +136,12 @@ def find_issuer(lines: list[Line], so_line: Line | None) -> dict[str, Field]:
         out["parent_issuer"] = _body("parent_issuer", bodies[-2], known=False)
     out["issuer"] = _body("issuer", issuer_lines, known=True)
     return out
+
+
+def _numbered(text: str) -> bool:
+    """A 'Số: ...' line even when too damaged to parse: never part of a body's name."""
+    rest = after_so(text)
+    return rest is not None and any(c.isdigit() for c in rest[:4])
 
 
 def _body(name: str, lines: list[Line], known: bool) -> Field:

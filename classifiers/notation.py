@@ -50,6 +50,7 @@ def parse(rest: str) -> Notation | None:
     """Parse what follows 'Số:'. Tolerates spaces around / and -, misread digits and
     letters; None when it is not a notation at all."""
     s = re.sub(r"\s*([/-])\s*", r"\1", clean(rest))
+    s = re.sub(r"^(\w+/\d{4})(?=[^\W\d_])", r"\1/", s)  # a lost slash after the year: 09/2025QĐ-TTg
     token = s.split(" ")[0].rstrip(".,;:")
     m = NOTATION_RE.match(token)
     if not m:

@@ -32,8 +32,8 @@ def recipients(lines: list[Line], heading: Line | None) -> Field | None:
         text = ln.text
         if not text.startswith(("-", "—", "–", "+", "•")):
             continue
-        item = text.lstrip("-—–+• ").rstrip(" ;.,")
-        if fold(item).startswith("luu"):
+        item = text.lstrip("-—–+• ").rstrip(" ;.,:")
+        if not item or fold(item).startswith("luu"):
             continue  # 'Lưu: VT, ...' is the archive note, not a recipient
         items.append(item)
         boxes.append(ln)
