@@ -83,3 +83,28 @@ def test_notation_repairs(text, expected):
 def test_mixed_case_notation_is_kept():
     assert parse("03/CTr-UBND").parts == ["CTr", "UBND"]
     assert parse("03/QyĐ-UBND").type_abbreviation == "QyĐ"
+
+
+def _typed_types():
+    from classifiers.reference import doc_types
+
+    return [t for t in doc_types() if t.abbreviation and t.abbreviation not in ("SY", "TrS", "SL")]
+
+
+@pytest.mark.parametrize("doc_type", _typed_types(), ids=lambda t: t.abbreviation)
+def test_every_decree30_type_is_recognised_from_its_heading(doc_type):
+    doc = random_document(random.Random(doc_type.abbreviation))
+    doc.type_heading = doc_type.name.upper()
+    doc.notation = f"15/{doc_type.abbreviation}-UBND"
+    ex = extract(build(doc))
+    assert ex.fields["type"].value == doc_type.name
+    assert ex.fields["so_ky_hieu"].value == doc.notation
+    assert ex.fields["type"].confidence >= 0.9 and not ex.notes
+
+
+def test_cong_van_is_recognised_by_its_vv_subject():
+    doc = random_document(random.Random(5))
+    doc.type_heading, doc.notation = None, "45/UBND-VP"
+    doc.addressees = ["Các sở, ban, ngành tỉnh;"]
+    ex = extract(build(doc))
+    assert ex.fields["type"].value == "Công văn" and ex.fields["subject"].value == doc.subject
