@@ -9,10 +9,11 @@ extras="test"
 [ "${1:-}" = "bench" ] && extras="test,bench"
 
 # Debian packages: the OCR engine with Vietnamese and orientation data, poppler for
-# rasterising PDF pages, an sRGB ICC profile for the PDF/A output intent, and fonts
-# with full Vietnamese coverage (Liberation Serif is metric-compatible with Times).
+# rasterising PDF pages, an sRGB ICC profile for the PDF/A output intent, fonts with
+# full Vietnamese coverage (Liberation Serif is metric-compatible with Times), and
+# SoftHSM2, a software PKCS#11 token the signing tests use in place of a USB token.
 apt_packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils
-              icc-profiles-free fonts-liberation2 qpdf python3-venv)
+              icc-profiles-free fonts-liberation2 qpdf python3-venv softhsm2)
 [ "$extras" = "test,bench" ] && apt_packages+=(ghostscript pngquant unpaper)
 missing=()
 for p in "${apt_packages[@]}"; do

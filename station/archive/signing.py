@@ -1,0 +1,229 @@
+"""PAdES signing of the archival PDF/A by incremental update: the PDF/A bytes stay as
+they were, the signature is appended. B-B by default; B-T with a time-stamp
+authority; B-LT when validation data (chain and revocation) can be had; B-LTA adds a
+document time-stamp for long-term archives.
+
+The visible signature is what Decree 30 asks of a copy digitised from paper: at the
+top right of page 1, text only, 'SAO Y – <organisation> – <signing time, ISO 8601
+with +07:00>', 10 pt black, in an embedded font with Vietnamese glyphs."""
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+from PIL import Image, ImageFont
+from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.text import TextBoxStyle
+from pyhanko.sign import fields, signers, timestamps
+from pyhanko.stamp import TextStampStyle
+from pyhanko_certvalidator import ValidationContext
+
+from .keys import KeyError_, Pkcs11Key, Pkcs12Key, read_pin
+
+VIETNAM = timezone(timedelta(hours=7))  # no daylight saving: the offset is fixed
+FONT_SIZE = 10  # points; an int: pyHanko lays text out in exact fractions
+FONT_PATHS = ("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
+              "/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf",
+              "/usr/share/fonts/truetype/croscore/Tinos-Regular.ttf")
+LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
+FIELD_NAME = "SaoY"
+
+
+class SigningError(Exception):
+    """Signing failed; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class SigningConfig:
+    organisation: str
+    key: Pkcs12Key | Pkcs11Key
+    level: str = "B-B"
+    tsa_url: str | None = None
+    trust_roots: tuple[Path, ...] = ()  # PEM/DER CA certificates (for B-LT validation data)
+    crls: tuple[Path, ...] = ()  # revocation lists at hand (offline B-LT)
+
+
+@dataclass
+class SignResult:
+    level: str
+    signed_at: str  # ISO 8601, +07:00
+    stamp_box: tuple[int, int, int, int]  # points, page 1
+    notes: list[str] = field(default_factory=list)
+
+
+def font_path() -> str:
+    for p in FONT_PATHS:
+        if os.path.exists(p):
+            return p
+    raise SigningError("no font with Vietnamese glyphs for the visible signature "
+                       "(Debian package fonts-liberation2)")
+
+
+def stamp_text(organisation: str, when: datetime) -> str:
+    return f"SAO Y – {organisation} – {when.astimezone(VIETNAM).isoformat(timespec='seconds')}"
+
+
+def text_width(text: str) -> float:
+    return ImageFont.truetype(font_path(), 1000).getlength(text) / 1000 * FONT_SIZE
+
+
+def find_blank_spot(pdf: Path, width: float, height: float) -> tuple[tuple[int, int, int, int], bool]:
+    """A box (x1, y1, x2, y2 in points) at the top right of page 1 where the page is
+    blank, found on the rendered page itself (so stamps, seals and handwriting count
+    as much as printed text). Returns (box, blank); when no blank spot exists the box
+    is the top-right corner and blank is False."""
+    page_w, page_h = _page_size(pdf)
+    dpi = 36  # 0.5 pt per pixel: enough to see any mark, fast to render
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-r", str(dpi), "-gray", "-singlefile", str(pdf),
+                        f"{tmp}/p"], check=True, capture_output=True, timeout=60)
+        ink = np.asarray(Image.open(f"{tmp}/p.pgm")) < 170
+    px = dpi / 72.0
+    margin = 6.0
+    right = page_w - 42.0  # Decree 30: right margin 15-20 mm
+    default = (right - width, page_h - 14.0 - height, right, page_h - 14.0)
+    leftmost_x2 = max(width + 36.0, right - 200.0)  # slide left a little, never off the page
+    for top in np.arange(page_h - 12.0, page_h * 0.72, -3.0):
+        for x2 in np.arange(right, leftmost_x2 - 1e-9, -6.0):
+            x1, y1 = x2 - width, top - height
+            r0, r1 = int((page_h - top - margin) * px), int((page_h - y1 + margin) * px)
+            c0, c1 = int((x1 - margin) * px), int((x2 + margin) * px)
+            if r0 >= 0 and c0 >= 0 and not ink[r0:r1, c0:c1].any():
+                return _whole((x1, y1, x2, top)), True
+    return _whole(default), False
+
+
+def _whole(box) -> tuple[int, int, int, int]:
+    """pyHanko lays out on whole points: grow the box outwards to them."""
+    import math
+
+    return math.floor(box[0]), math.floor(box[1]), math.ceil(box[2]), math.ceil(box[3])
+
+
+def _page_size(pdf: Path) -> tuple[float, float]:
+    with open(pdf, "rb") as f:
+        box = PdfFileReader(f, strict=False).root["/Pages"]["/Kids"][0].get_object()["/MediaBox"]
+        return float(box[2]) - float(box[0]), float(box[3]) - float(box[1])
+
+
+@contextmanager
+def open_signer(key: Pkcs12Key | Pkcs11Key) -> Iterator[signers.Signer]:
+    if isinstance(key, Pkcs12Key):
+        pin = read_pin(key.pin_env, key.pin_file)
+        try:
+            signer = signers.SimpleSigner.load_pkcs12(str(key.path), passphrase=pin.encode())
+        except Exception as e:  # noqa: BLE001 - pyHanko raises several kinds here
+            raise KeyError_(f"the PKCS#12 file {key.path} cannot be opened (wrong PIN or damaged file: {type(e).__name__})")
+        if signer is None:
+            raise KeyError_(f"the PKCS#12 file {key.path} cannot be opened (wrong PIN or damaged file)")
+        yield signer
+        return
+    from pyhanko.config.pkcs11 import TokenCriteria
+    from pyhanko.sign import pkcs11
+
+    pin = read_pin(key.pin_env, key.pin_file)
+    try:
+        session = pkcs11.open_pkcs11_session(str(key.module), token_criteria=TokenCriteria(label=key.token_label),
+                                             user_pin=pin)
+    except Exception as e:  # noqa: BLE001
+        raise KeyError_(f"the token '{key.token_label}' cannot be opened ({type(e).__name__}: "
+                        f"is it plugged in, and is the PIN right?)")
+    try:
+        yield pkcs11.PKCS11Signer(session, cert_label=key.cert_label or key.key_label, key_label=key.key_label,
+                                  key_id=key.key_id, cert_id=key.key_id)
+    finally:
+        session.close()
+
+
+def sign_pdf(src: Path, dst: Path, config: SigningConfig, signer: signers.Signer) -> SignResult:
+    """Sign `src` into `dst` (atomically). `signer` comes from open_signer()."""
+    level = config.level if config.level in LEVELS else "B-B"
+    notes: list[str] = []
+    if level != "B-B" and not config.tsa_url:
+        notes.append(f"{level} needs a time-stamp authority; none is configured, so the signature is B-B")
+        level = "B-B"
+    now = datetime.now(VIETNAM)
+    text = stamp_text(config.organisation, now)
+    width = text_width(text) + 4
+    box, blank = find_blank_spot(src, width, FONT_SIZE * 1.6)
+    if not blank:
+        notes.append("page 1 has no blank space at the top right: the signature text is placed in the "
+                     "top-right corner and overlaps the page content")
+    vc = None
+    if level in ("B-LT", "B-LTA"):
+        vc = _validation_context(config)
+    meta = signers.PdfSignatureMetadata(
+        field_name=FIELD_NAME, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
+        reason="SAO Y", name=config.organisation, embed_validation_info=vc is not None,
+        use_pades_lta=level == "B-LTA", validation_context=vc,
+    )
+    style = TextStampStyle(stamp_text="%(text)s", border_width=0, background=None,
+                           text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(font_path()),
+                                                       font_size=FONT_SIZE))
+    pdf_signer = signers.PdfSigner(
+        meta, signer=signer, stamp_style=style,
+        timestamper=timestamps.HTTPTimeStamper(config.tsa_url) if config.tsa_url else None,
+        new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=0, box=box),
+    )
+    tmp = dst.with_name(f".{dst.name}.part")
+    try:
+        with open(src, "rb") as inf, open(tmp, "wb") as outf:
+            pdf_signer.sign_pdf(_writer(inf), output=outf, appearance_text_params={"text": text})
+        if level == "B-LTA":
+            _document_timestamp(tmp, config, vc)
+    except KeyError_:
+        raise
+    except Exception as e:  # noqa: BLE001
+        tmp.unlink(missing_ok=True)
+        raise SigningError(f"signing failed ({type(e).__name__}: {e})")
+    os.replace(tmp, dst)
+    return SignResult(level, now.isoformat(timespec="seconds"), box, notes)
+
+
+def _writer(stream) -> IncrementalPdfFileWriter:
+    """An incremental writer that leaves the document metadata alone. pyHanko would
+    otherwise rewrite the XMP packet, and its round trip turns our PDF/A extension
+    schema into invalid RDF and makes Info and XMP disagree on the producer, which
+    costs the file its PDF/A conformance (pyHanko issue #755; the maintainer's advice
+    in #223 is this override). Adding a signature needs no metadata change."""
+    writer = IncrementalPdfFileWriter(stream, strict=False)
+    writer._update_meta = lambda: None  # noqa: SLF001 - documented workaround, see above
+    return writer
+
+
+def _document_timestamp(path: Path, config: SigningConfig, vc: ValidationContext | None) -> None:
+    """B-LTA: a document time-stamp over everything, in its own increment."""
+    data = path.read_bytes()
+    import io
+
+    out = io.BytesIO()
+    signers.PdfTimeStamper(timestamps.HTTPTimeStamper(config.tsa_url)).timestamp_pdf(
+        _writer(io.BytesIO(data)), "sha256", validation_context=vc, output=out)
+    path.write_bytes(out.getvalue())
+
+
+def _validation_context(config: SigningConfig) -> ValidationContext:
+    from asn1crypto import crl as asn1_crl
+    from pyhanko.keys import load_certs_from_pemder
+
+    roots = list(load_certs_from_pemder([str(p) for p in config.trust_roots]))
+    crls = [asn1_crl.CertificateList.load(_der(p)) for p in config.crls]
+    return ValidationContext(trust_roots=roots, crls=crls, allow_fetching=not crls, revocation_mode="hard-fail")
+
+
+def _der(p: Path) -> bytes:
+    data = p.read_bytes()
+    if data.startswith(b"-----BEGIN"):
+        from asn1crypto import pem
+
+        _, _, data = pem.unarmor(data)
+    return data
