@@ -2,13 +2,21 @@
 from __future__ import annotations
 
 import argparse
+import json
+import logging
 import os
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from classifiers.separate import DEFAULT_SEPARATOR, SeparationOptions
 
+from . import config
+from .archive.keys import KeyError_
+from .archive.signing import open_signer, sign_pdf
+from .archive.verify import VerifyResult, verify_pdf
+from .config import ConfigError
 from .pipeline import FileResult, Options, process_files
 
 SCAN_SUFFIXES = {".tif", ".tiff", ".jpg", ".jpeg", ".png", ".pdf"}
@@ -23,7 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, required=True, help="folder for X.pdf and X.json of each input X")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="pages worked on at once (default: cores)")
     p.add_argument("--lang", default="vie", help="Tesseract language (default: vie)")
-    p.add_argument("--no-sign", action="store_true", help="do not sign the PDF")
+    p.add_argument("--no-sign", action="store_true", help="do not sign the PDF (signing is on by default; "
+                   "the key comes from STATION_SIGNING_* settings, else a development certificate)")
     p.add_argument("--no-rotate", action="store_true", help="do not detect page orientation")
     p.add_argument("--no-deskew", action="store_true", help="do not straighten pages")
     p.add_argument("--separate", action="store_true",
@@ -33,10 +42,51 @@ def main(argv: list[str] | None = None) -> int:
                    help=f"barcode value (QR or Code 39) of separator sheets (default: {DEFAULT_SEPARATOR})")
     p.add_argument("--split-on-blank", action="store_true", help="with --separate: a blank page ends a document")
     p.add_argument("-v", "--verbose", action="store_true", help="show internal details of failures")
+    v = sub.add_parser("verify", help="check the signatures of signed PDFs")
+    v.add_argument("files", nargs="+", type=Path)
+    v.add_argument("--trust", type=Path, action="append", default=[], metavar="CA.pem",
+                   help="also trust this certification authority (repeatable)")
+    v.add_argument("--json", action="store_true", help="print the results as JSON")
     args = ap.parse_args(argv)
-    if args.command == "process":
-        return _process(args)
+    _quiet_libraries()
+    try:
+        if args.command == "process":
+            return _process(args)
+        if args.command == "verify":
+            return _verify(args)
+    except ConfigError as e:
+        print(f"station: configuration: {e}", file=sys.stderr)
+        return 2
     return 2
+
+
+def _quiet_libraries() -> None:
+    """Library chatter (pyHanko's path-building tracebacks, fontTools' subsetting notes)
+    is not for the user; our own messages say what matters."""
+    for name in ("pyhanko", "pyhanko_certvalidator", "fontTools"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def _verify(args: argparse.Namespace) -> int:
+    settings = config.load()
+    roots = list(settings.trust_roots) + list(args.trust)
+    results = [verify_pdf(f, roots) if f.exists() else _missing(f) for f in args.files]
+    if args.json:
+        print(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
+    else:
+        for r in results:
+            print(f"{r.path}: {'valid' if r.ok else 'NOT VALID'}" + (f", {r.pdfa}" if r.pdfa else ""))
+            for s in r.signatures:
+                print(f"  signed by {s.signer}\n  at {s.signed_at}, PAdES {s.level}")
+                for problem in s.problems:
+                    print(f"  problem: {problem}")
+            for problem in r.problems:
+                print(f"  problem: {problem}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+def _missing(path: Path) -> VerifyResult:
+    return VerifyResult(str(path), problems=["the file does not exist"])
 
 
 def _expand(inputs: list[Path]) -> list[Path]:
@@ -56,7 +106,23 @@ def _process(args: argparse.Namespace) -> int:
         return 2
     separation = SeparationOptions(args.separator, True, args.split_on_blank) if args.separate else None
     options = Options(jobs=max(1, args.jobs), lang=args.lang, detect_rotation=not args.no_rotate,
-                      deskew=not args.no_deskew, sign=not args.no_sign, separation=separation)
+                      deskew=not args.no_deskew, separation=separation)
+    with ExitStack() as stack:
+        if not args.no_sign:
+            settings = config.load()
+            try:
+                signer = stack.enter_context(open_signer(settings.signing.key))
+            except KeyError_ as e:
+                print(f"station: signing key: {e}", file=sys.stderr)
+                return 2
+            if settings.development_key:
+                print("station: signing with the development certificate (set STATION_SIGNING_PKCS12 or "
+                      "STATION_SIGNING_PKCS11_MODULE for the organisation's own)", file=sys.stderr)
+            options.sign = lambda pdf: sign_pdf(pdf, pdf, settings.signing, signer)
+        return _run_process(inputs, args, options)
+
+
+def _run_process(inputs: list[Path], args: argparse.Namespace, options: Options) -> int:
     bar = _Progress(len(inputs)) if sys.stderr.isatty() else None
     failed = 0
     started = time.monotonic()

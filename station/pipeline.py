@@ -24,6 +24,8 @@ from classifiers.separate import SeparationOptions, separate
 from ocr import InputError, RecognisedPage, count_pages
 
 from .archive import ArchivePage, build_pdfa
+from .archive.keys import KeyError_
+from .archive.signing import SigningError, SignResult
 from .pages import PageOutcome, PageTask, init_worker, run_page
 
 
@@ -33,7 +35,7 @@ class Options:
     lang: str = "vie"
     detect_rotation: bool = True
     deskew: bool = True
-    sign: bool = True  # signing arrives with the archive signing work; accepted now
+    sign: Callable[[Path], "SignResult"] | None = None  # signs a finished PDF/A in place
     separation: SeparationOptions | None = None  # None: each file is one document
 
 
@@ -42,6 +44,7 @@ class DocumentResult:
     pdf: Path
     pages: list[RecognisedPage]
     extraction: Extraction
+    signature: "SignResult | None" = None
 
     def record(self) -> dict[str, Any]:
         ex = self.extraction
@@ -50,7 +53,10 @@ class DocumentResult:
             "pages": [p.to_json() for p in self.pages],
             "fields": ex.fields_json(),
             "standard_layout": ex.standard,
-            "notes": ex.notes + [n for p in self.pages for n in p.notes],
+            "notes": ex.notes + [n for p in self.pages for n in p.notes]
+                     + (self.signature.notes if self.signature else []),
+            "signature": {"level": self.signature.level, "signed_at": self.signature.signed_at,
+                          "stamp_box_pt": list(self.signature.stamp_box)} if self.signature else None,
         }
 
 
@@ -198,7 +204,10 @@ def _finish(st: _FileState, out_dir: Path, options: Options) -> FileResult:
             pdf_path = out_dir / f"{stem}.pdf"
             build_pdfa([archive[p.index] for p in group], pdf_path, title=document_title(extraction, st.source.name),
                        fields=metadata_fields(extraction, st.source.name, len(group)))
-            result.documents.append(DocumentResult(pdf_path, group, extraction))
+            signature = options.sign(pdf_path) if options.sign else None
+            result.documents.append(DocumentResult(pdf_path, group, extraction, signature))
+    except (KeyError_, SigningError) as e:
+        return _write_failure(FileResult(st.source, "failed", f"the PDF could not be signed: {e}"), out_dir, st.stem)
     except Exception as e:  # noqa: BLE001
         import traceback
 

@@ -28,7 +28,17 @@ def processed(corpus, tmp_path_factory) -> Path:
     return out
 
 
-def run_station(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    """The real command, as a user runs it."""
+_DATA_DIR = None
+
+
+def run_station(*args: str, timeout: float = 600, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """The real command, as a user runs it (with its data folder - the development
+    signing certificate - in a temporary place, never the user's home)."""
+    global _DATA_DIR
+    if _DATA_DIR is None:
+        import tempfile
+
+        _DATA_DIR = tempfile.mkdtemp(prefix="station-data-")
     exe = shutil.which("station", path=os.path.dirname(sys.executable)) or "station"
-    return subprocess.run([exe, *args], capture_output=True, text=True, timeout=timeout)
+    full_env = {**os.environ, "STATION_DATA_DIR": _DATA_DIR, **(env or {})}
+    return subprocess.run([exe, *args], capture_output=True, text=True, timeout=timeout, env=full_env)

@@ -176,10 +176,11 @@ def sign_pdf(src: Path, dst: Path, config: SigningConfig, signer: signers.Signer
     )
     tmp = dst.with_name(f".{dst.name}.part")
     try:
-        with open(src, "rb") as inf, open(tmp, "wb") as outf:
-            pdf_signer.sign_pdf(_writer(inf), output=outf, appearance_text_params={"text": text})
-        if level == "B-LTA":
-            _document_timestamp(tmp, config, vc)
+        with _metadata_left_alone():
+            with open(src, "rb") as inf, open(tmp, "wb") as outf:
+                pdf_signer.sign_pdf(_writer(inf), output=outf, appearance_text_params={"text": text})
+            if level == "B-LTA":
+                _document_timestamp(tmp, config, vc)
     except KeyError_:
         raise
     except Exception as e:  # noqa: BLE001
@@ -190,14 +191,26 @@ def sign_pdf(src: Path, dst: Path, config: SigningConfig, signer: signers.Signer
 
 
 def _writer(stream) -> IncrementalPdfFileWriter:
-    """An incremental writer that leaves the document metadata alone. pyHanko would
-    otherwise rewrite the XMP packet, and its round trip turns our PDF/A extension
-    schema into invalid RDF and makes Info and XMP disagree on the producer, which
-    costs the file its PDF/A conformance (pyHanko issue #755; the maintainer's advice
-    in #223 is this override). Adding a signature needs no metadata change."""
-    writer = IncrementalPdfFileWriter(stream, strict=False)
-    writer._update_meta = lambda: None  # noqa: SLF001 - documented workaround, see above
-    return writer
+    return IncrementalPdfFileWriter(stream, strict=False)
+
+
+@contextmanager
+def _metadata_left_alone() -> Iterator[None]:
+    """pyHanko's writers rewrite the XMP packet on every increment; the round trip turns
+    our PDF/A extension schema into invalid RDF and makes Info and XMP disagree on the
+    producer, which costs the file its PDF/A conformance (pyHanko issue #755; the
+    maintainer's advice in #223 is to override `_update_meta`). The validation-data
+    (DSS) increment of B-LT is written by a writer pyHanko creates itself, so the
+    override goes on the class, for the duration of one signing. A signature needs no
+    metadata change."""
+    from pyhanko.pdf_utils.writer import BasePdfFileWriter
+
+    original = BasePdfFileWriter._update_meta  # noqa: SLF001
+    BasePdfFileWriter._update_meta = lambda self: None  # noqa: SLF001
+    try:
+        yield
+    finally:
+        BasePdfFileWriter._update_meta = original  # noqa: SLF001
 
 
 def _document_timestamp(path: Path, config: SigningConfig, vc: ValidationContext | None) -> None:

@@ -1,0 +1,74 @@
+"""Configuration from STATION_* environment variables, checked at start with an error
+that names the bad key. (The TOML file arrives with `station run`; it will fill the
+same typed settings.)"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .archive.keys import Pkcs11Key, Pkcs12Key, ensure_dev_certificate
+from .archive.signing import LEVELS, SigningConfig
+
+DEFAULT_ORGANISATION = "Cơ quan thử nghiệm"
+
+
+class ConfigError(Exception):
+    """A setting is wrong; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    signing: SigningConfig
+    trust_roots: tuple[Path, ...]  # for verification: configured roots + the development CA
+    development_key: bool
+
+
+def _paths(name: str, env: dict[str, str]) -> tuple[Path, ...]:
+    value = env.get(name, "")
+    paths = tuple(Path(p) for p in value.split(os.pathsep) if p)
+    for p in paths:
+        if not p.exists():
+            raise ConfigError(f"{name}: {p} does not exist")
+    return paths
+
+
+def load(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    data_dir = Path(env.get("STATION_DATA_DIR") or Path.home() / ".local/share/digitization-station")
+    organisation = env.get("STATION_ORGANISATION", DEFAULT_ORGANISATION).strip()
+    if not organisation:
+        raise ConfigError("STATION_ORGANISATION: the organisation name is empty")
+    level = env.get("STATION_SIGNING_LEVEL", "").upper() or ("B-T" if env.get("STATION_TSA_URL") else "B-B")
+    if level not in LEVELS:
+        raise ConfigError(f"STATION_SIGNING_LEVEL: '{level}' is not one of {', '.join(LEVELS)}")
+    tsa = env.get("STATION_TSA_URL") or None
+    if tsa and not tsa.startswith(("http://", "https://")):
+        raise ConfigError(f"STATION_TSA_URL: '{tsa}' is not an http(s) address")
+    pin_file = Path(env["STATION_SIGNING_PIN_FILE"]) if env.get("STATION_SIGNING_PIN_FILE") else None
+    trust = _paths("STATION_TRUST_ROOTS", env)
+    crls = _paths("STATION_CRLS", env)
+    development = False
+    if env.get("STATION_SIGNING_PKCS11_MODULE"):
+        module = Path(env["STATION_SIGNING_PKCS11_MODULE"])
+        if not module.exists():
+            raise ConfigError(f"STATION_SIGNING_PKCS11_MODULE: {module} does not exist")
+        label = env.get("STATION_SIGNING_TOKEN_LABEL")
+        if not label:
+            raise ConfigError("STATION_SIGNING_TOKEN_LABEL: needed with STATION_SIGNING_PKCS11_MODULE")
+        key = Pkcs11Key(module, label, env.get("STATION_SIGNING_KEY_LABEL"), env.get("STATION_SIGNING_CERT_LABEL"),
+                        pin_file=pin_file)
+    elif env.get("STATION_SIGNING_PKCS12"):
+        p12 = Path(env["STATION_SIGNING_PKCS12"])
+        if not p12.exists():
+            raise ConfigError(f"STATION_SIGNING_PKCS12: {p12} does not exist")
+        key = Pkcs12Key(p12, pin_file=pin_file)
+    else:
+        dev = ensure_dev_certificate(data_dir / "signing", organisation)
+        key, development = dev.key, True
+        trust = trust + (dev.ca_cert,)
+    dev_ca = data_dir / "signing" / "dev-ca.pem"
+    if not development and dev_ca.exists():
+        trust = trust + (dev_ca,)  # earlier development signatures stay verifiable here
+    return Settings(data_dir, SigningConfig(organisation, key, level, tsa, trust, crls), trust, development)
