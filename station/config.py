@@ -57,8 +57,13 @@ def load(env: dict[str, str] | None = None) -> Settings:
         label = env.get("STATION_SIGNING_TOKEN_LABEL")
         if not label:
             raise ConfigError("STATION_SIGNING_TOKEN_LABEL: needed with STATION_SIGNING_PKCS11_MODULE")
+        key_id = env.get("STATION_SIGNING_KEY_ID")
+        try:
+            key_id_bytes = bytes.fromhex(key_id) if key_id else None
+        except ValueError:
+            raise ConfigError(f"STATION_SIGNING_KEY_ID: '{key_id}' is not hexadecimal (e.g. 01 or a1b2)")
         key = Pkcs11Key(module, label, env.get("STATION_SIGNING_KEY_LABEL"), env.get("STATION_SIGNING_CERT_LABEL"),
-                        pin_file=pin_file)
+                        key_id_bytes, pin_file=pin_file)
     elif env.get("STATION_SIGNING_PKCS12"):
         p12 = Path(env["STATION_SIGNING_PKCS12"])
         if not p12.exists():

@@ -170,3 +170,11 @@ def test_bad_setting_names_its_key(corpus, tmp_path):
     proc = run_station("process", str(corpus / "clean-000.jpg"), "--out", str(tmp_path / "o"),
                        env={"STATION_SIGNING_LEVEL": "B-XYZ"})
     assert proc.returncode == 2 and "STATION_SIGNING_LEVEL" in proc.stderr
+
+
+def test_long_term_level_without_revocation_data_falls_back_to_b_t(pki, tsa, processed, tmp_path):
+    """Offline, with no CRL at hand: B-LT cannot be had, the document is still signed."""
+    dst = tmp_path / "signed.pdf"
+    result = _sign(pki, processed / "clean-000.pdf", dst, level="B-LT", tsa_url=tsa.url, trust_roots=())
+    assert result.level == "B-T" and any("signed at B-T" in n for n in result.notes)
+    assert verify_pdf(dst, [pki.ca_pem]).ok

@@ -145,8 +145,21 @@ def open_signer(key: Pkcs12Key | Pkcs11Key) -> Iterator[signers.Signer]:
 
 
 def sign_pdf(src: Path, dst: Path, config: SigningConfig, signer: signers.Signer) -> SignResult:
-    """Sign `src` into `dst` (atomically). `signer` comes from open_signer()."""
-    level = config.level if config.level in LEVELS else "B-B"
+    """Sign `src` into `dst` (atomically). `signer` comes from open_signer(). When the
+    validation data a B-LT/B-LTA signature must carry cannot be had (no revocation
+    information reachable), the document is signed at B-T and the result says so."""
+    try:
+        return _sign(src, dst, config, signer, config.level)
+    except SigningError as e:
+        if config.level not in ("B-LT", "B-LTA") or not config.tsa_url:
+            raise
+        result = _sign(src, dst, config, signer, "B-T")
+        result.notes.append(f"validation data for {config.level} could not be had ({e}); signed at B-T")
+        return result
+
+
+def _sign(src: Path, dst: Path, config: SigningConfig, signer: signers.Signer, level: str) -> SignResult:
+    level = level if level in LEVELS else "B-B"
     notes: list[str] = []
     if level != "B-B" and not config.tsa_url:
         notes.append(f"{level} needs a time-stamp authority; none is configured, so the signature is B-B")
