@@ -68,8 +68,6 @@ def long_tiff(path: Path, pages: int) -> Path:
     """A multi-page greyscale LZW TIFF, as archives scan bound files."""
     import random
 
-    from PIL import Image
-
     from tests.synthetic.content import random_document
     from tests.synthetic.degrade import PROFILES as P, degrade
     from tests.synthetic.render import render_document

@@ -31,8 +31,8 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
     marks: list[Line] = []
     for i, p in enumerate(pages, 1):
         lines += page_lines(p, i)
-        marks += [ln for ln in page_lines(RecognisedPage(p.index, p.width_px, p.height_px, p.dpi, 0, 0.0,
-                                                         words=p.marks), i)]
+        # Words read from coloured ink, laid out as lines like the rest.
+        marks += page_lines(RecognisedPage(p.index, p.width_px, p.height_px, p.dpi, 0, 0.0, words=p.marks), i)
     fields: dict[str, Field] = {}
     notes: list[str] = []
     found = find_notation(lines)

@@ -58,7 +58,7 @@ class LocalPKI:
 class TimeStampServer:
     """RFC 3161 over HTTP on 127.0.0.1, signing with a TSA certificate from the test CA."""
 
-    def __init__(self, pki: TestPKI) -> None:
+    def __init__(self, pki: LocalPKI) -> None:
         key, cert = issue(pki.ca_key, pki.ca_cert, "Test time-stamp authority", timestamping=True)
         stamper = DummyTimeStamper(
             tsa_cert=pki.asn1(cert),
@@ -90,7 +90,7 @@ class TimeStampServer:
         self.server.shutdown()
 
 
-def softhsm_token(pki: TestPKI, d: Path, label: str = "station") -> dict[str, str]:
+def softhsm_token(pki: LocalPKI, d: Path, label: str = "station") -> dict[str, str]:
     """Initialise a SoftHSM2 token in `d`, generate the signing key on it, store the
     certificate the test CA issues for that key. Returns the environment that points
     the station (and SoftHSM) at it."""

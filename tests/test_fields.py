@@ -8,7 +8,7 @@ import pytest
 from classifiers import extract
 from classifiers.notation import parse
 from tests.fieldpages import build, noisy_header
-from tests.synthetic.content import Document, random_document
+from tests.synthetic.content import random_document
 
 EXACT = ["so_ky_hieu", "number", "date", "place", "issuer", "parent_issuer", "type", "subject",
          "signer", "signer_title", "signing_authority", "secrecy", "urgency", "recipients"]
