@@ -5,6 +5,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 import time
 from contextlib import ExitStack
@@ -47,6 +48,13 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--trust", type=Path, action="append", default=[], metavar="CA.pem",
                    help="also trust this certification authority (repeatable)")
     v.add_argument("--json", action="store_true", help="print the results as JSON")
+    r = sub.add_parser("run", help="run the station: hot folders, processing, signing, delivery")
+    r.add_argument("--samples", action="store_true", help="drop a few sample scans into the archive hot folder")
+    sub.add_parser("status", help="jobs and documents per state, recent failures, outbox backlog")
+    rt = sub.add_parser("retry", help="put a failed job back in the queue")
+    rt.add_argument("job", type=int)
+    apv = sub.add_parser("approve", help="approve a document waiting for review (it is then signed and delivered)")
+    apv.add_argument("document", type=int)
     args = ap.parse_args(argv)
     _quiet_libraries()
     try:
@@ -54,9 +62,82 @@ def main(argv: list[str] | None = None) -> int:
             return _process(args)
         if args.command == "verify":
             return _verify(args)
+        if args.command == "run":
+            return _run(args)
+        return _admin(args)
     except ConfigError as e:
         print(f"station: configuration: {e}", file=sys.stderr)
         return 2
+    return 2
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .service import AlreadyRunning, Station
+
+    settings = config.service()
+    try:
+        station = Station(settings)
+    except AlreadyRunning as e:
+        print(f"station: {e}", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, lambda *_: station.stop())
+    folders = ", ".join(f"{f.path} ({f.profile})" for f in settings.folders)
+    print(f"station: watching {folders}; results in {settings.data_dir / 'export'}; Ctrl-C stops", file=sys.stderr)
+    if args.samples:
+        _drop_samples(settings.folders[-1].path)
+    try:
+        station.run()
+    except KeyboardInterrupt:
+        station.stop()
+    print("station: stopped", file=sys.stderr)
+    return 0
+
+
+def _drop_samples(folder: Path) -> None:
+    """A few generated scans (Decree 30 layout, stamps, skew) so a newcomer sees them flow.
+    The generator lives with the tests in the checkout, which is not an installed package."""
+    checkout = str(Path(__file__).resolve().parent.parent)
+    if checkout not in sys.path:
+        sys.path.append(checkout)
+    try:
+        from tests.synthetic import generate
+    except ImportError:
+        print("station: sample scans need the test extra (scripts/bootstrap.sh)", file=sys.stderr)
+        return
+    import shutil
+    import tempfile
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for sample in generate(Path(tmp), 1, ["clean", "stamps", "skew"], seed=5):
+            shutil.move(str(sample.path), folder / sample.path.name)
+            print(f"station: sample scan dropped: {folder / sample.path.name}", file=sys.stderr)
+
+
+def _admin(args: argparse.Namespace) -> int:
+    from models import documents, jobs
+    from models.db import connect
+
+    from .service import status
+
+    conn = connect(config.load().data_dir / "station.db")
+    if args.command == "status":
+        print(json.dumps(status(conn), ensure_ascii=False, indent=2, default=str))
+        return 0
+    if args.command == "retry":
+        job = jobs.get(conn, args.job)
+        if job is None or job.state != "failed":
+            print(f"station: job {args.job} is not a failed job", file=sys.stderr)
+            return 1
+        jobs.retry(conn, job.id, job.source)
+        print(f"job {job.id} ({job.name}) is queued again")
+        return 0
+    if args.command == "approve":
+        if not documents.set_state(conn, args.document, "approved", actor="clerk", expect="review"):
+            print(f"station: document {args.document} is not waiting for review", file=sys.stderr)
+            return 1
+        print(f"document {args.document} approved: it will be signed and delivered")
+        return 0
     return 2
 
 

@@ -77,3 +77,34 @@ def load(env: dict[str, str] | None = None) -> Settings:
     if not development and dev_ca.exists():
         trust = trust + (dev_ca,)  # earlier development signatures stay verifiable here
     return Settings(data_dir, SigningConfig(organisation, key, level, tsa, trust, crls), trust, development)
+
+
+def _number(env: dict[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: '{raw}' is not a number")
+    if not low <= value <= high:
+        raise ConfigError(f"{name}: {value} is outside {low}..{high}")
+    return value
+
+
+def service(env: dict[str, str] | None = None):
+    """Settings of `station run`."""
+    from .service import ServiceSettings
+
+    env = dict(os.environ if env is None else env)
+    base = load(env)
+    url = env.get("STATION_DELIVERY_HTTP_URL") or None
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError(f"STATION_DELIVERY_HTTP_URL: '{url}' is not an http(s) address")
+    return ServiceSettings(
+        data_dir=base.data_dir, signing=base.signing, http_url=url,
+        auto_approve_above=_number(env, "STATION_AUTO_APPROVE", 0.9, 0.0, 1.0),
+        settle_s=_number(env, "STATION_SETTLE_SECONDS", 1.0, 0.1, 600.0),
+        jobs=int(_number(env, "STATION_JOBS", os.cpu_count() or 1, 1, 256)),
+        retry_base_s=_number(env, "STATION_RETRY_BASE_SECONDS", 2.0, 0.05, 3600.0),
+    )

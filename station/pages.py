@@ -36,6 +36,7 @@ class PageOutcome:
     image_size: tuple[int, int] = (0, 0)
     error: str | None = None  # plain words, for the user
     debug: str | None = None  # traceback, for --verbose and logs
+    retryable: bool = False  # the cause may pass (engine trouble, memory), unlike bad input
 
 
 def run_page(task: PageTask) -> PageOutcome:
@@ -55,9 +56,9 @@ def run_page(task: PageTask) -> PageOutcome:
     except InputError as e:
         return PageOutcome(task, error=str(e))
     except OCREngineError as e:
-        return PageOutcome(task, error=f"the OCR engine failed: {e}")
+        return PageOutcome(task, error=f"the OCR engine failed: {e}", retryable=True)
     except MemoryError:
-        return PageOutcome(task, error="not enough memory to process this page")
+        return PageOutcome(task, error="not enough memory to process this page", retryable=True)
     except Exception as e:  # noqa: BLE001 - one bad page must not stop the others
         return PageOutcome(task, error=f"internal error while processing the page ({type(e).__name__}: {e})",
                            debug=traceback.format_exc())

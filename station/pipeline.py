@@ -69,6 +69,7 @@ class FileResult:
     dropped_pages: list[int] = field(default_factory=list)  # separator sheets and blank pages
     json_path: Path | None = None
     debug: str | None = None
+    retryable: bool = False
 
     @property
     def pages(self) -> list[RecognisedPage]:
@@ -91,6 +92,7 @@ class _FileState:
     stem: str
     pages: int
     workdir: Path
+    out_dir: Path
     outcomes: dict[int, PageOutcome] = field(default_factory=dict)
 
 
@@ -98,22 +100,25 @@ ProgressFn = Callable[[str, Path, int, int], None]  # event, file, pages done, p
 
 
 def process_files(inputs: list[Path], out_dir: Path, options: Options | None = None,
-                  progress: ProgressFn | None = None) -> Iterator[FileResult]:
+                  progress: ProgressFn | None = None, out_dirs: list[Path] | None = None) -> Iterator[FileResult]:
     """Process every input; yields one FileResult per input as each completes. A
-    failing input never stops the others."""
+    failing input never stops the others. `out_dirs` gives each input a folder of its
+    own (the service keeps one per job); otherwise all go to `out_dir`."""
     options = options or Options()
-    out_dir.mkdir(parents=True, exist_ok=True)
+    dirs = out_dirs or [out_dir] * len(inputs)
+    for d in set(dirs):
+        d.mkdir(parents=True, exist_ok=True)
     stems = _unique_stems(inputs)
     states: list[_FileState] = []
-    for path, stem in zip(inputs, stems):
+    for path, stem, target in zip(inputs, stems, dirs):
         try:
             n = count_pages(path)
         except InputError as e:
-            yield _write_failure(FileResult(path, "failed", str(e)), out_dir, stem)
+            yield _write_failure(FileResult(path, "failed", str(e)), target, stem)
             continue
-        states.append(_FileState(path, stem, n, Path(tempfile.mkdtemp(prefix="station-"))))
+        states.append(_FileState(path, stem, n, Path(tempfile.mkdtemp(prefix="station-")), target))
     try:
-        yield from _run(states, out_dir, options, progress)
+        yield from _run(states, options, progress)
     finally:
         for st in states:
             shutil.rmtree(st.workdir, ignore_errors=True)
@@ -127,8 +132,7 @@ def _tasks(states: list[_FileState], options: Options) -> Iterator[tuple[_FileSt
                                options.separation.separator if options.separation else None)
 
 
-def _run(states: list[_FileState], out_dir: Path, options: Options,
-         progress: ProgressFn | None) -> Iterator[FileResult]:
+def _run(states: list[_FileState], options: Options, progress: ProgressFn | None) -> Iterator[FileResult]:
     pending = _tasks(states, options)
     window = max(2, options.jobs * 2)
     if options.jobs <= 1:
@@ -137,7 +141,7 @@ def _run(states: list[_FileState], out_dir: Path, options: Options,
             if progress:
                 progress("page", st.source, len(st.outcomes), st.pages)
             if len(st.outcomes) == st.pages:
-                yield _finish(st, out_dir, options)
+                yield _finish(st, options)
         return
     pool = ProcessPoolExecutor(options.jobs, initializer=init_worker)
     in_flight: dict[Future, tuple[_FileState, PageTask]] = {}
@@ -169,25 +173,28 @@ def _run(states: list[_FileState], out_dir: Path, options: Options,
                 except BrokenProcessPool:
                     broken = True
                     outcome = PageOutcome(task, error="the recognition process stopped unexpectedly "
-                                                      "(out of memory, or a crash while decoding the image)")
+                                                      "(out of memory, or a crash while decoding the image)",
+                                          retryable=True)
                 st.outcomes[task.index] = outcome
                 if progress:
                     progress("page", st.source, len(st.outcomes), st.pages)
                 if outcome.error:
                     failed_files.add(id(st))
-                    yield _finish(st, out_dir, options)
+                    yield _finish(st, options)
                 elif len(st.outcomes) == st.pages:
-                    yield _finish(st, out_dir, options)
+                    yield _finish(st, options)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _finish(st: _FileState, out_dir: Path, options: Options) -> FileResult:
+def _finish(st: _FileState, options: Options) -> FileResult:
+    out_dir = st.out_dir
     errors = sorted((i, o) for i, o in st.outcomes.items() if o.error)
     if errors:
         i, o = errors[0]
         where = f"page {i}: " if st.pages > 1 and not o.error.startswith("page ") else ""
-        return _write_failure(FileResult(st.source, "failed", where + o.error, debug=o.debug), out_dir, st.stem)
+        return _write_failure(FileResult(st.source, "failed", where + o.error, debug=o.debug, retryable=o.retryable),
+                              out_dir, st.stem)
     pages = [RecognisedPage.from_dict(st.outcomes[i].page) for i in range(1, st.pages + 1)]
     archive = {rp.index: ArchivePage(o.task.image_pdf, tuple(o.image_size), np.array(o.matrix), rp)
                for o, rp in zip((st.outcomes[i] for i in range(1, st.pages + 1)), pages)}

@@ -1,0 +1,1 @@
+"""Records (jobs, documents, outbox, audit) and their SQLite storage."""

@@ -1,0 +1,79 @@
+"""SQLite storage: one file, WAL journal (readers never block the writer), every state
+change a committed row."""
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE,          -- the same file twice is one job
+    source TEXT NOT NULL,                 -- where the file is now (hot folder, processed/, failed/)
+    name TEXT NOT NULL,                   -- its name as scanned
+    profile TEXT NOT NULL,                -- incoming | archive
+    hoso TEXT,                            -- archive file code (hồ sơ), from the sub-folder
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    lease_owner TEXT,
+    lease_expires REAL,
+    next_attempt_at REAL NOT NULL DEFAULT 0,
+    error TEXT,
+    result TEXT,                          -- the JSON record of `station process`
+    seen_again INTEGER NOT NULL DEFAULT 0,-- how many more times the same bytes arrived
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state, next_attempt_at);
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    job_id INTEGER NOT NULL REFERENCES jobs(id),
+    pdf TEXT NOT NULL,
+    record TEXT NOT NULL,                 -- JSON: pages, fields, notes
+    so_ky_hieu TEXT, number INTEGER, issuer TEXT, issued TEXT, type TEXT, secrecy TEXT, urgency TEXT,
+    duplicate_of INTEGER REFERENCES documents(id),
+    state TEXT NOT NULL,                  -- review | approved | signed | delivered | secret | rejected
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_triple ON documents(number, so_ky_hieu, issuer);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id),
+    connector TEXT NOT NULL,
+    state TEXT NOT NULL,                  -- pending | sent | dead
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL DEFAULT 0,
+    last_error TEXT,
+    receipt TEXT,
+    created_at REAL NOT NULL,
+    sent_at REAL,
+    UNIQUE (document_id, connector)
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    actor TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    entity_id INTEGER NOT NULL,
+    action TEXT NOT NULL,
+    before TEXT,
+    after TEXT
+);
+"""
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")  # a committed state change survives power loss
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.executescript(SCHEMA)
+    return conn
+
+
+def now() -> float:
+    return time.time()

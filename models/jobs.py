@@ -1,0 +1,148 @@
+"""Scan jobs and their one state machine:
+
+    queued -> processing -> done        (its documents then go their own way)
+                         -> failed      (retried with backoff while the error may pass)
+
+A claimed job carries a lease; a station that dies leaves its leases behind, and the
+next one hands those jobs back to the queue."""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .db import now
+
+MAX_ATTEMPTS = 3
+LEASE_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    sha256: str
+    source: Path
+    name: str
+    profile: str
+    hoso: str | None
+    state: str
+    attempts: int
+    error: str | None
+
+    @classmethod
+    def from_row(cls, r: sqlite3.Row) -> "Job":
+        return cls(r["id"], r["sha256"], Path(r["source"]), r["name"], r["profile"], r["hoso"], r["state"],
+                   r["attempts"], r["error"])
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def audit(conn: sqlite3.Connection, entity: str, entity_id: int, action: str, before: Any = None,
+          after: Any = None, actor: str = "station") -> None:
+    conn.execute("INSERT INTO audit (at, actor, entity, entity_id, action, before, after) VALUES (?,?,?,?,?,?,?)",
+                 (now(), actor, entity, entity_id, action,
+                  None if before is None else json.dumps(before, ensure_ascii=False),
+                  None if after is None else json.dumps(after, ensure_ascii=False)))
+
+
+def intake(conn: sqlite3.Connection, path: Path, profile: str, hoso: str | None) -> tuple[Job, bool]:
+    """Register a complete file; (job, created). The same bytes again are the same job:
+    it is not created twice, the repeat is counted."""
+    digest = sha256_of(path)
+    t = now()
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        row = conn.execute("SELECT * FROM jobs WHERE sha256 = ?", (digest,)).fetchone()
+        if row:
+            conn.execute("UPDATE jobs SET seen_again = seen_again + 1, updated_at = ? WHERE id = ?", (t, row["id"]))
+            audit(conn, "job", row["id"], "seen again", after={"file": str(path)})
+            return Job.from_row(row), False
+        cur = conn.execute(
+            "INSERT INTO jobs (sha256, source, name, profile, hoso, state, created_at, updated_at) "
+            "VALUES (?,?,?,?,?, 'queued', ?, ?)", (digest, str(path), path.name, profile, hoso, t, t))
+        audit(conn, "job", cur.lastrowid, "queued", after={"file": str(path), "profile": profile})
+        row = conn.execute("SELECT * FROM jobs WHERE id = ?", (cur.lastrowid,)).fetchone()
+    return Job.from_row(row), True
+
+
+def claim(conn: sqlite3.Connection, owner: str, limit: int) -> list[Job]:
+    """Take up to `limit` queued jobs that are due, leasing them to `owner`."""
+    t = now()
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        rows = conn.execute("SELECT * FROM jobs WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+                            (t, limit)).fetchall()
+        for r in rows:
+            conn.execute("UPDATE jobs SET state = 'processing', lease_owner = ?, lease_expires = ?, "
+                         "attempts = attempts + 1, updated_at = ? WHERE id = ?", (owner, t + LEASE_SECONDS, t, r["id"]))
+            audit(conn, "job", r["id"], "processing", before={"state": "queued"})
+        ids = [r["id"] for r in rows]
+        return [Job.from_row(r) for r in conn.execute(
+            f"SELECT * FROM jobs WHERE id IN ({','.join('?' * len(ids))}) ORDER BY id", ids)] if ids else []
+
+
+def recover(conn: sqlite3.Connection, owner: str) -> int:
+    """Jobs left 'processing' by a station that is gone (lease expired, or any owner
+    when this station holds the single-instance lock) go back to the queue."""
+    t = now()
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        rows = conn.execute("SELECT id, lease_owner FROM jobs WHERE state = 'processing' AND "
+                            "(lease_owner != ? OR lease_expires < ?)", (owner, t)).fetchall()
+        for r in rows:
+            conn.execute("UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires = NULL, updated_at = ? "
+                         "WHERE id = ?", (t, r["id"]))
+            audit(conn, "job", r["id"], "requeued after an interrupted run", before={"owner": r["lease_owner"]})
+    return len(rows)
+
+
+def mark_done(conn: sqlite3.Connection, job: Job, source: Path, result: dict[str, Any]) -> None:
+    """Inside the caller's transaction (with the job's documents): `source` is where the
+    original is going, so a run that dies before the move can finish it."""
+    conn.execute("UPDATE jobs SET state = 'done', source = ?, result = ?, error = NULL, lease_owner = NULL, "
+                 "updated_at = ? WHERE id = ?", (str(source), json.dumps(result, ensure_ascii=False), now(), job.id))
+    audit(conn, "job", job.id, "done", before={"state": "processing"})
+
+
+def fail(conn: sqlite3.Connection, job: Job, error: str, retry: bool, source: Path | None = None) -> None:
+    """A failure that may pass (the machine ran out of memory, a crash) is retried with
+    backoff; bad input fails for good."""
+    t = now()
+    attempts = job.attempts + (0 if job.state == "processing" else 1)
+    final = not retry or attempts >= MAX_ATTEMPTS
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("UPDATE jobs SET state = ?, error = ?, next_attempt_at = ?, lease_owner = NULL, source = ?, "
+                     "updated_at = ? WHERE id = ?",
+                     ("failed" if final else "queued", error, t + 30 * 2 ** attempts,
+                      str(source or job.source), t, job.id))
+        audit(conn, "job", job.id, "failed" if final else "will retry", after={"error": error})
+
+
+def retry(conn: sqlite3.Connection, job_id: int, source: Path) -> bool:
+    """Put a failed job back in the queue (after the clerk fixed the cause)."""
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        cur = conn.execute("UPDATE jobs SET state = 'queued', attempts = 0, next_attempt_at = 0, error = NULL, "
+                           "source = ?, updated_at = ? WHERE id = ? AND state = 'failed'", (str(source), now(), job_id))
+        if cur.rowcount:
+            audit(conn, "job", job_id, "retry requested", actor="clerk")
+        return bool(cur.rowcount)
+
+
+def get(conn: sqlite3.Connection, job_id: int) -> Job | None:
+    row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+    return Job.from_row(row) if row else None
+
+
+def counts(conn: sqlite3.Connection) -> dict[str, int]:
+    return {r["state"]: r["n"] for r in conn.execute("SELECT state, COUNT(*) n FROM jobs GROUP BY state")}

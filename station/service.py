@@ -1,0 +1,220 @@
+"""`station run`: the station as a service. Hot folders feed jobs into SQLite; batches of
+jobs go through the pipeline; documents are approved (automatically for archive
+folders above the threshold), signed and handed to the outbox; the outbox delivers
+with retries. Nothing is lost: an original leaves its hot folder only after its result
+is committed, every state change is a committed row, and a run that dies (even by
+kill -9) is picked up by the next one."""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import sqlite3
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from models import documents as docs
+from models import jobs
+from models import outbox
+from models.db import connect
+from watch_folders import HotFolder, HotFolderWatcher, hoso_code
+
+from .archive.signing import SigningConfig, open_signer, sign_pdf
+from .delivery import Connector, DeliveryError, ExportFolder, HttpMultipart, Package, deliver
+from .pipeline import FileResult, Options, process_files
+
+
+class AlreadyRunning(Exception):
+    pass
+
+
+@dataclass
+class ServiceSettings:
+    data_dir: Path
+    signing: SigningConfig
+    folders: list[HotFolder] = field(default_factory=list)
+    http_url: str | None = None  # generic HTTP multipart receiver, if any
+    auto_approve_above: float = 0.9
+    settle_s: float = 1.0
+    jobs: int = os.cpu_count() or 1
+    retry_base_s: float = outbox.BASE_DELAY_S
+
+    def __post_init__(self) -> None:
+        if not self.folders:
+            self.folders = [HotFolder(self.data_dir / "hot" / "incoming", "incoming"),
+                            HotFolder(self.data_dir / "hot" / "archive", "archive")]
+
+
+class Station:
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.s = settings
+        d = settings.data_dir
+        d.mkdir(parents=True, exist_ok=True)
+        self._lock_file = open(d / "station.lock", "w")
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AlreadyRunning(f"another station is already running on {d}")
+        self.owner = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.conn = connect(d / "station.db")
+        self.db_lock = threading.Lock()  # one connection, shared by the watcher and the loop
+        self.connectors: dict[str, Connector] = {"export": ExportFolder(d / "export")}
+        if settings.http_url:
+            self.connectors["http"] = HttpMultipart(settings.http_url)
+        outbox.BASE_DELAY_S = settings.retry_base_s
+        self.stop_event = threading.Event()
+        self.watcher = HotFolderWatcher(settings.folders, self._intake, settle_s=settings.settle_s)
+
+    # -- intake (watcher thread) -------------------------------------------------------
+    def _intake(self, path: Path, folder: HotFolder) -> None:
+        try:
+            with self.db_lock:
+                job, created = jobs.intake(self.conn, path, folder.profile, hoso_code(folder, path))
+        except OSError:
+            return  # it went away between the check and the read; a rescan will see it if it returns
+        if created or job.state not in ("done", "failed") or path.resolve() == job.source.resolve():
+            return
+        if not job.source.exists():
+            # A run died between committing the result and moving the original: finish the move.
+            self._move_to(path, job.source)
+        else:
+            # The same bytes scanned again: one job, the copy is kept beside the processed files.
+            self._move_to(path, self._free(self._processed_dir(job) / "duplicates", path.name, job.id))
+
+    # -- the loop ---------------------------------------------------------------------
+    def run(self) -> None:
+        with self.db_lock:
+            jobs.recover(self.conn, self.owner)
+        self.watcher.start()
+        try:
+            with open_signer(self.s.signing.key) as signer:
+                self.signer = signer
+                while not self.stop_event.is_set():
+                    busy = self.process_batch()
+                    busy |= self.sign_approved()
+                    busy |= self.deliver_due()
+                    if not busy:
+                        self.stop_event.wait(0.2)
+        finally:
+            self.watcher.stop()
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    def process_batch(self) -> bool:
+        with self.db_lock:
+            batch = jobs.claim(self.conn, self.owner, limit=max(2, 2 * self.s.jobs))
+        if not batch:
+            return False
+        by_source = {j.source: j for j in batch}
+        out_dirs = [self.s.data_dir / "archive" / f"{j.id:06d}" for j in batch]
+        options = Options(jobs=self.s.jobs)
+        for result in process_files([j.source for j in batch], out_dirs[0], options, out_dirs=out_dirs):
+            self._settle(by_source[result.source], result)
+            if self.stop_event.is_set():
+                break  # unfinished jobs keep their lease; the next run takes them up again
+        return True
+
+    def _settle(self, job: jobs.Job, result: FileResult) -> None:
+        if result.status == "ok":
+            target = self._free(self._processed_dir(job), job.source.name, job.id)
+            auto = self.s.auto_approve_above if job.profile == "archive" else None
+            with self.db_lock, self.conn:
+                self.conn.execute("BEGIN IMMEDIATE")
+                for d in result.documents:
+                    docs.add(self.conn, job.id, str(d.pdf), d.record(), auto)
+                jobs.mark_done(self.conn, job, target, result.record())
+            # Only now that the result is committed does the original leave the hot folder.
+            self._move_to(job.source, target)
+        elif result.retryable and job.attempts < jobs.MAX_ATTEMPTS:
+            with self.db_lock:
+                jobs.fail(self.conn, job, result.error or "unknown error", retry=True)
+        else:
+            target = self._free(self.s.data_dir / "failed", job.source.name, job.id)
+            self._move_to(job.source, target)
+            target.with_name(target.name + ".error.txt").write_text(f"{job.name}: {result.error}\n", encoding="utf-8")
+            with self.db_lock:
+                jobs.fail(self.conn, job, result.error or "unknown error", retry=False, source=target)
+
+    def _processed_dir(self, job: jobs.Job) -> Path:
+        d = self.s.data_dir / "processed" / date.today().isoformat()
+        return d / job.hoso if job.hoso else d
+
+    @staticmethod
+    def _free(folder: Path, name: str, job_id: int) -> Path:
+        """A name in `folder` that nothing has yet."""
+        target = folder / name
+        if target.exists():
+            p = Path(name)
+            target = folder / f"{p.stem}-job{job_id}{p.suffix}"
+        return target
+
+    @staticmethod
+    def _move_to(src: Path, target: Path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            shutil.move(str(src), target)
+        except FileNotFoundError:
+            pass  # already moved by an earlier run
+
+    # -- signing and delivery ------------------------------------------------------------
+    def sign_approved(self) -> bool:
+        with self.db_lock:
+            approved = docs.in_state(self.conn, "approved")
+        for row in approved:
+            # The signed copy is written beside the unsigned PDF/A, so a run that dies
+            # before the commit below simply signs again, from the same unsigned file.
+            pdf = Path(row["pdf"])
+            signed = pdf.parent / "signed" / pdf.name
+            signed.parent.mkdir(exist_ok=True)
+            result = sign_pdf(pdf, signed, self.s.signing, self.signer)
+            # Secret documents go to local connectors only, whatever is configured.
+            targets = [n for n, c in self.connectors.items() if not (row["secrecy"] and c.networked)]
+            record = json.loads(row["record"])
+            record["signature"] = {"level": result.level, "signed_at": result.signed_at}
+            with self.db_lock, self.conn:
+                self.conn.execute("BEGIN IMMEDIATE")
+                self.conn.execute("UPDATE documents SET record = ?, pdf = ?, state = 'signed', updated_at = ? "
+                                  "WHERE id = ? AND state = 'approved'",
+                                  (json.dumps(record, ensure_ascii=False), str(signed), time.time(), row["id"]))
+                outbox.enqueue(self.conn, row["id"], targets)
+                jobs.audit(self.conn, "document", row["id"], "signed", before={"state": "approved"},
+                           after={"level": result.level})
+        return bool(approved)
+
+    def deliver_due(self) -> bool:
+        with self.db_lock:
+            due = outbox.due(self.conn)
+        for entry in due:
+            with self.db_lock:
+                row = self.conn.execute("SELECT * FROM documents WHERE id = ?", (entry["document_id"],)).fetchone()
+            package = Package(Path(row["pdf"]), json.loads(row["record"]), row["secrecy"])
+            connector = self.connectors.get(entry["connector"])
+            try:
+                if connector is None:
+                    raise DeliveryError(f"the connector '{entry['connector']}' is no longer configured", final=True)
+                receipt = deliver(package, connector)
+            except DeliveryError as e:
+                with self.db_lock:
+                    outbox.failed(self.conn, entry, str(e), e.final)
+                continue
+            with self.db_lock:
+                outbox.sent(self.conn, entry["id"], receipt)
+                if outbox.all_sent(self.conn, row["id"]):
+                    docs.set_state(self.conn, row["id"], "secret" if row["secrecy"] else "delivered")
+        return bool(due)
+
+
+def status(conn: sqlite3.Connection) -> dict:
+    failures = [dict(r) for r in conn.execute(
+        "SELECT id, name, error, updated_at FROM jobs WHERE state = 'failed' ORDER BY updated_at DESC LIMIT 10")]
+    dead = [dict(r) for r in conn.execute(
+        "SELECT id, document_id, connector, last_error FROM outbox WHERE state = 'dead' ORDER BY id DESC LIMIT 10")]
+    return {"jobs": jobs.counts(conn), "documents": docs.counts(conn), "outbox": outbox.backlog(conn),
+            "recent_failures": failures, "dead_letters": dead}
+
