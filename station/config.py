@@ -105,6 +105,7 @@ def service(env: dict[str, str] | None = None):
         data_dir=base.data_dir, signing=base.signing, http_url=url,
         auto_approve_above=_number(env, "STATION_AUTO_APPROVE", 0.9, 0.0, 1.0),
         settle_s=_number(env, "STATION_SETTLE_SECONDS", 1.0, 0.1, 600.0),
+        give_up_s=_number(env, "STATION_INCOMPLETE_SECONDS", 60.0, 0.5, 86400.0),
         jobs=int(_number(env, "STATION_JOBS", os.cpu_count() or 1, 1, 256)),
         retry_base_s=_number(env, "STATION_RETRY_BASE_SECONDS", 2.0, 0.05, 3600.0),
     )

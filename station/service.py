@@ -41,6 +41,7 @@ class ServiceSettings:
     http_url: str | None = None  # generic HTTP multipart receiver, if any
     auto_approve_above: float = 0.9
     settle_s: float = 1.0
+    give_up_s: float = 60.0  # a file that stays undecodable this long is taken (and fails clearly)
     jobs: int = os.cpu_count() or 1
     retry_base_s: float = outbox.BASE_DELAY_S
 
@@ -55,10 +56,13 @@ class Station:
         self.s = settings
         d = settings.data_dir
         d.mkdir(parents=True, exist_ok=True)
+        # A POSIX record lock, not flock: it belongs to this process alone (forked page
+        # workers do not inherit it), so it is gone the moment the station dies, even
+        # by kill -9 while workers are still finishing a page.
         self._lock_file = open(d / "station.lock", "w")
         try:
-            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            fcntl.lockf(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
             raise AlreadyRunning(f"another station is already running on {d}")
         self.owner = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.conn = connect(d / "station.db")
@@ -68,7 +72,8 @@ class Station:
             self.connectors["http"] = HttpMultipart(settings.http_url)
         outbox.BASE_DELAY_S = settings.retry_base_s
         self.stop_event = threading.Event()
-        self.watcher = HotFolderWatcher(settings.folders, self._intake, settle_s=settings.settle_s)
+        self.watcher = HotFolderWatcher(settings.folders, self._intake, settle_s=settings.settle_s,
+                                        give_up_s=settings.give_up_s)
 
     # -- intake (watcher thread) -------------------------------------------------------
     def _intake(self, path: Path, folder: HotFolder) -> None:
