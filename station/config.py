@@ -98,11 +98,19 @@ def service(env: dict[str, str] | None = None):
 
     env = dict(os.environ if env is None else env)
     base = load(env)
-    url = env.get("STATION_DELIVERY_HTTP_URL") or None
-    if url and not url.startswith(("http://", "https://")):
-        raise ConfigError(f"STATION_DELIVERY_HTTP_URL: '{url}' is not an http(s) address")
+    urls = {}
+    for key in ("STATION_DELIVERY_HTTP_URL", "STATION_EDXML_URL", "STATION_PAPERLESS_URL"):
+        url = env.get(key) or None
+        if url and not url.startswith(("http://", "https://")):
+            raise ConfigError(f"{key}: '{url}' is not an http(s) address")
+        urls[key] = url
+    if urls["STATION_PAPERLESS_URL"] and not env.get("STATION_PAPERLESS_TOKEN"):
+        raise ConfigError("STATION_PAPERLESS_TOKEN: needed with STATION_PAPERLESS_URL")
     return ServiceSettings(
-        data_dir=base.data_dir, signing=base.signing, http_url=url,
+        data_dir=base.data_dir, signing=base.signing, http_url=urls["STATION_DELIVERY_HTTP_URL"],
+        edxml_url=urls["STATION_EDXML_URL"], edxml_token=env.get("STATION_EDXML_TOKEN") or None,
+        paperless_url=urls["STATION_PAPERLESS_URL"], paperless_token=env.get("STATION_PAPERLESS_TOKEN") or None,
+        organ_id=env.get("STATION_ORGAN_ID", ""),
         auto_approve_above=_number(env, "STATION_AUTO_APPROVE", 0.9, 0.0, 1.0),
         settle_s=_number(env, "STATION_SETTLE_SECONDS", 1.0, 0.1, 600.0),
         give_up_s=_number(env, "STATION_INCOMPLETE_SECONDS", 60.0, 0.5, 86400.0),

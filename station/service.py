@@ -25,7 +25,8 @@ from models.db import connect
 from watch_folders import HotFolder, HotFolderWatcher, hoso_code
 
 from .archive.signing import SigningConfig, open_signer, sign_pdf
-from .delivery import Connector, DeliveryError, ExportFolder, HttpMultipart, Package, deliver
+from .delivery import (Connector, DeliveryError, EdxmlHttp, ExportFolder, HttpMultipart, Package, Paperless,
+                       deliver)
 from .pipeline import FileResult, Options, process_files
 
 
@@ -39,6 +40,11 @@ class ServiceSettings:
     signing: SigningConfig
     folders: list[HotFolder] = field(default_factory=list)
     http_url: str | None = None  # generic HTTP multipart receiver, if any
+    edxml_url: str | None = None  # the management system's edXML endpoint
+    edxml_token: str | None = None
+    paperless_url: str | None = None
+    paperless_token: str | None = None
+    organ_id: str = ""  # this office's agency code (mã định danh), for edXML
     auto_approve_above: float = 0.9
     settle_s: float = 1.0
     give_up_s: float = 60.0  # a file that stays undecodable this long is taken (and fails clearly)
@@ -67,9 +73,14 @@ class Station:
         self.owner = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.conn = connect(d / "station.db")
         self.db_lock = threading.Lock()  # one connection, shared by the watcher and the loop
-        self.connectors: dict[str, Connector] = {"export": ExportFolder(d / "export")}
+        organ = {"OrganId": settings.organ_id, "OrganName": settings.signing.organisation}
+        self.connectors: dict[str, Connector] = {"export": ExportFolder(d / "export", organ)}
         if settings.http_url:
             self.connectors["http"] = HttpMultipart(settings.http_url)
+        if settings.edxml_url:
+            self.connectors["edxml"] = EdxmlHttp(settings.edxml_url, organ, settings.edxml_token)
+        if settings.paperless_url and settings.paperless_token:
+            self.connectors["paperless"] = Paperless(settings.paperless_url, settings.paperless_token)
         outbox.BASE_DELAY_S = settings.retry_base_s
         self.stop_event = threading.Event()
         self.watcher = HotFolderWatcher(settings.folders, self._intake, settle_s=settings.settle_s,

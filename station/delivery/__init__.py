@@ -4,7 +4,7 @@ Every delivery goes through `deliver`, which is where the rule that secret docum
 stay local is enforced, whatever the configuration says."""
 from __future__ import annotations
 
-from .connectors import Connector, DeliveryError, ExportFolder, HttpMultipart
+from .connectors import Connector, DeliveryError, EdxmlHttp, ExportFolder, HttpMultipart, Paperless
 from .package import Package
 
 
@@ -20,5 +20,5 @@ def deliver(package: Package, connector: Connector) -> str:
     return connector.send(package)
 
 
-__all__ = ["Connector", "DeliveryError", "ExportFolder", "HttpMultipart", "Package", "SecretDocumentError",
+__all__ = ["Connector", "DeliveryError", "EdxmlHttp", "ExportFolder", "HttpMultipart", "Paperless", "Package", "SecretDocumentError",
            "deliver"]

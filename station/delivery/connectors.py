@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from . import edxml
 from .package import Package
 
 
 class DeliveryError(Exception):
-    """The receiver did not take the document; worth retrying later unless `final`."""
+    """The receiver did not take the document; worth retrying later unless `final` (a 4xx
+    other than 408/429 will not get better by retrying)."""
 
     def __init__(self, message: str, final: bool = False) -> None:
         super().__init__(message)
@@ -33,17 +35,20 @@ class Connector(Protocol):
 
 @dataclass
 class ExportFolder:
-    """The default: signed PDF and JSON into a folder (a shared drive, a USB disk)."""
+    """The default: signed PDF, JSON and edXML into a folder (a shared drive, a USB disk)."""
 
     folder: Path
+    organisation: dict[str, str] = field(default_factory=dict)  # edXML receiver (this office)
     name: str = "export folder"
     networked: bool = False
 
     def send(self, package: Package) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
+        message = edxml.build(package.pdf, package.metadata, sender_of(package), self.organisation)
         for src_bytes, target in ((None, self.folder / package.pdf.name),
                                   (json.dumps(package.metadata, ensure_ascii=False, indent=2).encode(),
-                                   self.folder / f"{package.name}.json")):
+                                   self.folder / f"{package.name}.json"),
+                                  (message, self.folder / f"{package.name}.edxml")):
             tmp = target.with_name(f".{target.name}.part")
             if src_bytes is None:
                 shutil.copyfile(package.pdf, tmp)
@@ -65,31 +70,80 @@ class HttpMultipart:
 
     def send(self, package: Package) -> str:
         boundary = uuid.uuid4().hex
-        body = _multipart(boundary, package)
-        req = urllib.request.Request(self.url, data=body, method="POST", headers={
-            **self.headers,
-            "Content-Type": f"multipart/form-data; boundary={boundary}",
-            "Idempotency-Key": package.idempotency_key,
-        })
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                return f"{self.url} answered {resp.status}"
-        except urllib.error.HTTPError as e:
-            # 4xx (but 408/429) will not get better by retrying.
-            final = 400 <= e.code < 500 and e.code not in (408, 429)
-            raise DeliveryError(f"{self.url} refused the document: HTTP {e.code} {e.reason}", final=final)
-        except (urllib.error.URLError, OSError) as e:
-            raise DeliveryError(f"{self.url} cannot be reached ({getattr(e, 'reason', e)})")
+        body = _encode_parts(boundary, [
+            ("metadata", None, "application/json", json.dumps(package.metadata, ensure_ascii=False).encode()),
+            ("file", package.pdf.name, "application/pdf", package.pdf.read_bytes()),
+        ])
+        return _post(self.url, body, {**self.headers, "Content-Type": f"multipart/form-data; boundary={boundary}",
+                                      "Idempotency-Key": package.idempotency_key}, self.timeout)
 
 
-def _multipart(boundary: str, package: Package) -> bytes:
-    meta = json.dumps(package.metadata, ensure_ascii=False).encode()
-    parts = [
-        (b'Content-Disposition: form-data; name="metadata"\r\nContent-Type: application/json\r\n\r\n', meta),
-        (f'Content-Disposition: form-data; name="file"; filename="{package.pdf.name}"\r\n'
-         "Content-Type: application/pdf\r\n\r\n".encode(), package.pdf.read_bytes()),
-    ]
+@dataclass
+class EdxmlHttp:
+    """The edXML message POSTed to the management system's endpoint."""
+
+    url: str
+    organisation: dict[str, str] = field(default_factory=dict)
+    token: str | None = None  # sent as 'Authorization: Bearer <token>'
+    timeout: float = 60.0
+    name: str = "edXML"
+    networked: bool = True
+
+    def send(self, package: Package) -> str:
+        body = edxml.build(package.pdf, package.metadata, sender_of(package), self.organisation)
+        headers = {"Content-Type": "application/xml; charset=utf-8", "Idempotency-Key": package.idempotency_key}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return _post(self.url, body, headers, self.timeout)
+
+
+@dataclass
+class Paperless:
+    """Paperless-ngx: POST /api/documents/post_document/ with token authentication."""
+
+    base_url: str
+    token: str
+    timeout: float = 60.0
+    name: str = "Paperless-ngx"
+    networked: bool = True
+
+    def send(self, package: Package) -> str:
+        boundary = uuid.uuid4().hex
+        f = {k: (v or {}).get("value") for k, v in package.metadata.get("fields", {}).items()}
+        title = " ".join(str(f[k]) for k in ("type", "so_ky_hieu") if f.get(k)) or package.name
+        parts = [("title", None, "text/plain", title.encode())]
+        if f.get("date"):
+            parts.append(("created", None, "text/plain", str(f["date"]).encode()))
+        parts.append(("document", package.pdf.name, "application/pdf", package.pdf.read_bytes()))
+        body = _encode_parts(boundary, parts)
+        url = self.base_url.rstrip("/") + "/api/documents/post_document/"
+        return _post(url, body, {"Content-Type": f"multipart/form-data; boundary={boundary}",
+                                 "Authorization": f"Token {self.token}",
+                                 "Idempotency-Key": package.idempotency_key}, self.timeout)
+
+
+def sender_of(package: Package) -> dict[str, str]:
+    """The issuing body, as far as the document tells (its agency code is not printed)."""
+    issuer = (package.metadata.get("fields", {}).get("issuer") or {}).get("value") or ""
+    return {"OrganName": issuer}
+
+
+def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> str:
+    req = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return f"{url} answered {resp.status}"
+    except urllib.error.HTTPError as e:
+        final = 400 <= e.code < 500 and e.code not in (408, 429)
+        raise DeliveryError(f"{url} refused the document: HTTP {e.code} {e.reason}", final=final)
+    except (urllib.error.URLError, OSError) as e:
+        raise DeliveryError(f"{url} cannot be reached ({getattr(e, 'reason', e)})")
+
+
+def _encode_parts(boundary: str, parts: list[tuple[str, str | None, str, bytes]]) -> bytes:
     out = b""
-    for head, data in parts:
-        out += b"--" + boundary.encode() + b"\r\n" + head + data + b"\r\n"
-    return out + b"--" + boundary.encode() + b"--\r\n"
+    for name, filename, ctype, data in parts:
+        disp = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        out += (f"--{boundary}\r\nContent-Disposition: {disp}\r\nContent-Type: {ctype}\r\n\r\n").encode()
+        out += data + b"\r\n"
+    return out + f"--{boundary}--\r\n".encode()
