@@ -51,6 +51,15 @@ CREATE TABLE IF NOT EXISTS outbox (
     sent_at REAL,
     UNIQUE (document_id, connector)
 );
+CREATE TABLE IF NOT EXISTS register (      -- sổ đăng ký văn bản đến (Decree 30, Appendix IV)
+    id INTEGER PRIMARY KEY,
+    year INTEGER NOT NULL,
+    so_den INTEGER NOT NULL,              -- consecutive through the year, never reused
+    document_id INTEGER NOT NULL UNIQUE REFERENCES documents(id),
+    ngay_den TEXT NOT NULL,               -- YYYY-MM-DD
+    created_at REAL NOT NULL,
+    UNIQUE (year, so_den)
+);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY,
     at REAL NOT NULL,

@@ -55,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     rt.add_argument("job", type=int)
     apv = sub.add_parser("approve", help="approve a document waiting for review (it is then signed and delivered)")
     apv.add_argument("document", type=int)
+    reg = sub.add_parser("register", help="the incoming register (sổ đăng ký văn bản đến)")
+    reg_sub = reg.add_subparsers(dest="register_command", required=True)
+    rex = reg_sub.add_parser("export", help="write the register of a year as CSV and XLSX")
+    rex.add_argument("--year", type=int, required=True)
+    rex.add_argument("--out", type=Path, default=Path("."))
     args = ap.parse_args(argv)
     _quiet_libraries()
     try:
@@ -115,7 +120,7 @@ def _drop_samples(folder: Path) -> None:
 
 
 def _admin(args: argparse.Namespace) -> int:
-    from models import documents, jobs
+    from models import jobs, register
     from models.db import connect
 
     from .service import status
@@ -133,10 +138,21 @@ def _admin(args: argparse.Namespace) -> int:
         print(f"job {job.id} ({job.name}) is queued again")
         return 0
     if args.command == "approve":
-        if not documents.set_state(conn, args.document, "approved", actor="clerk", expect="review"):
-            print(f"station: document {args.document} is not waiting for review", file=sys.stderr)
+        row = conn.execute("SELECT j.profile FROM documents d JOIN jobs j ON j.id = d.job_id WHERE d.id = ?",
+                           (args.document,)).fetchone()
+        try:
+            so_den = register.approve(conn, args.document, "clerk", register=bool(row and row["profile"] == "incoming"))
+        except ValueError as e:
+            print(f"station: {e}", file=sys.stderr)
             return 1
-        print(f"document {args.document} approved: it will be signed and delivered")
+        print(f"document {args.document} approved" + (f", số đến {so_den}" if so_den else "")
+              + ": it will be signed and delivered")
+        return 0
+    if args.command == "register":
+        from .register_export import export
+
+        for path in export(conn, args.year, args.out):
+            print(path)
         return 0
     return 2
 
