@@ -111,6 +111,8 @@ def service(env: dict[str, str] | None = None):
         edxml_url=urls["STATION_EDXML_URL"], edxml_token=env.get("STATION_EDXML_TOKEN") or None,
         paperless_url=urls["STATION_PAPERLESS_URL"], paperless_token=env.get("STATION_PAPERLESS_TOKEN") or None,
         organ_id=env.get("STATION_ORGAN_ID", ""),
+        http_host=env.get("STATION_HTTP_HOST", "127.0.0.1"),
+        http_port=int(_number(env, "STATION_HTTP_PORT", 8470, 0, 65535)),
         auto_approve_above=_number(env, "STATION_AUTO_APPROVE", 0.9, 0.0, 1.0),
         settle_s=_number(env, "STATION_SETTLE_SECONDS", 1.0, 0.1, 600.0),
         give_up_s=_number(env, "STATION_INCOMPLETE_SECONDS", 60.0, 0.5, 86400.0),

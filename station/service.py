@@ -50,6 +50,8 @@ class ServiceSettings:
     give_up_s: float = 60.0  # a file that stays undecodable this long is taken (and fails clearly)
     jobs: int = os.cpu_count() or 1
     retry_base_s: float = outbox.BASE_DELAY_S
+    http_host: str = "127.0.0.1"  # the web server listens on this machine only, unless configured
+    http_port: int = 8470  # 0: no web server
 
     def __post_init__(self) -> None:
         if not self.folders:
@@ -107,6 +109,7 @@ class Station:
         with self.db_lock:
             jobs.recover(self.conn, self.owner)
         self.watcher.start()
+        server = self._start_web_server()
         try:
             with open_signer(self.s.signing.key) as signer:
                 self.signer = signer
@@ -118,6 +121,22 @@ class Station:
                         self.stop_event.wait(0.2)
         finally:
             self.watcher.stop()
+            if server:
+                server.should_exit = True
+
+    def _start_web_server(self):
+        if not self.s.http_port:
+            return None
+        import uvicorn
+
+        from api.app import create_app
+
+        config = uvicorn.Config(create_app(self.s.data_dir), host=self.s.http_host, port=self.s.http_port,
+                                log_level="warning")
+        server = uvicorn.Server(config)
+        server.install_signal_handlers = lambda: None  # the station handles SIGTERM itself
+        threading.Thread(target=server.run, name="web", daemon=True).start()
+        return server
 
     def stop(self) -> None:
         self.stop_event.set()

@@ -17,7 +17,8 @@ class StationProcess:
     def __init__(self, data_dir: Path, **env: str) -> None:
         self.data_dir = data_dir
         self.env = {**os.environ, "STATION_DATA_DIR": str(data_dir), "STATION_SETTLE_SECONDS": "0.3",
-                    "STATION_RETRY_BASE_SECONDS": "0.3", "STATION_INCOMPLETE_SECONDS": "2", **env}
+                    "STATION_RETRY_BASE_SECONDS": "0.3", "STATION_INCOMPLETE_SECONDS": "2",
+                    "STATION_HTTP_PORT": str(free_port()), **env}
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "StationProcess":
@@ -57,7 +58,7 @@ def wait_for(predicate, timeout: float, interval: float = 0.2) -> bool:
         try:
             if predicate():
                 return True
-        except (sqlite3.OperationalError, IndexError, KeyError):
+        except (sqlite3.OperationalError, IndexError, KeyError, OSError):
             pass  # the database or the row is not there yet
         time.sleep(interval)
     try:

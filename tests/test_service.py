@@ -152,3 +152,20 @@ def test_200_files_at_once_some_written_slowly_each_taken_once_and_whole(tmp_pat
             assert r["sha256"] == hashlib.sha256((src / r["name"]).read_bytes()).hexdigest(), r["name"]
     finally:
         station.stop()
+
+
+def test_web_server_answers_and_sigterm_stops_cleanly(tmp_path, corpus):
+    import urllib.request
+
+    station = StationProcess(tmp_path / "data", STATION_AUTO_APPROVE="0").start()
+    port = station.env["STATION_HTTP_PORT"]
+    try:
+        assert wait_for(lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).status == 200, 30)
+        _drop(corpus / "clean-000.jpg", station.hot)
+        assert wait_for(lambda: station.query("SELECT state FROM documents")[0]["state"] == "delivered", 90)
+        status = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=5).read())
+        assert status["jobs"] == {"done": 1} and status["documents"] == {"delivered": 1}
+    finally:
+        assert station.stop() == 0  # SIGTERM: a clean exit
+    log = "".join(p.read_text() for p in station.data_dir.glob("run-*.log"))
+    assert "station: stopped" in log and "Traceback" not in log

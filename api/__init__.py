@@ -1,0 +1,1 @@
+"""FastAPI: the JSON API and (in its own issue) the local review web page."""
