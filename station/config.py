@@ -1,6 +1,8 @@
-"""Configuration from STATION_* environment variables, checked at start with an error
-that names the bad key. (The TOML file arrives with `station run`; it will fill the
-same typed settings.)"""
+"""Configuration in one place: a TOML file (STATION_CONFIG, else <data dir>/station.toml)
+plus STATION_* environment variables, which win. The file's keys are the variables'
+names in lower case without the prefix (`tsa_url = ...` is STATION_TSA_URL), and hot
+folders are `[[hot_folders]]` tables (path, profile, polling). Everything is checked
+at start, with an error that names the bad key."""
 from __future__ import annotations
 
 import os
@@ -34,8 +36,43 @@ def _paths(name: str, env: dict[str, str]) -> tuple[Path, ...]:
     return paths
 
 
+KNOWN_KEYS = {
+    "data_dir", "organisation", "signing_level", "tsa_url", "signing_pin_file", "trust_roots", "crls",
+    "signing_pkcs11_module", "signing_token_label", "signing_key_label", "signing_cert_label", "signing_key_id",
+    "signing_pkcs12", "delivery_http_url", "edxml_url", "edxml_token", "paperless_url", "paperless_token",
+    "organ_id", "auto_approve", "settle_seconds", "incomplete_seconds", "jobs", "retry_base_seconds",
+    "http_host", "http_port",
+}
+
+
+def _with_file(env: dict[str, str]) -> tuple[dict[str, str], list[dict]]:
+    """Environment merged over the TOML file; and the file's hot folders."""
+    import tomllib
+
+    path = env.get("STATION_CONFIG")
+    if not path:
+        data_dir = Path(env.get("STATION_DATA_DIR") or Path.home() / ".local/share/digitization-station")
+        path = str(data_dir / "station.toml")
+        if not Path(path).exists():
+            return env, []
+    try:
+        with open(path, "rb") as f:
+            doc = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"STATION_CONFIG: {path} does not exist")
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML ({e})")
+    folders = doc.pop("hot_folders", [])
+    merged = {}
+    for key, value in doc.items():
+        if key not in KNOWN_KEYS:
+            raise ConfigError(f"{path}: unknown setting '{key}'")
+        merged["STATION_" + key.upper()] = os.pathsep.join(value) if isinstance(value, list) else str(value)
+    return {**merged, **env}, folders
+
+
 def load(env: dict[str, str] | None = None) -> Settings:
-    env = dict(os.environ if env is None else env)
+    env, _ = _with_file(dict(os.environ if env is None else env))
     data_dir = Path(env.get("STATION_DATA_DIR") or Path.home() / ".local/share/digitization-station")
     organisation = env.get("STATION_ORGANISATION", DEFAULT_ORGANISATION).strip()
     if not organisation:
@@ -94,10 +131,23 @@ def _number(env: dict[str, str], name: str, default: float, low: float, high: fl
 
 def service(env: dict[str, str] | None = None):
     """Settings of `station run`."""
+    from watch_folders import HotFolder
+
     from .service import ServiceSettings
 
-    env = dict(os.environ if env is None else env)
+    env, folder_tables = _with_file(dict(os.environ if env is None else env))
     base = load(env)
+    folders = []
+    for i, t in enumerate(folder_tables, 1):
+        if not isinstance(t, dict) or "path" not in t:
+            raise ConfigError(f"hot_folders[{i}]: needs a path")
+        unknown = set(t) - {"path", "profile", "polling"}
+        if unknown:
+            raise ConfigError(f"hot_folders[{i}]: unknown setting '{sorted(unknown)[0]}'")
+        profile = t.get("profile", "incoming")
+        if profile not in ("incoming", "archive"):
+            raise ConfigError(f"hot_folders[{i}].profile: '{profile}' is not incoming or archive")
+        folders.append(HotFolder(Path(t["path"]), profile, bool(t.get("polling", False))))
     urls = {}
     for key in ("STATION_DELIVERY_HTTP_URL", "STATION_EDXML_URL", "STATION_PAPERLESS_URL"):
         url = env.get(key) or None
@@ -107,7 +157,7 @@ def service(env: dict[str, str] | None = None):
     if urls["STATION_PAPERLESS_URL"] and not env.get("STATION_PAPERLESS_TOKEN"):
         raise ConfigError("STATION_PAPERLESS_TOKEN: needed with STATION_PAPERLESS_URL")
     return ServiceSettings(
-        data_dir=base.data_dir, signing=base.signing, http_url=urls["STATION_DELIVERY_HTTP_URL"],
+        data_dir=base.data_dir, signing=base.signing, folders=folders, http_url=urls["STATION_DELIVERY_HTTP_URL"],
         edxml_url=urls["STATION_EDXML_URL"], edxml_token=env.get("STATION_EDXML_TOKEN") or None,
         paperless_url=urls["STATION_PAPERLESS_URL"], paperless_token=env.get("STATION_PAPERLESS_TOKEN") or None,
         organ_id=env.get("STATION_ORGAN_ID", ""),
