@@ -211,6 +211,8 @@ def _finish(st: _FileState, options: Options) -> FileResult:
             pdf_path = out_dir / f"{stem}.pdf"
             build_pdfa([archive[p.index] for p in group], pdf_path, title=document_title(extraction, st.source.name),
                        fields=metadata_fields(extraction, st.source.name, len(group)))
+            # Every word with its box and confidence, for the review page's overlay.
+            _write_json(out_dir / f"{stem}.words.json", {"pages": [p.to_dict() for p in group]})
             signature = options.sign(pdf_path) if options.sign else None
             result.documents.append(DocumentResult(pdf_path, group, extraction, signature))
     except (KeyError_, SigningError) as e:

@@ -68,3 +68,13 @@ def test_same_name_inputs_do_not_overwrite_each_other(corpus, tmp_path):
 def test_no_inputs_found_is_a_usage_error(tmp_path):
     proc = run_station("process", str(tmp_path), "--out", str(tmp_path / "o"))
     assert proc.returncode == 2 and "no scan files" in proc.stderr
+
+
+def test_words_with_boxes_are_kept_beside_the_pdf(processed):
+    from ocr.types import RecognisedPage
+
+    words = json.loads((processed / "skew-000.words.json").read_text())
+    (page,) = [RecognisedPage.from_dict(p) for p in words["pages"]]
+    record = json.loads((processed / "skew-000.json").read_text())["documents"][0]["pages"][0]
+    assert len(page.words) == record["words"] and page.text == record["text"]
+    assert all(0 <= w.box[0] < w.box[2] <= page.width_px for w in page.words)
