@@ -60,6 +60,20 @@ CREATE TABLE IF NOT EXISTS register (      -- sổ đăng ký văn bản đến 
     created_at REAL NOT NULL,
     UNIQUE (year, so_den)
 );
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE,
+    password TEXT NOT NULL,               -- scrypt$n$r$p$salt$hash
+    role TEXT NOT NULL,                   -- clerk | reviewer | admin
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    token_hash TEXT PRIMARY KEY,          -- the cookie holds the token; only its hash is stored
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    csrf TEXT NOT NULL,
+    expires_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY,
     at REAL NOT NULL,

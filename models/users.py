@@ -1,0 +1,91 @@
+"""Local accounts of the review page: clerk, reviewer, admin. Passwords are stored as
+scrypt hashes; sessions as hashes of random tokens, each with its own CSRF token."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import sqlite3
+from dataclasses import dataclass
+
+from .db import now
+from .jobs import audit
+
+ROLES = ("clerk", "reviewer", "admin")
+SESSION_SECONDS = 10 * 3600  # a working day
+_N, _R, _P = 2**14, 8, 1
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    username: str
+    role: str
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P)
+    return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        _, n, r, p, salt, digest = stored.split("$")
+        got = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got.hex(), digest)
+
+
+def add(conn: sqlite3.Connection, username: str, password: str, role: str, actor: str = "admin") -> User:
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < 8:
+        raise ValueError("the password must have at least 8 characters")
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        if conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
+            raise ValueError(f"the user {username} exists already")
+        cur = conn.execute("INSERT INTO users (username, password, role, created_at) VALUES (?,?,?,?)",
+                           (username, hash_password(password), role, now()))
+        audit(conn, "user", cur.lastrowid, "created", after={"username": username, "role": role}, actor=actor)
+    return User(cur.lastrowid, username, role)
+
+
+def authenticate(conn: sqlite3.Connection, username: str, password: str) -> User | None:
+    row = conn.execute("SELECT * FROM users WHERE username = ? AND active = 1", (username,)).fetchone()
+    if row is None:
+        check_password(password, hash_password("timing"))  # same work whether or not the user exists
+        return None
+    return User(row["id"], row["username"], row["role"]) if check_password(password, row["password"]) else None
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(conn: sqlite3.Connection, user: User) -> tuple[str, str]:
+    """(session token for the cookie, CSRF token for forms)."""
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now(),))
+        conn.execute("INSERT INTO sessions (token_hash, user_id, csrf, expires_at) VALUES (?,?,?,?)",
+                     (_token_hash(token), user.id, csrf, now() + SESSION_SECONDS))
+    return token, csrf
+
+
+def session_user(conn: sqlite3.Connection, token: str | None) -> tuple[User, str] | None:
+    """The signed-in user and the session's CSRF token, or None."""
+    if not token:
+        return None
+    row = conn.execute("SELECT u.id, u.username, u.role, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id "
+                       "WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1",
+                       (_token_hash(token), now())).fetchone()
+    return (User(row["id"], row["username"], row["role"]), row["csrf"]) if row else None
+
+
+def close_session(conn: sqlite3.Connection, token: str) -> None:
+    with conn:
+        conn.execute("DELETE FROM sessions WHERE token_hash = ?", (_token_hash(token),))
