@@ -55,6 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     rt.add_argument("job", type=int)
     apv = sub.add_parser("approve", help="approve a document waiting for review (it is then signed and delivered)")
     apv.add_argument("document", type=int)
+    usr = sub.add_parser("user", help="local accounts of the review page")
+    usr_sub = usr.add_subparsers(dest="user_command", required=True)
+    uadd = usr_sub.add_parser("add", help="create an account (the first one: an admin)")
+    uadd.add_argument("username")
+    uadd.add_argument("--role", choices=["clerk", "reviewer", "admin"], default="clerk")
+    uadd.add_argument("--password-file", type=Path, help="read the password from this file (else "
+                      "STATION_NEW_PASSWORD, else a prompt)")
     reg = sub.add_parser("register", help="the incoming register (sổ đăng ký văn bản đến)")
     reg_sub = reg.add_subparsers(dest="register_command", required=True)
     rex = reg_sub.add_parser("export", help="write the register of a year as CSV and XLSX")
@@ -147,6 +154,27 @@ def _admin(args: argparse.Namespace) -> int:
             return 1
         print(f"document {args.document} approved" + (f", số đến {so_den}" if so_den else "")
               + ": it will be signed and delivered")
+        return 0
+    if args.command == "user":
+        from models import users
+
+        if args.password_file:
+            password = args.password_file.read_text(encoding="utf-8").strip()
+        elif os.environ.get("STATION_NEW_PASSWORD"):
+            password = os.environ["STATION_NEW_PASSWORD"]
+        else:
+            import getpass
+
+            password = getpass.getpass(f"password for {args.username}: ")
+            if getpass.getpass("again: ") != password:
+                print("station: the two passwords differ", file=sys.stderr)
+                return 1
+        try:
+            user = users.add(conn, args.username, password, args.role, actor="station user add")
+        except ValueError as e:
+            print(f"station: {e}", file=sys.stderr)
+            return 1
+        print(f"user {user.username} ({user.role}) created")
         return 0
     if args.command == "register":
         from .register_export import export

@@ -30,3 +30,15 @@ def test_sessions_carry_a_csrf_token_and_end(tmp_path):
 def test_bad_accounts_are_refused(tmp_path, role, password, message):
     with pytest.raises(ValueError, match=message):
         users.add(connect(tmp_path / "s.db"), "x", password, role)
+
+
+def test_station_user_add_creates_the_first_admin(tmp_path):
+    from tests.conftest import run_station
+
+    env = {"STATION_DATA_DIR": str(tmp_path), "STATION_NEW_PASSWORD": "quan tri vien 1"}
+    out = run_station("user", "add", "admin", "--role", "admin", env=env)
+    assert out.returncode == 0 and "admin (admin) created" in out.stdout
+    assert "quan tri vien" not in out.stdout + out.stderr
+    again = run_station("user", "add", "admin", env=env)
+    assert again.returncode == 1 and "exists already" in again.stderr
+    assert users.authenticate(connect(tmp_path / "station.db"), "admin", "quan tri vien 1").role == "admin"
