@@ -74,6 +74,9 @@ CREATE TABLE IF NOT EXISTS sessions (
     csrf TEXT NOT NULL,
     expires_at REAL NOT NULL
 );
+-- Full text of each document (OCR text and fields), folded: no tone marks, đ as d,
+-- lower case - so 'quyet dinh' finds 'Quyết định' and 'd' finds 'đ'.
+CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(content, document_id UNINDEXED);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY,
     at REAL NOT NULL,

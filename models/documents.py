@@ -11,6 +11,7 @@ import json
 import sqlite3
 from typing import Any
 
+from . import search
 from .db import now
 from .jobs import audit
 
@@ -41,6 +42,7 @@ def add(conn: sqlite3.Connection, job_id: int, pdf: str, record: dict[str, Any],
         (job_id, pdf, json.dumps(record, ensure_ascii=False), value("so_ky_hieu"), value("number"), value("issuer"),
          value("date"), value("type"), value("secrecy"), value("urgency"), duplicate, state, t, t))
     audit(conn, "document", cur.lastrowid, state, after={"duplicate_of": duplicate} if duplicate else None)
+    search.index(conn, cur.lastrowid, record)
     return cur.lastrowid
 
 
