@@ -155,6 +155,7 @@ def test_200_files_at_once_some_written_slowly_each_taken_once_and_whole(tmp_pat
 
 
 def test_web_server_answers_and_sigterm_stops_cleanly(tmp_path, corpus):
+    import urllib.error
     import urllib.request
 
     station = StationProcess(tmp_path / "data", STATION_AUTO_APPROVE="0").start()
@@ -163,8 +164,11 @@ def test_web_server_answers_and_sigterm_stops_cleanly(tmp_path, corpus):
         assert wait_for(lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).status == 200, 30)
         _drop(corpus / "clean-000.jpg", station.hot)
         assert wait_for(lambda: station.query("SELECT state FROM documents")[0]["state"] == "delivered", 90)
-        status = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=5).read())
-        assert status["jobs"] == {"done": 1} and status["documents"] == {"delivered": 1}
+        try:  # nothing but /health without signing in
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=5)
+            raise AssertionError("status served without a session")
+        except urllib.error.HTTPError as e:
+            assert e.code == 401
     finally:
         assert station.stop() == 0  # SIGTERM: a clean exit
     log = "".join(p.read_text() for p in station.data_dir.glob("run-*.log"))
