@@ -67,11 +67,6 @@ def create_app(data_dir: Path) -> FastAPI:
         resp.delete_cookie(COOKIE)
         return resp
 
-    @app.get("/", response_class=HTMLResponse)
-    def home(s: Session = Depends(session)) -> str:
-        return (f"<!doctype html><html lang='vi'><head><meta charset='utf-8'><title>Hàng chờ</title></head>"
-                f"<body><p>Xin chào {s.user.username}</p></body></html>")
-
     @app.get("/api/session")
     def whoami(s: Session = Depends(session)) -> dict:
         return {"username": s.user.username, "role": s.user.role, "csrf_token": s.csrf}
@@ -134,5 +129,8 @@ def create_app(data_dir: Path) -> FastAPI:
             conn.close()
         return {"id": u.id, "username": u.username, "role": u.role}
 
+    from .pages import install
+
+    install(app, data_dir)
     return app
 
