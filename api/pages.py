@@ -27,6 +27,8 @@ LABELS = {
 COLUMNS = {"so_ky_hieu": "so_ky_hieu", "issuer": "issuer", "date": "issued", "type": "type", "secrecy": "secrecy",
            "urgency": "urgency"}
 LOW_WORD = 75  # words read with less confidence are outlined on the page
+# Fields most documents do not have: absent is a normal answer, not a weak reading.
+OPTIONAL = {"parent_issuer", "secrecy", "urgency"}
 
 
 def install(app: FastAPI, data_dir: Path) -> None:
@@ -79,7 +81,9 @@ def install(app: FastAPI, data_dir: Path) -> None:
             conf = float(f.get("confidence", 0.0))
             fields.append({
                 "name": name, "label": label, "value": "; ".join(value) if isinstance(value, list) else (value or ""),
-                "confidence_pct": round(100 * conf), "level": "high" if conf >= 0.9 else "mid" if conf >= 0.7 else "low",
+                "confidence_pct": round(100 * conf),
+                "level": "none" if value in (None, "", []) and name in OPTIONAL
+                else "high" if conf >= 0.9 else "mid" if conf >= 0.7 else "low",
                 "page": page_i, "box_pct": _pct(box, size) if box and size else "",
             })
         return templates.TemplateResponse(request, "document.html", {

@@ -44,6 +44,7 @@ def test_document_page_shows_image_fields_and_where_they_came_from(site):
     html = client.get(f"/documents/{ids['clean-000']}").text
     assert "Số, ký hiệu" in html and "Cơ quan ban hành" in html
     assert 'class="conf-high"' in html  # confidence colour per field
+    assert 'class="conf-none"' in html and "không có" in html  # no urgency mark: neutral, not red
     assert 'data-box="' in html and 'data-box=""' not in html.split("Số, ký hiệu")[0][-200:]
     png = client.get(f"/documents/{ids['clean-000']}/pages/1.png")
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
