@@ -11,9 +11,10 @@ extras="test"
 # Debian packages: the OCR engine with Vietnamese and orientation data, poppler for
 # rasterising PDF pages, an sRGB ICC profile for the PDF/A output intent, fonts with
 # full Vietnamese coverage (Liberation Serif is metric-compatible with Times), and
-# SoftHSM2, a software PKCS#11 token the signing tests use in place of a USB token.
+# SoftHSM2, a software PKCS#11 token the signing tests use in place of a USB token, and
+# Chromium, which the browser tests of the review page drive headless.
 apt_packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils
-              icc-profiles-free fonts-liberation2 qpdf python3-venv softhsm2)
+              icc-profiles-free fonts-liberation2 qpdf python3-venv softhsm2 chromium)
 [ "$extras" = "test,bench" ] && apt_packages+=(ghostscript pngquant unpaper)
 missing=()
 for p in "${apt_packages[@]}"; do
