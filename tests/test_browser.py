@@ -44,6 +44,8 @@ def test_clerk_corrects_and_approves_then_the_station_signs_and_delivers(tmp_pat
             expect(page.locator(f'a[href="/documents/{doc_id}"]')).to_be_visible()
             page.screenshot(path=str(ARTIFACTS / "queue.png"))
             page.click(f'a[href="/documents/{doc_id}"]')
+            page.wait_for_load_state("networkidle")  # the page images are rendered on first request
+            expect(page.locator("figure.page img").first).to_have_js_property("complete", True)
             subject = page.locator('label:has-text("Trích yếu") input')
             subject.fill("kiểm tra hệ thống số hóa văn bản đến")
             page.keyboard.press("Control+s")
