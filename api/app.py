@@ -7,12 +7,10 @@ from pathlib import Path
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
-from models import register, search, users
+from models import documents, register, search, users
 from models.db import connect
 
 from .auth import COOKIE, Session, role, session
-
-URGENCY_ORDER = "CASE d.urgency WHEN 'HỎA TỐC' THEN 0 WHEN 'THƯỢNG KHẨN' THEN 1 WHEN 'KHẨN' THEN 2 ELSE 3 END"
 
 LOGIN_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Đăng nhập</title></head>
 <body><main><h1>Trạm số hóa văn bản</h1>
@@ -86,9 +84,8 @@ def create_app(data_dir: Path) -> FastAPI:
         """Documents waiting for review: the most urgent first, then the oldest."""
         conn = connect(db)
         try:
-            rows = conn.execute(f"SELECT d.id, d.so_ky_hieu, d.issuer, d.type, d.urgency, d.secrecy, d.created_at "
-                                f"FROM documents d WHERE d.state = 'review' ORDER BY {URGENCY_ORDER}, d.created_at")
-            return [dict(r) for r in rows]
+            keys = ("id", "so_ky_hieu", "issuer", "type", "urgency", "secrecy", "created_at")
+            return [{k: r[k] for k in keys} for r in documents.review_queue(conn)]
         finally:
             conn.close()
 

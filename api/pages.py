@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from models import jobs, search
+from models import documents, jobs, search
 from models.db import connect
 
 from .auth import Session, session
@@ -38,12 +38,9 @@ def install(app: FastAPI, data_dir: Path) -> None:
     cache = data_dir / "cache" / "pages"
 
     def queue_rows() -> list[dict]:
-        from .app import URGENCY_ORDER
-
         conn = connect(db)
         try:
-            rows = conn.execute(f"SELECT d.* FROM documents d WHERE d.state = 'review' "
-                                f"ORDER BY {URGENCY_ORDER}, d.created_at").fetchall()
+            rows = documents.review_queue(conn)
         finally:
             conn.close()
         return [dict(r) | {"arrived": datetime.fromtimestamp(r["created_at"]).strftime("%d/%m %H:%M")} for r in rows]

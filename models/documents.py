@@ -57,6 +57,14 @@ def set_state(conn: sqlite3.Connection, doc_id: int, state: str, actor: str = "s
     return True
 
 
+def review_queue(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    """Documents waiting for review: the most urgent first (HỎA TỐC, THƯỢNG KHẨN, KHẨN),
+    then the oldest."""
+    return conn.execute(
+        "SELECT * FROM documents WHERE state = 'review' ORDER BY CASE urgency WHEN 'HỎA TỐC' THEN 0 "
+        "WHEN 'THƯỢNG KHẨN' THEN 1 WHEN 'KHẨN' THEN 2 ELSE 3 END, created_at").fetchall()
+
+
 def in_state(conn: sqlite3.Connection, state: str) -> list[sqlite3.Row]:
     return conn.execute("SELECT * FROM documents WHERE state = ? ORDER BY id", (state,)).fetchall()
 

@@ -64,3 +64,21 @@ def test_logout_ends_the_session(app):
     client, csrf = _login(app, "thu", "clerk password")
     assert client.post("/logout", headers={"X-CSRF-Token": csrf}, follow_redirects=False).status_code == 303
     assert client.get("/api/queue").status_code == 401
+
+
+def test_queue_api_orders_by_urgency_then_age(app, tmp_path):
+    from models import documents, jobs
+
+    conn = connect(tmp_path / "station.db")
+    made = []
+    for i, urgency in enumerate([None, "KHẨN", "HỎA TỐC", None, "THƯỢNG KHẨN"]):
+        f = tmp_path / f"{i}.jpg"
+        f.write_bytes(bytes([i]))
+        job, _ = jobs.intake(conn, f, "incoming", None)
+        fields = {"urgency": {"value": urgency, "confidence": 0.9}} if urgency else {}
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
+            made.append(documents.add(conn, job.id, str(f), {"fields": fields}, None))
+    client, _ = _login(app, "thu", "clerk password")
+    order = [d["id"] for d in client.get("/api/queue").json()]
+    assert order == [made[2], made[4], made[1], made[0], made[3]]
