@@ -132,7 +132,7 @@ def _admin(args: argparse.Namespace) -> int:
 
     from .service import status
 
-    conn = connect(config.load().data_dir / "station.db")
+    conn = connect(config.data_dir() / "station.db")
     if args.command == "status":
         print(json.dumps(status(conn), ensure_ascii=False, indent=2, default=str))
         return 0

@@ -45,14 +45,22 @@ KNOWN_KEYS = {
 }
 
 
+def data_dir(env: dict[str, str] | None = None) -> Path:
+    """Where the station keeps its data, without touching keys or anything else: what
+    `station status` and the other admin commands need."""
+    env = dict(os.environ if env is None else env)
+    if not env.get("STATION_DATA_DIR") and env.get("STATION_CONFIG"):
+        env, _ = _with_file(env)
+    return Path(env.get("STATION_DATA_DIR") or Path.home() / ".local/share/digitization-station")
+
+
 def _with_file(env: dict[str, str]) -> tuple[dict[str, str], list[dict]]:
     """Environment merged over the TOML file; and the file's hot folders."""
     import tomllib
 
     path = env.get("STATION_CONFIG")
     if not path:
-        data_dir = Path(env.get("STATION_DATA_DIR") or Path.home() / ".local/share/digitization-station")
-        path = str(data_dir / "station.toml")
+        path = str(data_dir(env) / "station.toml")
         if not Path(path).exists():
             return env, []
     try:
@@ -73,7 +81,7 @@ def _with_file(env: dict[str, str]) -> tuple[dict[str, str], list[dict]]:
 
 def load(env: dict[str, str] | None = None) -> Settings:
     env, _ = _with_file(dict(os.environ if env is None else env))
-    data_dir = Path(env.get("STATION_DATA_DIR") or Path.home() / ".local/share/digitization-station")
+    base_dir = data_dir(env)
     organisation = env.get("STATION_ORGANISATION", DEFAULT_ORGANISATION).strip()
     if not organisation:
         raise ConfigError("STATION_ORGANISATION: the organisation name is empty")
@@ -107,13 +115,13 @@ def load(env: dict[str, str] | None = None) -> Settings:
             raise ConfigError(f"STATION_SIGNING_PKCS12: {p12} does not exist")
         key = Pkcs12Key(p12, pin_file=pin_file)
     else:
-        dev = ensure_dev_certificate(data_dir / "signing", organisation)
+        dev = ensure_dev_certificate(base_dir / "signing", organisation)
         key, development = dev.key, True
         trust = trust + (dev.ca_cert,)
-    dev_ca = data_dir / "signing" / "dev-ca.pem"
+    dev_ca = base_dir / "signing" / "dev-ca.pem"
     if not development and dev_ca.exists():
         trust = trust + (dev_ca,)  # earlier development signatures stay verifiable here
-    return Settings(data_dir, SigningConfig(organisation, key, level, tsa, trust, crls), trust, development)
+    return Settings(base_dir, SigningConfig(organisation, key, level, tsa, trust, crls), trust, development)
 
 
 def _number(env: dict[str, str], name: str, default: float, low: float, high: float) -> float:

@@ -40,3 +40,15 @@ def test_bad_setting_is_named(tmp_path, text, key):
     cfg.write_text(text)
     with pytest.raises(config.ConfigError, match=key.replace("[", r"\[").replace("]", r"\]")):
         config.service({"STATION_CONFIG": str(cfg), "STATION_DATA_DIR": str(tmp_path / "d")})
+
+
+def test_admin_commands_make_no_signing_key_and_ignore_signing_settings(tmp_path):
+    """`station status` needs the data folder only: no development certificate is made,
+    and a broken signing setting does not stop it."""
+    from tests.conftest import run_station
+
+    env = {"STATION_DATA_DIR": str(tmp_path), "STATION_SIGNING_PKCS12": str(tmp_path / "missing.p12")}
+    out = run_station("status", env=env)
+    assert out.returncode == 0, out.stderr
+    assert not (tmp_path / "signing").exists()
+    assert config.data_dir({"STATION_DATA_DIR": str(tmp_path)}) == tmp_path
