@@ -33,10 +33,11 @@ def sent(conn: sqlite3.Connection, entry_id: int, receipt: str) -> None:
         audit(conn, "outbox", entry_id, "sent", after={"receipt": receipt})
 
 
-def failed(conn: sqlite3.Connection, entry: sqlite3.Row, error: str, final: bool) -> None:
+def failed(conn: sqlite3.Connection, entry: sqlite3.Row, error: str, final: bool,
+           base_delay_s: float = BASE_DELAY_S) -> None:
     attempts = entry["attempts"] + 1
     dead = final or attempts >= MAX_ATTEMPTS
-    delay = min(MAX_DELAY_S, BASE_DELAY_S * 2 ** (attempts - 1))
+    delay = min(MAX_DELAY_S, base_delay_s * 2 ** (attempts - 1))
     with conn:
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("UPDATE outbox SET state = ?, attempts = ?, last_error = ?, next_attempt_at = ? WHERE id = ?",

@@ -83,7 +83,6 @@ class Station:
             self.connectors["edxml"] = EdxmlHttp(settings.edxml_url, organ, settings.edxml_token)
         if settings.paperless_url and settings.paperless_token:
             self.connectors["paperless"] = Paperless(settings.paperless_url, settings.paperless_token)
-        outbox.BASE_DELAY_S = settings.retry_base_s
         self.stop_event = threading.Event()
         self.watcher = HotFolderWatcher(settings.folders, self._intake, settle_s=settings.settle_s,
                                         give_up_s=settings.give_up_s)
@@ -236,7 +235,7 @@ class Station:
                 receipt = deliver(package, connector)
             except DeliveryError as e:
                 with self.db_lock:
-                    outbox.failed(self.conn, entry, str(e), e.final)
+                    outbox.failed(self.conn, entry, str(e), e.final, self.s.retry_base_s)
                 continue
             with self.db_lock:
                 outbox.sent(self.conn, entry["id"], receipt)
