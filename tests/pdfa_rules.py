@@ -118,34 +118,77 @@ def _output_intent(pdf: pikepdf.Pdf) -> list[str]:
     return out
 
 
+def _font_dicts(pdf: pikepdf.Pdf):
+    """(name, font) for every font the pages use: page resources, annotation
+    appearances (the visible signature) and the form XObjects inside them."""
+    def walk(resources, seen):
+        if resources is None or resources.objgen in seen and resources.objgen != (0, 0):
+            return
+        seen.add(resources.objgen)
+        yield from resources.get("/Font", {}).items()
+        for xobj in resources.get("/XObject", {}).values():
+            if xobj.get("/Subtype") == pikepdf.Name.Form:
+                yield from walk(xobj.get("/Resources"), seen)
+
+    seen: set = set()
+    for page in pdf.pages:
+        yield from walk(page.Resources, seen)
+        for annot in page.get("/Annots", []):
+            ap = annot.get("/AP")
+            if ap is not None and isinstance(ap.get("/N"), pikepdf.Stream):
+                yield from walk(ap.N.get("/Resources"), seen)
+
+
 def _fonts(pdf: pikepdf.Pdf) -> list[str]:
     out = []
-    for page in pdf.pages:
-        fonts = page.Resources.get("/Font", {})
-        for name, font in fonts.items():
-            fonts_to_check = [font] + list(font.get("/DescendantFonts", []))
-            if font.get("/Subtype") == pikepdf.Name.Type0:
-                desc = font.DescendantFonts[0]
-                if "/CIDSystemInfo" not in desc:
-                    out.append(f"6.2.11.3: {name} has no CIDSystemInfo")
-                if desc.get("/Subtype") == pikepdf.Name.CIDFontType2 and "/CIDToGIDMap" not in desc:
-                    out.append(f"6.2.11.3.2: {name} has no CIDToGIDMap")
-            for f in fonts_to_check:
-                fd = f.get("/FontDescriptor")
-                if fd is None:
-                    continue
-                prog = next((fd[k] for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in fd), None)
-                if prog is None:
-                    out.append(f"6.2.11.4.1: font {name} not embedded")
-                    continue
-                if "/FontFile2" in fd:
-                    tt = TTFont(io.BytesIO(prog.read_bytes()))
-                    upem = tt["head"].unitsPerEm
-                    order = tt.getGlyphOrder()
-                    advances = {round(tt["hmtx"][g][0] * 1000 / upem) for g in order[1:]}
-                    dw = int(f.get("/DW", 1000))
-                    if "/W" not in f and advances != {dw}:
-                        out.append(f"6.2.11.5: {name} DW {dw} disagrees with font advances {advances}")
+    for name, font in _font_dicts(pdf):
+        fonts_to_check = [font] + list(font.get("/DescendantFonts", []))
+        if font.get("/Subtype") == pikepdf.Name.Type0:
+            desc = font.DescendantFonts[0]
+            if "/CIDSystemInfo" not in desc:
+                out.append(f"6.2.11.3: {name} has no CIDSystemInfo")
+            if desc.get("/Subtype") == pikepdf.Name.CIDFontType2 and "/CIDToGIDMap" not in desc:
+                out.append(f"6.2.11.3.2: {name} has no CIDToGIDMap")
+        for f in fonts_to_check:
+            fd = f.get("/FontDescriptor")
+            if fd is None:
+                continue
+            prog = next((fd[k] for k in ("/FontFile", "/FontFile2", "/FontFile3") if k in fd), None)
+            if prog is None:
+                out.append(f"6.2.11.4.1: font {name} not embedded")
+                continue
+            if "/FontFile2" in fd:
+                out += _widths_agree(name, f, TTFont(io.BytesIO(prog.read_bytes())))
+    return out
+
+
+def _widths_agree(name, f, tt: TTFont) -> list[str]:
+    """6.2.11.5: the widths in the font dictionary are the embedded program's advances
+    (in thousandths of an em; CID = glyph id with an Identity CIDToGIDMap)."""
+    upem = tt["head"].unitsPerEm
+    order = tt.getGlyphOrder()
+
+    def advance(gid: int) -> int:
+        return round(tt["hmtx"][order[gid]][0] * 1000 / upem) if gid < len(order) else None
+
+    dw = int(f.get("/DW", 1000))
+    if "/W" not in f:
+        advances = {advance(g) for g in range(1, len(order))}
+        return [] if advances == {dw} else [f"6.2.11.5: {name} DW {dw} disagrees with font advances {advances}"]
+    out, w, i = [], list(f.W), 0
+    while i < len(w):
+        first = int(w[i])
+        if isinstance(w[i + 1], pikepdf.Array):
+            pairs = [(first + k, float(v)) for k, v in enumerate(w[i + 1])]
+            i += 2
+        else:
+            pairs = [(c, float(w[i + 2])) for c in range(first, int(w[i + 1]) + 1)]
+            i += 3
+        for cid, width in pairs:
+            real = advance(cid)
+            if real is not None and abs(real - width) > 1:
+                out.append(f"6.2.11.5: {name} width of glyph {cid} is {width:g}, the font says {real}")
+                return out
     return out
 
 

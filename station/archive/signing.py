@@ -8,6 +8,7 @@ top right of page 1, text only, 'SAO Y – <organisation> – <signing time, ISO
 with +07:00>', 10 pt black, in an embedded font with Vietnamese glyphs."""
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import tempfile
@@ -66,6 +67,32 @@ def font_path() -> str:
             return p
     raise SigningError("no font with Vietnamese glyphs for the visible signature "
                        "(Debian package fonts-liberation2)")
+
+
+@functools.lru_cache(maxsize=1)
+def stamp_font() -> str:
+    """The stamp font rescaled to 1000 units per em. pyHanko (0.38) writes glyph widths
+    and kerning in the font's own units but PDF reads them as thousandths of an em, so
+    a 2048-unit font such as Liberation Serif came out twice too wide (letters spread
+    apart, the end of the stamp cut off) with widths that disagree with the embedded
+    font, which PDF/A forbids. In a 1000-unit copy the two agree. Made once, kept in the
+    temporary folder for the next run."""
+    from fontTools.ttLib import TTFont
+    from fontTools.ttLib.scaleUpem import scale_upem
+
+    src = Path(font_path())
+    font = TTFont(str(src), lazy=False)
+    if font["head"].unitsPerEm == 1000:
+        return str(src)
+    folder = Path(tempfile.gettempdir()) / "station-fonts"
+    folder.mkdir(exist_ok=True)
+    out = folder / f"{src.stem}-{src.stat().st_size}-{int(src.stat().st_mtime)}-upem1000.ttf"
+    if not out.exists():
+        scale_upem(font, 1000)
+        tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
+        font.save(str(tmp))
+        os.replace(tmp, out)
+    return str(out)
 
 
 def stamp_text(organisation: str, when: datetime) -> str:
@@ -180,7 +207,7 @@ def _sign(src: Path, dst: Path, config: SigningConfig, signer: signers.Signer, l
         use_pades_lta=level == "B-LTA", validation_context=vc,
     )
     style = TextStampStyle(stamp_text="%(text)s", border_width=0, background=None,
-                           text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(font_path()),
+                           text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(stamp_font()),
                                                        font_size=FONT_SIZE))
     pdf_signer = signers.PdfSigner(
         meta, signer=signer, stamp_style=style,
