@@ -6,23 +6,28 @@ from pathlib import Path
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from models import documents, register, search, users
 from models.db import connect
 
 from .auth import COOKIE, Session, role, session
+from .site import Site, htmx_redirect
 
-LOGIN_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Đăng nhập</title></head>
-<body><main><h1>Trạm số hóa văn bản</h1>
-<form method="post" action="/login"><label>Tên đăng nhập <input name="username" autofocus></label>
+LOGIN_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>Đăng nhập</title>
+<link rel="stylesheet" href="/static/station.css"></head>
+<body><header><strong>Trạm số hóa văn bản</strong></header><main><h1>Đăng nhập</h1>
+<form class="filters" method="post" action="/login"><label>Tên đăng nhập <input name="username" autofocus></label>
 <label>Mật khẩu <input name="password" type="password"></label><button>Đăng nhập</button></form>
 {message}</main></body></html>"""
 
 
-def create_app(data_dir: Path) -> FastAPI:
+def create_app(data_dir: Path, trust_roots: tuple[Path, ...] = ()) -> FastAPI:
+    """`trust_roots`: the certification authorities the signature status trusts."""
     app = FastAPI(title="Digitization station", docs_url=None, redoc_url=None)
     db = data_dir / "station.db"
     app.state.connect = lambda: connect(db)
+    site = Site(data_dir, tuple(trust_roots))
 
     @app.exception_handler(HTTPException)
     async def errors(request: Request, exc: HTTPException):
@@ -37,7 +42,11 @@ def create_app(data_dir: Path) -> FastAPI:
 
     @app.get("/login", response_class=HTMLResponse)
     def login_page() -> str:
-        return LOGIN_PAGE.format(message="")
+        with site.db() as conn:
+            empty = conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is None
+        hint = ("<p>Chưa có tài khoản nào. Tạo quản trị viên đầu tiên trên máy trạm bằng lệnh "
+                "<code>station user add TÊN --role admin</code>.</p>") if empty else ""
+        return LOGIN_PAGE.format(message=hint)
 
     @app.post("/login")
     def login(username: str = Form(...), password: str = Form(...)):
@@ -61,7 +70,9 @@ def create_app(data_dir: Path) -> FastAPI:
             users.close_session(conn, request.cookies.get(COOKIE, ""))
         finally:
             conn.close()
-        resp = RedirectResponse("/login", status_code=303)
+        # The page signs out through htmx (the CSRF token travels in a header): htmx
+        # follows HX-Redirect with a real navigation; other clients get a 303.
+        resp = htmx_redirect("/login") if request.headers.get("HX-Request") else RedirectResponse("/login", 303)
         resp.delete_cookie(COOKIE)
         return resp
 
@@ -101,18 +112,30 @@ def create_app(data_dir: Path) -> FastAPI:
 
     @app.post("/api/documents/{doc_id}/approve")
     def approve(doc_id: int, s: Session = Depends(role("clerk", "reviewer", "admin"))) -> dict:
-        conn = connect(db)
-        try:
-            row = conn.execute("SELECT j.profile FROM documents d JOIN jobs j ON j.id = d.job_id WHERE d.id = ?",
-                               (doc_id,)).fetchone()
-            if row is None:
-                raise HTTPException(404, "không có văn bản này (no such document)")
-            so_den = register.approve(conn, doc_id, s.user.username, register=row["profile"] == "incoming")
-        except ValueError as e:
-            raise HTTPException(409, str(e))
-        finally:
-            conn.close()
+        with site.db() as conn:
+            try:
+                so_den = register.approve(conn, doc_id, s.user.username, register=site.is_incoming(conn, doc_id))
+            except ValueError as e:
+                raise HTTPException(409, str(e))
         return {"approved": doc_id, "so_den": so_den}
+
+    @app.post("/api/documents/{doc_id}/reject")
+    def reject(doc_id: int, payload: dict, s: Session = Depends(role("clerk", "reviewer", "admin"))) -> dict:
+        with site.db() as conn:
+            try:
+                documents.reject(conn, doc_id, str(payload.get("reason", "")), s.user.username)
+            except ValueError as e:
+                raise HTTPException(409, str(e))
+        return {"rejected": doc_id}
+
+    @app.get("/api/documents/{doc_id}/signature")
+    def signature(doc_id: int, s: Session = Depends(session)) -> dict:
+        """The signature status of the document's current file, checked now."""
+        from station.archive.verify import verify_pdf
+
+        with site.db() as conn:
+            row = site.document(conn, doc_id)
+        return verify_pdf(Path(row["pdf"]), list(site.trust_roots)).to_json()
 
     @app.post("/api/users")
     def add_user(payload: dict, s: Session = Depends(role("admin"))) -> dict:
@@ -126,8 +149,10 @@ def create_app(data_dir: Path) -> FastAPI:
             conn.close()
         return {"id": u.id, "username": u.username, "role": u.role}
 
-    from .pages import install
+    from . import admin, edit, pages
 
-    install(app, data_dir)
+    for module in (pages, edit, admin):
+        module.install(app, site)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     return app
 

@@ -2,7 +2,8 @@
 
     review -> approved -> signed -> delivered
                                  -> secret      (secret-marked: signed, kept local only)
-    review -> rejected
+    review -> rejected   (with the clerk's reason)
+    review -> merged     (its pages went into another document)
 
 Archive folders approve automatically when every key field is confident enough."""
 from __future__ import annotations
@@ -22,14 +23,11 @@ def add(conn: sqlite3.Connection, job_id: int, pdf: str, record: dict[str, Any],
     """Store one document of a finished job; returns its id. The caller holds the
     transaction that also finishes the job, so both land or neither."""
     fields = record.get("fields", {})
-
-    def value(k):
-        return fields.get(k, {}).get("value") if fields.get(k) else None
-
+    cols = columns(record)
     duplicate = None
-    if value("number") is not None and value("issuer"):
+    if cols["number"] is not None and cols["issuer"]:
         row = conn.execute("SELECT id FROM documents WHERE number = ? AND so_ky_hieu = ? AND issuer = ? ORDER BY id "
-                           "LIMIT 1", (value("number"), value("so_ky_hieu"), value("issuer"))).fetchone()
+                           "LIMIT 1", (cols["number"], cols["so_ky_hieu"], cols["issuer"])).fetchone()
         duplicate = row["id"] if row else None
     state = "review"
     if auto_approve_above is not None and record.get("standard_layout") and all(
@@ -39,11 +37,55 @@ def add(conn: sqlite3.Connection, job_id: int, pdf: str, record: dict[str, Any],
     cur = conn.execute(
         "INSERT INTO documents (job_id, pdf, record, so_ky_hieu, number, issuer, issued, type, secrecy, urgency, "
         "duplicate_of, state, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        (job_id, pdf, json.dumps(record, ensure_ascii=False), value("so_ky_hieu"), value("number"), value("issuer"),
-         value("date"), value("type"), value("secrecy"), value("urgency"), duplicate, state, t, t))
+        (job_id, pdf, json.dumps(record, ensure_ascii=False), *cols.values(), duplicate, state, t, t))
     audit(conn, "document", cur.lastrowid, state, after={"duplicate_of": duplicate} if duplicate else None)
     search.index(conn, cur.lastrowid, record)
     return cur.lastrowid
+
+
+# Table columns copied from the record's fields, for queries and the queue.
+_COLUMN_OF = {"so_ky_hieu": "so_ky_hieu", "number": "number", "issuer": "issuer", "date": "issued", "type": "type",
+              "secrecy": "secrecy", "urgency": "urgency"}
+
+
+def columns(record: dict[str, Any]) -> dict[str, Any]:
+    fields = record.get("fields", {})
+    return {col: (fields.get(k) or {}).get("value") for k, col in _COLUMN_OF.items()}
+
+
+def replace(conn: sqlite3.Connection, doc_id: int, pdf: str, record: dict[str, Any]) -> None:
+    """New content for a document (corrected fields, or pages changed): record, columns
+    and search index, inside the caller's transaction."""
+    cols = columns(record)
+    conn.execute(f"UPDATE documents SET pdf = ?, record = ?, {', '.join(c + ' = ?' for c in cols)}, updated_at = ? "
+                 "WHERE id = ?", (pdf, json.dumps(record, ensure_ascii=False), *cols.values(), now(), doc_id))
+    search.index(conn, doc_id, record)
+
+
+def reject(conn: sqlite3.Connection, doc_id: int, reason: str, actor: str) -> None:
+    """Turn a document away with the clerk's reason; raises ValueError when it is not
+    waiting for review or no reason is given."""
+    reason = reason.strip()
+    if not reason:
+        raise ValueError("cần ghi lý do từ chối (a reason is required)")
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        row = conn.execute("SELECT state, record FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None or row["state"] != "review":
+            raise ValueError("văn bản không còn chờ duyệt (no longer waiting for review)")
+        record = json.loads(row["record"])
+        record["rejection"] = {"reason": reason, "by": actor, "at": now()}
+        conn.execute("UPDATE documents SET state = 'rejected', record = ?, updated_at = ? WHERE id = ?",
+                     (json.dumps(record, ensure_ascii=False), now(), doc_id))
+        audit(conn, "document", doc_id, "rejected", before={"state": "review"}, after={"reason": reason}, actor=actor)
+
+
+def next_in_queue(conn: sqlite3.Connection, after: int) -> int | None:
+    """The document to open once `after` is done: the first of the queue that is not it."""
+    for r in review_queue(conn):
+        if r["id"] != after:
+            return r["id"]
+    return None
 
 
 def set_state(conn: sqlite3.Connection, doc_id: int, state: str, actor: str = "station", expect: str | None = None) -> bool:

@@ -56,3 +56,17 @@ def rows(conn: sqlite3.Connection, year: int) -> list[list[str]]:
         out.append([dmy(r["ngay_den"]), str(r["so_den"]), r["issuer"] or "", r["so_ky_hieu"] or "", dmy(r["issued"]),
                     " - ".join(x for x in (r["type"], subject) if x), "", "", "", "; ".join(notes)])
     return out
+
+
+def entry(conn: sqlite3.Connection, document_id: int) -> sqlite3.Row | None:
+    """The document's line in the register (year, số đến, ngày đến), if it has one."""
+    return conn.execute("SELECT year, so_den, ngay_den FROM register WHERE document_id = ?", (document_id,)).fetchone()
+
+
+def years(conn: sqlite3.Connection) -> list[int]:
+    return [r[0] for r in conn.execute("SELECT DISTINCT year FROM register ORDER BY year DESC")]
+
+
+def document_ids(conn: sqlite3.Connection, year: int) -> list[int]:
+    """The documents of a year's register, in the order of `rows`."""
+    return [r[0] for r in conn.execute("SELECT document_id FROM register WHERE year = ? ORDER BY so_den", (year,))]

@@ -89,3 +89,43 @@ def session_user(conn: sqlite3.Connection, token: str | None) -> tuple[User, str
 def close_session(conn: sqlite3.Connection, token: str) -> None:
     with conn:
         conn.execute("DELETE FROM sessions WHERE token_hash = ?", (_token_hash(token),))
+
+
+def all_users(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+    return conn.execute("SELECT id, username, role, active, created_at FROM users ORDER BY username").fetchall()
+
+
+def update(conn: sqlite3.Connection, user_id: int, actor: str, role: str | None = None, active: bool | None = None,
+           password: str | None = None) -> None:
+    """Change a user's role, switch the account on or off, or set a new password; each
+    change is audited (the password only as 'changed'). A user switched off or given a
+    new password is signed out everywhere. The last active admin cannot be demoted or
+    switched off: the station would have nobody left to manage it."""
+    if role is not None and role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if password is not None and len(password) < 8:
+        raise ValueError("the password must have at least 8 characters")
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        row = conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
+        if row is None:
+            raise ValueError("no such user")
+        losing_admin = row["role"] == "admin" and row["active"] and (
+            (role is not None and role != "admin") or active is False)
+        if losing_admin and conn.execute("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1"
+                                         ).fetchone()[0] <= 1:
+            raise ValueError("the last administrator must stay an active administrator")
+        before, after = {}, {}
+        if role is not None and role != row["role"]:
+            conn.execute("UPDATE users SET role = ? WHERE id = ?", (role, user_id))
+            before["role"], after["role"] = row["role"], role
+        if active is not None and bool(active) != bool(row["active"]):
+            conn.execute("UPDATE users SET active = ? WHERE id = ?", (int(active), user_id))
+            before["active"], after["active"] = bool(row["active"]), bool(active)
+        if password is not None:
+            conn.execute("UPDATE users SET password = ? WHERE id = ?", (hash_password(password), user_id))
+            after["password"] = "changed"
+        if active is False or password is not None:
+            conn.execute("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+        if after:
+            audit(conn, "user", user_id, "changed", before=before or None, after=after, actor=actor)

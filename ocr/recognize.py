@@ -29,7 +29,10 @@ class PreparedPage:
     blank: bool
 
 
-def prepare(page: SourcePage, detect_rotation: bool = True, deskew: bool = True) -> PreparedPage:
+def prepare(page: SourcePage, detect_rotation: bool = True, deskew: bool = True,
+            rotation: int | None = None) -> PreparedPage:
+    """`rotation` (clockwise degrees), when given, is taken as the page's orientation
+    instead of detecting it: a clerk has said which way up the page is."""
     src = page.image
     dpi = page.dpi[0]
     grey = to_grey_dropout(src)
@@ -41,10 +44,11 @@ def prepare(page: SourcePage, detect_rotation: bool = True, deskew: bool = True)
     h, w = grey.shape
     quarter = cv2.resize(grey, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
     if is_blank(quarter):
-        m, size = upright_transform(w, h, 0, 0.0)
-        return PreparedPage(grey, _with_pixel_aspect(m, page), size, dpi, 0, 0.0, 0.0, True)
-    orient = detect_orientation(grey, dpi) if detect_rotation else None
-    rotation = orient.rotation if orient else 0
+        turn = (rotation or 0) % 360
+        m, size = upright_transform(w, h, turn, 0.0)
+        return PreparedPage(grey, _with_pixel_aspect(m, page), size, dpi, turn, 0.0, 0.0, True)
+    orient = detect_orientation(grey, dpi) if detect_rotation and rotation is None else None
+    rotation = orient.rotation if orient else (rotation or 0) % 360
     skew = 0.0
     if deskew:
         upright = np.rot90(grey, -(rotation // 90))
@@ -65,9 +69,10 @@ def _with_pixel_aspect(m: np.ndarray, page: SourcePage) -> np.ndarray:
 
 
 def recognise(page: SourcePage, lang: str = DEFAULT_LANG, detect_rotation: bool = True,
-              deskew: bool = True) -> tuple[RecognisedPage, np.ndarray]:
-    """Words of one page and the matrix from source pixels to the page frame."""
-    prep = prepare(page, detect_rotation, deskew)
+              deskew: bool = True, rotation: int | None = None) -> tuple[RecognisedPage, np.ndarray]:
+    """Words of one page and the matrix from source pixels to the page frame.
+    `rotation` forces the orientation (see `prepare`)."""
+    prep = prepare(page, detect_rotation, deskew, rotation)
     result = RecognisedPage(
         index=page.index, width_px=prep.size[0], height_px=prep.size[1], dpi=prep.dpi,
         rotation=prep.rotation, skew_degrees=prep.skew, blank=prep.blank,
@@ -80,7 +85,7 @@ def recognise(page: SourcePage, lang: str = DEFAULT_LANG, detect_rotation: bool 
     ocr_grey = prep.grey
     words = run_tsv(ocr_grey, prep.dpi, lang)
     matrix = prep.matrix
-    if detect_rotation and prep.orientation_confidence < _OSD_SURE and _mean(words) < _WEAK_PAGE_CONFIDENCE:
+    if detect_rotation and rotation is None and prep.orientation_confidence < _OSD_SURE and _mean(words) < _WEAK_PAGE_CONFIDENCE:
         # OSD was unsure and the text reads badly: try the page the other way up.
         flipped = np.ascontiguousarray(prep.grey[::-1, ::-1])
         alt = run_tsv(flipped, prep.dpi, lang)

@@ -95,8 +95,13 @@ def _run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: station.stop())
     folders = ", ".join(f"{f.path} ({f.profile})" for f in settings.folders)
     print(f"station: watching {folders}; results in {settings.data_dir / 'export'}; Ctrl-C stops", file=sys.stderr)
+    if settings.http_port:
+        print(f"station: review page on http://{settings.http_host}:{settings.http_port}/", file=sys.stderr)
+        if not _has_accounts(settings.data_dir):
+            print("station: no accounts yet: create the first with `station user add NAME --role admin`",
+                  file=sys.stderr)
     if args.samples:
-        _drop_samples(settings.folders[-1].path)
+        _drop_samples(settings.folders)
     try:
         station.run()
     except KeyboardInterrupt:
@@ -105,9 +110,21 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _drop_samples(folder: Path) -> None:
-    """A few generated scans (Decree 30 layout, stamps, skew) so a newcomer sees them flow.
-    The generator lives with the tests in the checkout, which is not an installed package."""
+def _has_accounts(data_dir: Path) -> bool:
+    from models.db import connect
+
+    conn = connect(data_dir / "station.db")
+    try:
+        return conn.execute("SELECT 1 FROM users LIMIT 1").fetchone() is not None
+    finally:
+        conn.close()
+
+
+def _drop_samples(folders: list) -> None:
+    """A few generated scans (Decree 30 layout, stamps, skew) so a newcomer sees them
+    flow: two into the archive folder (approved and signed on their own when read
+    confidently), two into the incoming folder (they wait on the review page). The
+    generator lives with the tests in the checkout, which is not an installed package."""
     checkout = str(Path(__file__).resolve().parent.parent)
     if checkout not in sys.path:
         sys.path.append(checkout)
@@ -119,9 +136,12 @@ def _drop_samples(folder: Path) -> None:
     import shutil
     import tempfile
 
-    folder.mkdir(parents=True, exist_ok=True)
+    by_profile = {f.profile: f.path for f in folders}
     with tempfile.TemporaryDirectory() as tmp:
-        for sample in generate(Path(tmp), 1, ["clean", "stamps", "skew"], seed=5):
+        for sample in generate(Path(tmp), 1, ["clean", "skew", "stamps", "upside_down"], seed=5):
+            folder = by_profile.get("archive" if sample.profile in ("clean", "skew") else "incoming",
+                                    folders[-1].path)
+            folder.mkdir(parents=True, exist_ok=True)
             shutil.move(str(sample.path), folder / sample.path.name)
             print(f"station: sample scan dropped: {folder / sample.path.name}", file=sys.stderr)
 

@@ -26,6 +26,7 @@ class PageTask:
     detect_rotation: bool = True
     deskew: bool = True
     separator: str | None = None  # read barcodes; a page with this value is a separator sheet
+    rotation: int | None = None  # clockwise degrees to turn the page upright; None: detect
 
 
 @dataclass
@@ -50,7 +51,7 @@ def run_page(task: PageTask) -> PageOutcome:
             page = RecognisedPage(task.index, w, h, src.dpi[0], 0, 0.0, barcodes=codes,
                                   notes=["separator sheet"])
             return PageOutcome(task, page.to_dict(), np.eye(3).tolist(), src.image.size)
-        page, matrix = recognise(src, task.lang, task.detect_rotation, task.deskew)
+        page, matrix = recognise(src, task.lang, task.detect_rotation, task.deskew, task.rotation)
         page.barcodes = codes
         return PageOutcome(task, page.to_dict(), matrix.tolist(), src.image.size)
     except InputError as e:

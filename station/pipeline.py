@@ -7,6 +7,7 @@ the inputs are."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import tempfile
@@ -50,6 +51,7 @@ class DocumentResult:
         ex = self.extraction
         return {
             "pdf": self.pdf.name,
+            "words": self.pdf.with_suffix(".words.json").name,  # every word and box, for the review page
             "pages": [p.to_json() for p in self.pages],
             "fields": ex.fields_json(),
             "standard_layout": ex.standard,
@@ -143,7 +145,7 @@ def _run(states: list[_FileState], options: Options, progress: ProgressFn | None
             if len(st.outcomes) == st.pages:
                 yield _finish(st, options)
         return
-    pool = ProcessPoolExecutor(options.jobs, initializer=init_worker)
+    pool = _pool(options.jobs)
     in_flight: dict[Future, tuple[_FileState, PageTask]] = {}
     failed_files: set[int] = set()
     broken = False
@@ -153,7 +155,7 @@ def _run(states: list[_FileState], options: Options, progress: ProgressFn | None
                 # A worker died (killed, out of memory, a crash in a native decoder). Its
                 # pages have failed their files; the remaining files get a fresh pool.
                 pool.shutdown(wait=False, cancel_futures=True)
-                pool = ProcessPoolExecutor(options.jobs, initializer=init_worker)
+                pool = _pool(options.jobs)
                 broken = False
             while not broken and len(in_flight) < window:
                 nxt = next(pending, None)
@@ -187,6 +189,17 @@ def _run(states: list[_FileState], options: Options, progress: ProgressFn | None
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    """Page workers started by a fork server: a plain fork would copy this process's
+    other threads' locks (the watcher, the web server, the preview renderer) in
+    whatever state they happen to be, and a worker could hang on one forever. The fork
+    server is a clean single-threaded process with the page code already imported, so
+    starting workers stays cheap."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["station.pages"])
+    return ProcessPoolExecutor(jobs, mp_context=ctx, initializer=init_worker)
+
+
 def _finish(st: _FileState, options: Options) -> FileResult:
     out_dir = st.out_dir
     errors = sorted((i, o) for i, o in st.outcomes.items() if o.error)
@@ -209,10 +222,11 @@ def _finish(st: _FileState, options: Options) -> FileResult:
             stem = st.stem if len(groups) == 1 else f"{st.stem}-{n:03d}"
             extraction = extract(group)
             pdf_path = out_dir / f"{stem}.pdf"
-            build_pdfa([archive[p.index] for p in group], pdf_path, title=document_title(extraction, st.source.name),
-                       fields=metadata_fields(extraction, st.source.name, len(group)))
+            fields = extraction.fields_json()
+            build_pdfa([archive[p.index] for p in group], pdf_path, title=document_title(fields, st.source.name),
+                       fields=metadata_fields(fields, st.source.name, len(group)))
             # Every word with its box and confidence, for the review page's overlay.
-            _write_json(out_dir / f"{stem}.words.json", {"pages": [p.to_dict() for p in group]})
+            write_json(out_dir / f"{stem}.words.json", {"pages": [p.to_dict() for p in group]})
             signature = options.sign(pdf_path) if options.sign else None
             result.documents.append(DocumentResult(pdf_path, group, extraction, signature))
     except (KeyError_, SigningError) as e:
@@ -222,33 +236,37 @@ def _finish(st: _FileState, options: Options) -> FileResult:
 
         return _write_failure(FileResult(st.source, "failed", f"the PDF could not be written ({e})",
                                          debug=traceback.format_exc()), out_dir, st.stem)
-    result.json_path = _write_json(out_dir / f"{st.stem}.json", result.record())
+    result.json_path = write_json(out_dir / f"{st.stem}.json", result.record())
     shutil.rmtree(st.workdir, ignore_errors=True)
     return result
 
 
-def document_title(ex: Extraction, fallback: str) -> str:
-    """'Quyết định 123/QĐ-UBND: <subject>' as far as known, else the file name."""
-    f = ex.fields
-    head = " ".join(str(f[k].value) for k in ("type", "so_ky_hieu") if k in f)
-    if "subject" in f:
-        head = f"{head}: {f['subject'].value}" if head else str(f["subject"].value)
+def document_title(fields: dict[str, dict], fallback: str) -> str:
+    """'Quyết định 123/QĐ-UBND: <subject>' as far as known, else the file name.
+    `fields` in their record form ({name: {"value": ...}}), as read or as corrected."""
+    value = {k: f["value"] for k, f in fields.items() if f and f.get("value") not in (None, "", [])}
+    head = " ".join(str(value[k]) for k in ("type", "so_ky_hieu") if k in value)
+    if "subject" in value:
+        head = f"{head}: {value['subject']}" if head else str(value["subject"])
     return head or fallback
 
 
-def metadata_fields(ex: Extraction, source: str, pages: int) -> dict[str, str]:
+def metadata_fields(fields: dict[str, dict], source: str, pages: int) -> dict[str, str]:
+    """The XMP entries of a document, from its fields in their record form."""
     out = {"source_file": source, "page_count": str(pages)}
-    for k, f in ex.fields.items():
-        out[k] = "; ".join(f.value) if isinstance(f.value, list) else str(f.value)
+    for k, f in fields.items():
+        v = f.get("value") if f else None
+        if v not in (None, "", []):
+            out[k] = "; ".join(v) if isinstance(v, list) else str(v)
     return out
 
 
 def _write_failure(result: FileResult, out_dir: Path, stem: str) -> FileResult:
-    result.json_path = _write_json(out_dir / f"{stem}.json", result.record())
+    result.json_path = write_json(out_dir / f"{stem}.json", result.record())
     return result
 
 
-def _write_json(path: Path, record: dict[str, Any]) -> Path:
+def write_json(path: Path, record: dict[str, Any]) -> Path:
     tmp = path.with_name(f".{path.name}.part")
     tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)

@@ -14,6 +14,7 @@ import sqlite3
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,9 +25,11 @@ from models import outbox
 from models.db import connect
 from watch_folders import HotFolder, HotFolderWatcher, hoso_code
 
+from .archive.preview import render as render_previews
 from .archive.signing import SigningConfig, open_signer, sign_pdf
 from .delivery import (Connector, DeliveryError, EdxmlHttp, ExportFolder, HttpMultipart, Package, Paperless,
                        deliver)
+from . import rework
 from .pipeline import FileResult, Options, process_files
 
 
@@ -84,6 +87,7 @@ class Station:
         if settings.paperless_url and settings.paperless_token:
             self.connectors["paperless"] = Paperless(settings.paperless_url, settings.paperless_token)
         self.stop_event = threading.Event()
+        self.previews = ThreadPoolExecutor(1, thread_name_prefix="previews")
         self.watcher = HotFolderWatcher(settings.folders, self._intake, settle_s=settings.settle_s,
                                         give_up_s=settings.give_up_s)
 
@@ -120,6 +124,7 @@ class Station:
                         self.stop_event.wait(0.2)
         finally:
             self.watcher.stop()
+            self.previews.shutdown(wait=False, cancel_futures=True)
             if server:
                 server.should_exit = True
 
@@ -130,8 +135,8 @@ class Station:
 
         from api.app import create_app
 
-        config = uvicorn.Config(create_app(self.s.data_dir), host=self.s.http_host, port=self.s.http_port,
-                                log_level="warning")
+        app = create_app(self.s.data_dir, self.s.signing.trust_roots)
+        config = uvicorn.Config(app, host=self.s.http_host, port=self.s.http_port, log_level="warning")
         server = uvicorn.Server(config)
         server.install_signal_handlers = lambda: None  # the station handles SIGTERM itself
         threading.Thread(target=server.run, name="web", daemon=True).start()
@@ -160,11 +165,13 @@ class Station:
             auto = self.s.auto_approve_above if job.profile == "archive" else None
             with self.db_lock, self.conn:
                 self.conn.execute("BEGIN IMMEDIATE")
-                for d in result.documents:
-                    docs.add(self.conn, job.id, str(d.pdf), d.record(), auto)
+                added = [(docs.add(self.conn, job.id, str(d.pdf), d.record(), auto), d.pdf) for d in result.documents]
                 jobs.mark_done(self.conn, job, target, result.record())
             # Only now that the result is committed does the original leave the hot folder.
             self._move_to(job.source, target)
+            for doc_id, pdf in added:
+                # The clerk's first look should not wait for page rendering.
+                self.previews.submit(render_previews, pdf, self.s.data_dir / "cache" / "pages", doc_id)
         elif result.retryable and job.attempts < jobs.MAX_ATTEMPTS:
             with self.db_lock:
                 jobs.fail(self.conn, job, result.error or "unknown error", retry=True)
@@ -204,12 +211,16 @@ class Station:
             # The signed copy is written beside the unsigned PDF/A, so a run that dies
             # before the commit below simply signs again, from the same unsigned file.
             pdf = Path(row["pdf"])
-            signed = pdf.parent / "signed" / pdf.name
+            record = json.loads(row["record"])
+            if any(f and f.get("source") == "corrected" for f in record.get("fields", {}).values()):
+                # The PDF/A was built before review: its XMP must carry the clerk's values.
+                with self.db_lock:
+                    pdf = rework.refresh_metadata(self.conn, row["id"])
+            signed = pdf.parent / "signed" / f"{rework.base_name(pdf)}.pdf"
             signed.parent.mkdir(exist_ok=True)
             result = sign_pdf(pdf, signed, self.s.signing, self.signer)
             # Secret documents go to local connectors only, whatever is configured.
             targets = [n for n, c in self.connectors.items() if not (row["secrecy"] and c.networked)]
-            record = json.loads(row["record"])
             record["signature"] = {"level": result.level, "signed_at": result.signed_at}
             with self.db_lock, self.conn:
                 self.conn.execute("BEGIN IMMEDIATE")

@@ -26,10 +26,40 @@ PRODUCER = "digitization-station (pikepdf)"
 
 @dataclass
 class ArchivePage:
-    image_pdf: Path  # one-page PDF holding the page image (pageimage.write_page_image)
+    image_pdf: Path  # a PDF whose page `image_page` holds the page image as /Im0
     image_size: tuple[int, int]  # the image's pixel size
     matrix: np.ndarray  # image pixels -> upright page frame pixels (3×3)
     page: RecognisedPage
+    image_page: int = 0  # 0 for pageimage.write_page_image's files; any page of one of our PDF/As
+
+
+def archived_page(pdf: pikepdf.Pdf, path: Path, index: int, rp: RecognisedPage) -> ArchivePage:
+    """Page `index` (0-based) of a PDF/A this module wrote, ready to go into another
+    one as it is: the same image object, placed by the same matrix (read back from the
+    page's drawing command), with its recognised words. Pages are moved between
+    documents this way without decoding, resampling or reading them again."""
+    page = pdf.pages[index]
+    image = page.Resources.XObject.Im0
+    size = (int(image.Width), int(image.Height))
+    for operands, op in pikepdf.parse_content_stream(page, "cm"):
+        placed = np.array([[float(operands[0]), float(operands[2]), float(operands[4])],
+                           [float(operands[1]), float(operands[3]), float(operands[5])], [0, 0, 1.0]])
+        break
+    else:
+        raise ValueError(f"page {index + 1} of {path.name} has no placed image")
+    frame_to_pdf, unit_to_px = _placement(rp, size)
+    matrix = np.linalg.inv(frame_to_pdf) @ placed @ np.linalg.inv(unit_to_px)
+    return ArchivePage(path, size, matrix, rp, index)
+
+
+def _placement(rp: RecognisedPage, image_size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed parts of the image's drawing matrix: upright frame pixels -> PDF
+    points (y up), and the image's unit square -> its pixels (y down)."""
+    k = 72.0 / rp.dpi
+    iw, ih = image_size
+    frame_to_pdf = np.array([[k, 0, 0], [0, -k, rp.height_px * k], [0, 0, 1.0]])
+    unit_to_px = np.array([[iw, 0, 0], [0, -ih, ih], [0, 0, 1.0]])
+    return frame_to_pdf, unit_to_px
 
 
 def srgb_profile() -> bytes:
@@ -46,12 +76,12 @@ def build_pdfa(pages: list[ArchivePage], out: Path, title: str, fields: dict[str
     created = created or datetime.now().astimezone()
     pdf = pikepdf.new()
     font = add_font(pdf)
-    sources = []
+    sources: dict[Path, pikepdf.Pdf] = {}  # must stay open until save: image data is copied lazily
     try:
         for ap in pages:
-            src = pikepdf.open(ap.image_pdf)
-            sources.append(src)  # must stay open until save: image data is copied lazily
-            image = pdf.copy_foreign(src.pages[0].Resources.XObject.Im0)
+            if ap.image_pdf not in sources:
+                sources[ap.image_pdf] = pikepdf.open(ap.image_pdf)
+            image = pdf.copy_foreign(sources[ap.image_pdf].pages[ap.image_page].Resources.XObject.Im0)
             _add_page(pdf, ap, image, font)
         _finish(pdf, title, fields or {}, created)
         tmp = out.with_name(f".{out.name}.part")
@@ -59,7 +89,7 @@ def build_pdfa(pages: list[ArchivePage], out: Path, title: str, fields: dict[str
                  object_stream_mode=pikepdf.ObjectStreamMode.generate)
         os.replace(tmp, out)
     finally:
-        for s in sources:
+        for s in sources.values():
             s.close()
         pdf.close()
 
@@ -68,10 +98,8 @@ def _add_page(pdf: pikepdf.Pdf, ap: ArchivePage, image: pikepdf.Object, font: pi
     rp = ap.page
     k = 72.0 / rp.dpi
     width_pt, height_pt = rp.width_px * k, rp.height_px * k
-    iw, ih = ap.image_size
     # unit square of image space -> image pixels (y down) -> page frame -> PDF points (y up)
-    unit_to_px = np.array([[iw, 0, 0], [0, -ih, ih], [0, 0, 1.0]])
-    frame_to_pdf = np.array([[k, 0, 0], [0, -k, height_pt], [0, 0, 1.0]])
+    frame_to_pdf, unit_to_px = _placement(rp, ap.image_size)
     m = frame_to_pdf @ ap.matrix @ unit_to_px
     cm = " ".join(_num(v) for v in (m[0, 0], m[1, 0], m[0, 1], m[1, 1], m[0, 2], m[1, 2]))
     content = [f"q {cm} cm /Im0 Do Q"]

@@ -1,0 +1,78 @@
+"""What the page modules share: the data folder and database, the templates, the
+document lookup and the Vietnamese names of states."""
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.responses import Response
+from fastapi.templating import Jinja2Templates
+
+from models.db import connect
+
+from .auth import Session
+
+HERE = Path(__file__).parent
+STATES = {"review": "Chờ duyệt", "approved": "Đã duyệt", "signed": "Đã ký số", "delivered": "Đã gửi",
+          "secret": "Mật - lưu nội bộ", "rejected": "Đã từ chối", "merged": "Đã gộp"}
+# What the audit log's actions are called on the pages (the log itself keeps the English key).
+ACTIONS = {"review": "vào hàng chờ duyệt", "approved": "duyệt", "signed": "ký số", "delivered": "đã gửi",
+           "secret": "lưu nội bộ (mật)", "corrected": "sửa trường", "pages changed": "sửa trang",
+           "rejected": "từ chối", "merged": "gộp vào văn bản khác", "registered": "vào sổ đến",
+           "queued": "nhận tệp quét", "processing": "đang nhận dạng", "done": "nhận dạng xong",
+           "failed": "lỗi", "will retry": "sẽ thử lại", "retry requested": "yêu cầu thử lại",
+           "requeued after an interrupted run": "làm lại sau khi trạm dừng đột ngột", "seen again": "quét trùng",
+           "sent": "đã gửi đi", "dead-lettered": "gửi thất bại, ngừng thử", "created": "tạo", "changed": "thay đổi"}
+ROLE_NAMES = {"clerk": "Văn thư", "reviewer": "Người kiểm tra", "admin": "Quản trị"}
+
+
+@dataclass
+class Site:
+    data_dir: Path
+    trust_roots: tuple[Path, ...] = ()  # for the signature status
+    templates: Jinja2Templates = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.templates = Jinja2Templates(directory=str(HERE / "templates"))
+        self.templates.env.globals.update(STATES=STATES, ROLE_NAMES=ROLE_NAMES, ACTIONS=ACTIONS)
+        # Vietnamese stays readable in the audit's before/after (json's default escapes it).
+        self.templates.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+        self.templates.env.filters["when"] = lambda t: datetime.fromtimestamp(t).strftime("%d/%m/%Y %H:%M:%S")
+
+    @contextmanager
+    def db(self) -> Iterator[sqlite3.Connection]:
+        conn = connect(self.data_dir / "station.db")
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def render(self, request: Request, template: str, s: Session, context: dict[str, Any]) -> Response:
+        return self.templates.TemplateResponse(request, template, {"user": s.user, "csrf": s.csrf, **context})
+
+    @staticmethod
+    def document(conn: sqlite3.Connection, doc_id: int) -> sqlite3.Row:
+        row = conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise HTTPException(404, "không có văn bản này (no such document)")
+        return row
+
+    @staticmethod
+    def is_incoming(conn: sqlite3.Connection, doc_id: int) -> bool:
+        """Incoming mail is entered in the register (sổ đến); archive scans are not."""
+        row = conn.execute("SELECT j.profile FROM documents d JOIN jobs j ON j.id = d.job_id WHERE d.id = ?",
+                           (doc_id,)).fetchone()
+        if row is None:
+            raise HTTPException(404, "không có văn bản này (no such document)")
+        return row["profile"] == "incoming"
+
+
+def htmx_redirect(url: str) -> Response:
+    """After an htmx request: the browser goes to `url` (htmx reads the header)."""
+    return Response(status_code=200, headers={"HX-Redirect": url})
