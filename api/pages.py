@@ -4,6 +4,7 @@ Server-rendered; htmx for updates."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -30,6 +31,7 @@ OPTIONAL = {"parent_issuer", "secrecy", "urgency", "signing_authority"}
 
 def install(app: FastAPI, site: Site) -> None:
     cache = site.data_dir / "cache" / "pages"  # the station fills it too (station.archive.preview)
+    render_locks: dict[int, threading.Lock] = {}
 
     def queue_context() -> dict:
         with site.db() as conn:
@@ -65,20 +67,24 @@ def install(app: FastAPI, site: Site) -> None:
             "version": int(Path(row["pdf"]).stat().st_mtime) if Path(row["pdf"]).exists() else 0,
         })
 
-    @app.get("/documents/{doc_id}/pages/{n}.png")
+    @app.get("/documents/{doc_id}/pages/{n}.jpg")
     def page_image(doc_id: int, n: int, thumb: bool = False, s: Session = Depends(session)):
         with site.db() as conn:
             row = site.document(conn, doc_id)
         pdf = Path(row["pdf"])
-        png = preview.preview_path(cache, doc_id, n, thumb)
-        if not preview.fresh(png, pdf):
-            try:
-                preview.render(pdf, cache, doc_id, n, n)
-            except (RuntimeError, OSError):
-                pass
-        if not png.exists():
+        image = preview.preview_path(cache, doc_id, n, thumb)
+        if not preview.fresh(image, pdf):
+            # Not rendered yet (or the pages changed): the first request renders the whole
+            # document once; the page's other image requests wait for it, not render again.
+            with render_locks.setdefault(doc_id, threading.Lock()):
+                if not preview.fresh(image, pdf):
+                    try:
+                        preview.render(pdf, cache, doc_id)
+                    except (RuntimeError, OSError):
+                        pass
+        if not image.exists():
             raise HTTPException(404, f"trang {n} không có (no page {n})")
-        return FileResponse(png, media_type="image/png")
+        return FileResponse(image, media_type="image/jpeg")
 
     @app.post("/documents/{doc_id}/fields", response_class=HTMLResponse)
     async def correct(doc_id: int, request: Request, s: Session = Depends(session)):

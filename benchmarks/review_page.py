@@ -72,7 +72,7 @@ def main() -> None:
         wait_for(lambda: station.query("SELECT id FROM documents WHERE state = 'review'"), 600)
         doc_id = station.query("SELECT id FROM documents")[0]["id"]
         cache = data / "cache" / "pages" / str(doc_id)
-        wait_for(lambda: len(list(cache.glob("*.png"))) == 2 * a.pages, 120)  # the station's pre-rendering
+        wait_for(lambda: len(list(cache.glob("*.jpg"))) == 2 * a.pages, 120)  # the station's pre-rendering
 
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)

@@ -62,8 +62,8 @@ def test_document_page_shows_image_fields_and_where_they_came_from(site):
     assert 'class="conf-high"' in html  # confidence colour per field
     assert 'class="conf-none"' in html and "không có" in html  # no urgency mark: neutral, not red
     assert 'data-box="' in html and 'data-box=""' not in html.split("Số, ký hiệu")[0][-200:]
-    png = client.get(f"/documents/{ids['clean-000']}/pages/1.png")
-    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    jpg = client.get(f"/documents/{ids['clean-000']}/pages/1.jpg")
+    assert jpg.status_code == 200 and jpg.content.startswith(b"\xff\xd8")
 
 
 def test_correction_needs_csrf_is_audited_and_searchable(site):
@@ -124,8 +124,8 @@ def test_page_operations_over_http_explain_what_they_cannot_do(site):
     assert r.status_code == 200 and r.headers["HX-Redirect"] == f"/documents/{doc}"
     assert conn.execute("SELECT state FROM documents WHERE id = ?", (ids["stamps-000"],)).fetchone()[0] == "merged"
     html = client.get(f"/documents/{doc}").text
-    assert "2 trang" in html and "/pages/2.png" in html
-    assert client.get(f"/documents/{doc}/pages/2.png").content.startswith(b"\x89PNG")
+    assert "2 trang" in html and "/pages/2.jpg" in html
+    assert client.get(f"/documents/{doc}/pages/2.jpg").content.startswith(b"\xff\xd8")
 
 
 def test_search_page_filters_by_text_without_diacritics_type_and_status(site):

@@ -153,3 +153,21 @@ def test_metadata_refresh_puts_corrections_into_the_pdf(db):
         assert "77/QĐ-UBND" in xmp and "77/QĐ-UBND" in str(pdf.docinfo.Title)
     assert _page_texts(str(out)) == _page_texts(row["pdf"])
     assert violations(out) == []
+
+
+def test_previews_render_every_page_and_go_stale_when_the_pages_change(db, tmp_path):
+    from PIL import Image
+
+    from station.archive import preview
+
+    conn, ids = db
+    doc = ids["long"]
+    pdf = Path(_row(conn, doc)[0]["pdf"])
+    cache = tmp_path / "cache"
+    preview.render(pdf, cache, doc)
+    with Image.open(preview.preview_path(cache, doc, 1)) as page, \
+            Image.open(preview.preview_path(cache, doc, 2, thumb=True)) as thumb:
+        assert abs(page.width - 827) <= 2 and thumb.width == preview.THUMB_WIDTH  # A4 at 100 dpi
+    assert preview.fresh(preview.preview_path(cache, doc, 2), pdf)
+    rework.move_page(conn, doc, 2, 1, "thu")
+    assert not preview.fresh(preview.preview_path(cache, doc, 2), Path(_row(conn, doc)[0]["pdf"]))
