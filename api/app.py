@@ -26,7 +26,7 @@ def create_app(data_dir: Path, trust_roots: tuple[Path, ...] = ()) -> FastAPI:
     """`trust_roots`: the certification authorities the signature status trusts."""
     app = FastAPI(title="Digitization station", docs_url=None, redoc_url=None)
     db = data_dir / "station.db"
-    app.state.connect = lambda: connect(db)
+    app.state.connect = lambda: connect(db)  # for the session check (auth.py)
     site = Site(data_dir, tuple(trust_roots))
 
     @app.exception_handler(HTTPException)
@@ -50,26 +50,20 @@ def create_app(data_dir: Path, trust_roots: tuple[Path, ...] = ()) -> FastAPI:
 
     @app.post("/login")
     def login(username: str = Form(...), password: str = Form(...)):
-        conn = connect(db)
-        try:
+        with site.db() as conn:
             user = users.authenticate(conn, username, password)
             if user is None:
                 return HTMLResponse(LOGIN_PAGE.format(message="<p role=alert>Sai tên đăng nhập hoặc mật khẩu.</p>"),
                                     status_code=401)
             token, _ = users.open_session(conn, user)
-        finally:
-            conn.close()
         resp = RedirectResponse("/", status_code=303)
         resp.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=users.SESSION_SECONDS)
         return resp
 
     @app.post("/logout")
     def logout(request: Request, s: Session = Depends(session)):
-        conn = connect(db)
-        try:
+        with site.db() as conn:
             users.close_session(conn, request.cookies.get(COOKIE, ""))
-        finally:
-            conn.close()
         # The page signs out through htmx (the CSRF token travels in a header): htmx
         # follows HX-Redirect with a real navigation; other clients get a 303.
         resp = htmx_redirect("/login") if request.headers.get("HX-Request") else RedirectResponse("/login", 303)
@@ -84,31 +78,22 @@ def create_app(data_dir: Path, trust_roots: tuple[Path, ...] = ()) -> FastAPI:
     def status(s: Session = Depends(session)) -> dict:
         from station.service import status as station_status
 
-        conn = connect(db)
-        try:
+        with site.db() as conn:
             return station_status(conn)
-        finally:
-            conn.close()
 
     @app.get("/api/queue")
     def queue(s: Session = Depends(session)) -> list[dict]:
         """Documents waiting for review: the most urgent first, then the oldest."""
-        conn = connect(db)
-        try:
+        with site.db() as conn:
             keys = ("id", "so_ky_hieu", "issuer", "type", "urgency", "secrecy", "created_at")
             return [{k: r[k] for k in keys} for r in documents.review_queue(conn)]
-        finally:
-            conn.close()
 
     @app.get("/api/search")
     def find(q: str = "", type: str | None = None, issuer: str | None = None, date_from: str | None = None,
              date_to: str | None = None, status: str | None = None, s: Session = Depends(session)) -> list[dict]:
-        conn = connect(db)
-        try:
+        with site.db() as conn:
             return [{k: r[k] for k in ("id", "so_ky_hieu", "issuer", "type", "issued", "state")}
                     for r in search.query(conn, q, type, issuer, date_from, date_to, status)]
-        finally:
-            conn.close()
 
     @app.post("/api/documents/{doc_id}/approve")
     def approve(doc_id: int, s: Session = Depends(role("clerk", "reviewer", "admin"))) -> dict:
@@ -139,14 +124,12 @@ def create_app(data_dir: Path, trust_roots: tuple[Path, ...] = ()) -> FastAPI:
 
     @app.post("/api/users")
     def add_user(payload: dict, s: Session = Depends(role("admin"))) -> dict:
-        conn = connect(db)
-        try:
-            u = users.add(conn, str(payload.get("username", "")), str(payload.get("password", "")),
-                          str(payload.get("role", "clerk")), actor=s.user.username)
-        except ValueError as e:
-            raise HTTPException(400, str(e))
-        finally:
-            conn.close()
+        with site.db() as conn:
+            try:
+                u = users.add(conn, str(payload.get("username", "")), str(payload.get("password", "")),
+                              str(payload.get("role", "clerk")), actor=s.user.username)
+            except ValueError as e:
+                raise HTTPException(400, str(e))
         return {"id": u.id, "username": u.username, "role": u.role}
 
     from . import admin, edit, pages

@@ -31,9 +31,13 @@ def query(conn: sqlite3.Connection, text: str = "", doc_type: str | None = None,
     the filters, best matches first."""
     words = re.findall(r"\w+", fold(text))
     where, args = [], []
+    source, order = "documents d", "d.id DESC"
     if words:
-        # Each word quoted (no FTS syntax from the user), as a prefix.
-        where.append("d.id IN (SELECT document_id FROM search WHERE search MATCH ?)")
+        # Each word quoted (no FTS syntax from the user), as a prefix; best matches
+        # (bm25) first, the newest first among equals.
+        source = ("documents d JOIN (SELECT document_id, bm25(search) AS rank FROM search WHERE search MATCH ?) m "
+                  "ON m.document_id = d.id")
+        order = "m.rank, d.id DESC"
         args.append(" ".join(f'"{w}"*' for w in words))
     for column, value in (("d.type", doc_type), ("d.state", state)):
         if value:
@@ -48,5 +52,5 @@ def query(conn: sqlite3.Connection, text: str = "", doc_type: str | None = None,
     if date_to:
         where.append("d.issued <= ?")
         args.append(date_to)
-    sql = "SELECT d.* FROM documents d" + (" WHERE " + " AND ".join(where) if where else "")
-    return conn.execute(sql + " ORDER BY d.id DESC LIMIT ?", (*args, limit)).fetchall()
+    sql = f"SELECT d.* FROM {source}" + (" WHERE " + " AND ".join(where) if where else "")
+    return conn.execute(f"{sql} ORDER BY {order} LIMIT ?", (*args, limit)).fetchall()

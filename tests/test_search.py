@@ -33,7 +33,7 @@ def test_search_without_diacritics_and_with_filters(tmp_path):
     assert ids(text="boi duong can bo") == [b]
     assert ids(text="12/QĐ-SNV") == [a]
     assert ids(text="so y te") == [b]  # the fields are indexed too (the issuer)
-    assert ids(text="so") == [b, a]  # a word matches as a prefix: số, sở
+    assert sorted(ids(text="so")) == sorted([a, b])  # a word matches as a prefix: số, sở
     assert ids(text="", doc_type="Kế hoạch") == [b]
     assert ids(text="", issuer="NỘI VỤ") == [a]
     assert ids(text="", date_from="2025-01-01") == [b]
