@@ -7,6 +7,8 @@ Measured three ways in one run, so the ratios hold on a noisy machine:
   the queue (first open, then repeated opens);
 - cold: the image cache emptied, every image rendered on request;
 - the HTML alone, fetched without a browser.
+Then the clerk's page operations on the same document (station.rework, as the page
+calls it): delete a page, move a page, turn a page (read again), read all again.
 
     python -m benchmarks.review_page [--pages 10] [--repeat 5]"""
 from __future__ import annotations
@@ -43,6 +45,25 @@ def ten_page_scan(work: Path, pages: int) -> Path:
                 frames.append(im.convert("L"))
     out = work / "ten-pages.tif"
     frames[0].save(out, "TIFF", compression="jpeg", dpi=(300, 300), save_all=True, append_images=frames[1:pages])
+    return out
+
+
+def page_operations(db: Path, doc_id: int, pages: int) -> dict[str, float]:
+    from models.db import connect
+    from station import rework
+
+    conn = connect(db)
+    out = {}
+    try:
+        for name, op in ((f"delete page {pages}", lambda: rework.delete_page(conn, doc_id, pages, "bench")),
+                         ("move page 2 to 1", lambda: rework.move_page(conn, doc_id, 2, 1, "bench")),
+                         ("turn page 1", lambda: rework.rotate(conn, doc_id, 1, 180, "bench")),
+                         (f"read all {pages - 1} pages again", lambda: rework.reread(conn, doc_id, "bench"))):
+            t = time.perf_counter()
+            op()
+            out[name] = time.perf_counter() - t
+    finally:
+        conn.close()
     return out
 
 
@@ -108,7 +129,8 @@ def main() -> None:
                 t = time.perf_counter()
                 assert client.get(f"/documents/{doc_id}").status_code == 200
                 html.append(time.perf_counter() - t)
-        result = {"pages": a.pages, "repeat": a.repeat,
+        operations = page_operations(data / "station.db", doc_id, a.pages)
+        result = {"pages": a.pages, "repeat": a.repeat, "operations_s": operations,
                   "prerendered_median_s": statistics.median(warm), "prerendered_max_s": max(warm),
                   "cold_median_s": statistics.median(cold), "cold_max_s": max(cold),
                   "html_median_s": statistics.median(html)}
@@ -117,7 +139,8 @@ def main() -> None:
               f"max {result['prerendered_max_s']:.3f} s\n"
               f"  cold (every image rendered on request): median {result['cold_median_s']:.3f} s, "
               f"max {result['cold_max_s']:.3f} s\n"
-              f"  the HTML alone: median {result['html_median_s']:.3f} s")
+              f"  the HTML alone: median {result['html_median_s']:.3f} s\n"
+              "page operations: " + ", ".join(f"{k} {v:.2f} s" for k, v in operations.items()))
         out = ROOT / "benchmarks" / "results"
         out.mkdir(exist_ok=True)
         (out / "review_page.json").write_text(json.dumps(result, indent=2))
