@@ -27,10 +27,24 @@ def test_no_api_without_signing_in(app, path):
     assert TestClient(app).get(path).status_code == 401
 
 
-def test_pages_send_strangers_to_the_sign_in_page(app):
-    r = TestClient(app).get("/", follow_redirects=False)
+@pytest.mark.parametrize("path", ["/", "/search?q=quyet", "/register", "/register/2026.xlsx", "/audit", "/users",
+                                  "/documents/1", "/documents/1/pages/1.jpg", "/documents/1/file",
+                                  "/documents/1/signature", "/queue/rows"])
+def test_pages_send_strangers_to_the_sign_in_page(app, path):
+    r = TestClient(app).get(path, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login"
+
+
+def test_health_and_sign_in_page_are_open(app):
     assert TestClient(app).get("/health").json() == {"ok": True}
+    assert "Đăng nhập" in TestClient(app).get("/login").text
+
+
+@pytest.mark.parametrize("path", ["/documents/1/fields", "/documents/1/approve", "/documents/1/reject",
+                                  "/documents/1/pages/1/rotate", "/documents/1/split", "/documents/merge",
+                                  "/users", "/logout"])
+def test_no_change_without_signing_in(app, path):
+    assert TestClient(app).post(path, data={}, follow_redirects=False).status_code in (303, 401)
 
 
 def test_wrong_password_is_refused(app):
@@ -82,3 +96,11 @@ def test_queue_api_orders_by_urgency_then_age(app, tmp_path):
     client, _ = _login(app, "thu", "clerk password")
     order = [d["id"] for d in client.get("/api/queue").json()]
     assert order == [made[2], made[4], made[1], made[0], made[3]]
+
+
+@pytest.mark.parametrize("path", ["/documents/1/reject", "/documents/1/pages/1/delete", "/documents/merge",
+                                  "/documents/1/reread", "/users"])
+def test_page_actions_refuse_a_request_without_the_csrf_token(app, path):
+    client, _ = _login(app, "admin", "admin password")
+    r = client.post(path, data={"reason": "x", "ids": [1, 2], "username": "x", "password": "long enough"})
+    assert r.status_code == 403 and "CSRF" in r.json()["error"]
