@@ -15,7 +15,7 @@ from models import audit, register, search, users
 from station.register_export import export
 
 from .auth import Session, role, session
-from .site import STATES, Site, htmx_redirect
+from .site import Site, htmx_redirect
 
 
 def install(app: FastAPI, site: Site) -> None:
@@ -32,7 +32,7 @@ def install(app: FastAPI, site: Site) -> None:
                                                   "ORDER BY issuer")]
         return site.render(request, "search.html", s, {
             "filters": filters, "asked": asked, "results": results, "types": [t.name for t in doc_types()],
-            "issuers": issuers, "states": STATES})
+            "issuers": issuers})
 
     @app.get("/register", response_class=HTMLResponse)
     def register_page(request: Request, year: int | None = None, s: Session = Depends(session)):

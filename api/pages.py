@@ -13,10 +13,11 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from models import audit, documents, jobs, register
 from station.archive import preview
+from station.pipeline import words_path
 from station.service import status as station_status
 
 from .auth import Session, session
-from .site import STATES, Site, htmx_redirect
+from .site import Site, htmx_redirect
 
 LABELS = {
     "so_ky_hieu": "Số, ký hiệu", "date": "Ngày ban hành", "place": "Địa danh", "issuer": "Cơ quan ban hành",
@@ -40,7 +41,7 @@ def install(app: FastAPI, site: Site) -> None:
         docs = [dict(r) | {"arrived": datetime.fromtimestamp(r["created_at"]).strftime("%d/%m %H:%M"),
                            "subject": (json.loads(r["record"])["fields"].get("subject") or {}).get("value")}
                 for r in rows]
-        return {"docs": docs, "counts": counts, "states": STATES}
+        return {"docs": docs, "counts": counts}
 
     @app.get("/", response_class=HTMLResponse)
     def queue(request: Request, s: Session = Depends(session)):
@@ -61,7 +62,7 @@ def install(app: FastAPI, site: Site) -> None:
         pages = _pages_with_words(Path(row["pdf"]), record)
         return site.render(request, "document.html", s, {
             "doc": row, "record": record, "pages": pages, "fields": _fields(record, pages),
-            "editable": row["state"] == "review", "state_label": STATES.get(row["state"], row["state"]),
+            "editable": row["state"] == "review",
             "register": entry, "history": history, "next_id": next_id,
             # The images change when the pages do; the version keeps browsers from showing old ones.
             "version": int(Path(row["pdf"]).stat().st_mtime) if Path(row["pdf"]).exists() else 0,
@@ -193,8 +194,7 @@ def _pct(box, size) -> str:
 def _pages_with_words(pdf: Path, record: dict) -> list[dict]:
     """Page sizes and low-confidence words (as page percentages) from the document's
     words file, which lies beside the unsigned PDF (the signed copy is in signed/)."""
-    folder = pdf.parent.parent if pdf.parent.name == "signed" else pdf.parent
-    words_file = folder / record.get("words", f"{pdf.stem}.words.json")
+    words_file = words_path(pdf, record)
     if not words_file.exists():
         return [{"size": (p.get("width_px", 1), p.get("height_px", 1)), "words": []} for p in record.get("pages", [])]
     out = []

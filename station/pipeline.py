@@ -222,11 +222,7 @@ def _finish(st: _FileState, options: Options) -> FileResult:
             stem = st.stem if len(groups) == 1 else f"{st.stem}-{n:03d}"
             extraction = extract(group)
             pdf_path = out_dir / f"{stem}.pdf"
-            fields = extraction.fields_json()
-            build_pdfa([archive[p.index] for p in group], pdf_path, title=document_title(fields, st.source.name),
-                       fields=metadata_fields(fields, st.source.name, len(group)))
-            # Every word with its box and confidence, for the review page's overlay.
-            write_json(out_dir / f"{stem}.words.json", {"pages": [p.to_dict() for p in group]})
+            write_document([archive[p.index] for p in group], pdf_path, extraction.fields_json(), st.source.name)
             signature = options.sign(pdf_path) if options.sign else None
             result.documents.append(DocumentResult(pdf_path, group, extraction, signature))
     except (KeyError_, SigningError) as e:
@@ -236,9 +232,23 @@ def _finish(st: _FileState, options: Options) -> FileResult:
 
         return _write_failure(FileResult(st.source, "failed", f"the PDF could not be written ({e})",
                                          debug=traceback.format_exc()), out_dir, st.stem)
-    result.json_path = write_json(out_dir / f"{st.stem}.json", result.record())
+    result.json_path = _write_json(out_dir / f"{st.stem}.json", result.record())
     shutil.rmtree(st.workdir, ignore_errors=True)
     return result
+
+
+def write_document(pages: list[ArchivePage], out: Path, fields: dict[str, dict], source: str) -> None:
+    """A document's PDF/A, with its title and XMP from `fields`, and beside it the words
+    file: every word with its box and confidence, for the review page's overlay and for
+    rebuilding the document when a clerk changes its pages."""
+    build_pdfa(pages, out, title=document_title(fields, source), fields=metadata_fields(fields, source, len(pages)))
+    _write_json(out.with_suffix(".words.json"), {"pages": [a.page.to_dict() for a in pages]})
+
+
+def words_path(pdf: Path, record: dict[str, Any]) -> Path:
+    """A document's words file: beside its unsigned PDF/A (a signed copy lies in signed/)."""
+    folder = pdf.parent.parent if pdf.parent.name == "signed" else pdf.parent
+    return folder / record.get("words", f"{pdf.stem}.words.json")
 
 
 def document_title(fields: dict[str, dict], fallback: str) -> str:
@@ -262,11 +272,11 @@ def metadata_fields(fields: dict[str, dict], source: str, pages: int) -> dict[st
 
 
 def _write_failure(result: FileResult, out_dir: Path, stem: str) -> FileResult:
-    result.json_path = write_json(out_dir / f"{stem}.json", result.record())
+    result.json_path = _write_json(out_dir / f"{stem}.json", result.record())
     return result
 
 
-def write_json(path: Path, record: dict[str, Any]) -> Path:
+def _write_json(path: Path, record: dict[str, Any]) -> Path:
     tmp = path.with_name(f".{path.name}.part")
     tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)

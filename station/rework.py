@@ -27,8 +27,8 @@ from models import documents
 from models.jobs import audit
 from ocr import RecognisedPage
 
-from .archive import ArchivePage, archived_page, build_pdfa
-from .pipeline import DocumentResult, write_json, document_title, metadata_fields
+from .archive import ArchivePage, archived_page
+from .pipeline import DocumentResult, words_path, write_document
 from .pages import PageTask, run_page
 
 
@@ -122,11 +122,11 @@ def apply(conn: sqlite3.Connection, keep: int, outputs: list[list[PageRef]], act
     with tempfile.TemporaryDirectory(prefix="station-rework-") as tmp:
         placed = _place_pages(conn, docs, outputs, Path(tmp), workers)
         keeper = docs[keep]
-        source_name = conn.execute("SELECT name FROM jobs WHERE id = ?", (keeper.row["job_id"],)).fetchone()["name"]
+        source_name = _source_name(conn, keeper)
         written: list[tuple[Path, dict[str, Any]]] = []
         for n, out in enumerate(outputs):
             aps = [placed[(r.doc_id, r.page)] for r in out]
-            corrected = _corrected(keeper.record) if n == 0 else {}
+            corrected = corrected_fields(keeper.record) if n == 0 else {}
             written.append(_write(keeper.pdf, n, [a for a, _ in aps], [o for _, o in aps], corrected, source_name,
                                   f"{action} by {actor}"))
     with conn:
@@ -156,13 +156,10 @@ def refresh_metadata(conn: sqlite3.Connection, doc_id: int) -> Path:
     are now (after a clerk's corrections), so the signed copy carries the corrected
     values. Returns the new file; the row points at it."""
     d = _load(conn, doc_id)
-    source_name = conn.execute("SELECT name FROM jobs WHERE id = ?", (d.row["job_id"],)).fetchone()["name"]
     with pikepdf.open(d.pdf) as pdf:
         aps = [archived_page(pdf, d.pdf, i, rp) for i, rp in enumerate(d.pages)]
         out = _fresh(d.pdf, 0)
-        build_pdfa(aps, out, title=document_title(d.record.get("fields", {}), source_name),
-                   fields=metadata_fields(d.record.get("fields", {}), source_name, len(aps)))
-    write_json(out.with_suffix(".words.json"), {"pages": [p.to_dict() for p in d.pages]})
+        write_document(aps, out, d.record.get("fields", {}), _source_name(conn, d))
     with conn:
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("UPDATE documents SET pdf = ? WHERE id = ?", (str(out), doc_id))
@@ -177,12 +174,17 @@ def _load(conn: sqlite3.Connection, doc_id: int) -> _Doc:
     if row is None:
         raise ReworkError(f"không có văn bản {doc_id} (no such document)")
     record = json.loads(row["record"])
-    words = Path(row["pdf"]).with_suffix(".words.json")
+    words = words_path(Path(row["pdf"]), record)
     if not words.exists():
         raise ReworkError(f"thiếu tệp nhận dạng {words.name} (the recognition file is missing)")
     pages = [RecognisedPage.from_dict(p) for p in json.loads(words.read_text(encoding="utf-8"))["pages"]]
     origins = record.get("origins") or [{"job": row["job_id"], "index": p.index} for p in pages]
     return _Doc(row, record, pages, origins)
+
+
+def _source_name(conn: sqlite3.Connection, d: _Doc) -> str:
+    """The scan's file name as it arrived (the metadata's source_file)."""
+    return conn.execute("SELECT name FROM jobs WHERE id = ?", (d.row["job_id"],)).fetchone()["name"]
 
 
 def _check_review(d: _Doc) -> None:
@@ -234,7 +236,8 @@ def _place_pages(conn: sqlite3.Connection, docs: dict[int, _Doc], outputs: list[
     return placed
 
 
-def _corrected(record: dict[str, Any]) -> dict[str, Any]:
+def corrected_fields(record: dict[str, Any]) -> dict[str, Any]:
+    """The fields a clerk has corrected (they outlive any re-reading)."""
     return {k: f for k, f in record.get("fields", {}).items() if f and f.get("source") == "corrected"}
 
 
@@ -244,9 +247,7 @@ def _write(current: Path, n: int, aps: list[ArchivePage], origins: list[dict[str
     extraction = extract(pages)
     out = _fresh(current, n)
     fields = extraction.fields_json() | corrected
-    build_pdfa(aps, out, title=document_title(fields, source_name),
-               fields=metadata_fields(fields, source_name, len(aps)))
-    write_json(out.with_suffix(".words.json"), {"pages": [p.to_dict() for p in pages]})
+    write_document(aps, out, fields, source_name)
     record = DocumentResult(out, pages, extraction).record()
     record.update(fields=fields, origins=origins)
     record["notes"].append(note)

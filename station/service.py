@@ -212,7 +212,7 @@ class Station:
             # before the commit below simply signs again, from the same unsigned file.
             pdf = Path(row["pdf"])
             record = json.loads(row["record"])
-            if any(f and f.get("source") == "corrected" for f in record.get("fields", {}).values()):
+            if rework.corrected_fields(record):
                 # The PDF/A was built before review: its XMP must carry the clerk's values.
                 with self.db_lock:
                     pdf = rework.refresh_metadata(self.conn, row["id"])

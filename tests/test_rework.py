@@ -42,8 +42,8 @@ def db(tmp_path, scans):
         scan = sources[name]
         folder = tmp_path / name
         folder.mkdir()
-        pdf = shutil.copy(out / f"{stem}.pdf", folder / "clean-000.pdf")
-        shutil.copy(out / f"{stem}.words.json", folder / "clean-000.words.json")
+        pdf = shutil.copy(out / f"{stem}.pdf", folder / f"{stem}.pdf")
+        shutil.copy(out / f"{stem}.words.json", folder / f"{stem}.words.json")  # the name its record gives
         record = json.loads((out / f"{stem}.json").read_text())["documents"][0]
         (folder / "original").mkdir()
         original = shutil.copy(scan, folder / "original" / scan.name)

@@ -24,15 +24,14 @@ def fresh(image: Path, pdf: Path) -> bool:
     return image.exists() and image.stat().st_mtime >= pdf.stat().st_mtime
 
 
-def render(pdf: Path, cache: Path, doc_id: int, first: int = 1, last: int | None = None) -> None:
-    """Render pages first..last (all by default): one pdftoppm run for the whole range
-    (the PDF is parsed and each image decoded once), thumbnails scaled from those."""
+def render(pdf: Path, cache: Path, doc_id: int) -> None:
+    """Render every page: one pdftoppm run for the whole document (the PDF is parsed
+    and each image decoded once), thumbnails scaled from those."""
     folder = cache / str(doc_id)
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
-        cmd = ["pdftoppm", "-jpeg", "-jpegopt", "quality=85", "-r", str(SCREEN_DPI), "-f", str(first)] + (
-            ["-l", str(last)] if last else [])
-        out = subprocess.run(cmd + [str(pdf), str(Path(tmp) / "p")], capture_output=True, timeout=300)
+        out = subprocess.run(["pdftoppm", "-jpeg", "-jpegopt", "quality=85", "-r", str(SCREEN_DPI), str(pdf),
+                              str(Path(tmp) / "p")], capture_output=True, timeout=300)
         if out.returncode != 0:
             raise RuntimeError(out.stderr.decode(errors="replace").strip() or "pdftoppm failed")
         for f in Path(tmp).iterdir():

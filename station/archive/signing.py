@@ -81,17 +81,18 @@ def stamp_font() -> str:
     from fontTools.ttLib.scaleUpem import scale_upem
 
     src = Path(font_path())
+    out = Path(tempfile.gettempdir()) / "station-fonts" / (
+        f"{src.stem}-{src.stat().st_size}-{int(src.stat().st_mtime)}-upem1000.ttf")
+    if out.exists():
+        return str(out)  # made by an earlier run: no need to read the font at all
     font = TTFont(str(src), lazy=False)
     if font["head"].unitsPerEm == 1000:
         return str(src)
-    folder = Path(tempfile.gettempdir()) / "station-fonts"
-    folder.mkdir(exist_ok=True)
-    out = folder / f"{src.stem}-{src.stat().st_size}-{int(src.stat().st_mtime)}-upem1000.ttf"
-    if not out.exists():
-        scale_upem(font, 1000)
-        tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
-        font.save(str(tmp))
-        os.replace(tmp, out)
+    out.parent.mkdir(exist_ok=True)
+    scale_upem(font, 1000)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
+    font.save(str(tmp))
+    os.replace(tmp, out)
     return str(out)
 
 
