@@ -68,7 +68,8 @@ def install(app: FastAPI, site: Site) -> None:
     @app.get("/users", response_class=HTMLResponse)
     def users_page(request: Request, s: Session = Depends(role("admin"))):
         with site.db() as conn:
-            return site.render(request, "users.html", s, {"users": users.all_users(conn), "roles": users.ROLES})
+            return site.render(request, "users.html", s, {"users": users.all_users(conn), "roles": users.ROLES,
+                                                           "failures": users.recent_login_failures(conn)})
 
     @app.post("/users")
     def add_user(username: str = Form(...), password: str = Form(...), role_: str = Form("clerk", alias="role"),

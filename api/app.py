@@ -2,6 +2,7 @@
 Everything but /health and the sign-in page needs a session."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
@@ -22,9 +23,16 @@ LOGIN_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><titl
 {message}</main></body></html>"""
 
 
+# Scripts and styles come from the station itself; inline style attributes (page
+# overlays are positioned with them) are allowed, inline scripts are not.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'")
+
+
 def create_app(data_dir: Path, trust_roots: tuple[Path, ...] = ()) -> FastAPI:
     """`trust_roots`: the certification authorities the signature status trusts."""
-    app = FastAPI(title="Digitization station", docs_url=None, redoc_url=None)
+    # No published schema: the API is for the station's own page, behind sign-in.
+    app = FastAPI(title="Digitization station", docs_url=None, redoc_url=None, openapi_url=None)
     db = data_dir / "station.db"
     app.state.connect = lambda: connect(db)  # for the session check (auth.py)
     site = Site(data_dir, tuple(trust_roots))
@@ -35,6 +43,15 @@ def create_app(data_dir: Path, trust_roots: tuple[Path, ...] = ()) -> FastAPI:
         if exc.status_code == 401 and not request.url.path.startswith("/api/"):
             return RedirectResponse("/login", status_code=303)
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        resp = await call_next(request)
+        resp.headers.setdefault("Content-Security-Policy", CSP)
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        return resp
 
     @app.get("/health")
     def health() -> dict:
@@ -49,10 +66,19 @@ def create_app(data_dir: Path, trust_roots: tuple[Path, ...] = ()) -> FastAPI:
         return LOGIN_PAGE.format(message=hint)
 
     @app.post("/login")
-    def login(username: str = Form(...), password: str = Form(...)):
+    def login(request: Request, username: str = Form(...), password: str = Form(...)):
+        address = request.client.host if request.client else "?"
         with site.db() as conn:
+            _, wait = users.login_blocked(conn, username, address)
+            if wait > 0:
+                minutes = max(1, round(wait / 60))
+                return HTMLResponse(LOGIN_PAGE.format(
+                    message=f"<p role=alert>Đăng nhập sai quá nhiều lần. Thử lại sau khoảng {minutes} phút.</p>"),
+                    status_code=429, headers={"Retry-After": str(int(wait) + 1)})
             user = users.authenticate(conn, username, password)
             if user is None:
+                delay = users.login_failed(conn, username, address)
+                time.sleep(delay)  # a sync handler: this holds one worker thread, not the server
                 return HTMLResponse(LOGIN_PAGE.format(message="<p role=alert>Sai tên đăng nhập hoặc mật khẩu.</p>"),
                                     status_code=401)
             token, _ = users.open_session(conn, user)

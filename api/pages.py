@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from models import audit, documents, jobs, register
+from models import audit, documents, register, secrecy
 from station.archive import preview
 from station.pipeline import words_path
 from station.service import status as station_status
@@ -91,7 +91,7 @@ def install(app: FastAPI, site: Site) -> None:
     async def correct(doc_id: int, request: Request, s: Session = Depends(session)):
         form = await request.form()
         with site.db() as conn:
-            changed = _save_fields(conn, doc_id, form, s.user.username)
+            changed = _save_fields(conn, doc_id, form, s)
         return f"Đã lưu {changed} trường." if changed else "Không có gì thay đổi."
 
     @app.post("/documents/{doc_id}/approve")
@@ -99,11 +99,11 @@ def install(app: FastAPI, site: Site) -> None:
         """Save what is in the form, approve, and open the next document of the queue."""
         form = await request.form()
         with site.db() as conn:
-            _save_fields(conn, doc_id, form, s.user.username)
+            _save_fields(conn, doc_id, form, s)
             try:
                 register.approve(conn, doc_id, s.user.username, register=site.is_incoming(conn, doc_id))
-            except ValueError:
-                raise HTTPException(409, "văn bản không còn chờ duyệt (no longer waiting for review)")
+            except ValueError as e:
+                raise HTTPException(409, str(e))
             nxt = documents.next_in_queue(conn, doc_id)
         return htmx_redirect(f"/documents/{nxt}" if nxt else "/")
 
@@ -117,6 +117,18 @@ def install(app: FastAPI, site: Site) -> None:
                 raise HTTPException(409, str(e))
             nxt = documents.next_in_queue(conn, doc_id)
         return htmx_redirect(f"/documents/{nxt}" if nxt else "/")
+
+    @app.post("/documents/{doc_id}/secrecy/confirm", response_class=HTMLResponse)
+    def confirm_secrecy(doc_id: int, s: Session = Depends(session)):
+        """The second person's confirmation that a secrecy mark may be lowered."""
+        with site.db() as conn:
+            try:
+                documents.confirm_secrecy_release(conn, doc_id, s.user.username, s.user.role)
+            except secrecy.SecrecyLocked as e:
+                raise HTTPException(403, str(e))
+            except documents.NotInReview as e:
+                raise HTTPException(404, str(e))
+        return htmx_redirect(f"/documents/{doc_id}")
 
     @app.get("/documents/{doc_id}/signature", response_class=HTMLResponse)
     def signature(doc_id: int, request: Request, s: Session = Depends(session)):
@@ -155,34 +167,16 @@ def _fields(record: dict, pages: list[dict]) -> list[dict]:
     return out
 
 
-def _save_fields(conn, doc_id: int, form, actor: str) -> int:
-    """Apply the form's field values that differ from the record; returns how many
-    changed. Each change is audited with its before and after, and reindexed."""
-    with conn:
-        conn.execute("BEGIN IMMEDIATE")
-        row = conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        if row is None or row["state"] != "review":
-            raise HTTPException(409, "văn bản không còn chờ duyệt (no longer waiting for review)")
-        record = json.loads(row["record"])
-        fields = record.setdefault("fields", {})
-        changed = {}
-        for name in LABELS:
-            if name not in form:
-                continue
-            new = str(form[name]).strip()
-            old = fields.get(name) or {}
-            old_value = old.get("value")
-            shown = "; ".join(old_value) if isinstance(old_value, list) else (old_value or "")
-            if new == str(shown):
-                continue
-            value = [v.strip() for v in new.split(";") if v.strip()] if name == "recipients" else (new or None)
-            fields[name] = {**old, "value": value, "confidence": 1.0, "source": "corrected"}
-            changed[name] = (old_value, value)
-        if changed:
-            documents.replace(conn, doc_id, row["pdf"], record)
-            jobs.audit(conn, "document", doc_id, "corrected", before={k: v[0] for k, v in changed.items()},
-                       after={k: v[1] for k, v in changed.items()}, actor=actor)
-    return len(changed)
+def _save_fields(conn, doc_id: int, form, s: Session) -> int:
+    """The form's field values, applied by the model (which audits and guards secrecy)."""
+    values = {name: str(form[name]) for name in LABELS if name in form}
+    try:
+        return documents.correct_fields(conn, doc_id, values, s.user.username, s.user.role,
+                                        str(form.get("secrecy_reason", "")))
+    except documents.NotInReview as e:
+        raise HTTPException(409, str(e))
+    except secrecy.SecrecyLocked as e:
+        raise HTTPException(403, str(e))
 
 
 def _pct(box, size) -> str:

@@ -28,7 +28,8 @@ ACTIONS = {"review": "vào hàng chờ duyệt", "approved": "duyệt", "signed"
            "queued": "nhận tệp quét", "processing": "đang nhận dạng", "done": "nhận dạng xong",
            "failed": "lỗi", "will retry": "sẽ thử lại", "retry requested": "yêu cầu thử lại",
            "requeued after an interrupted run": "làm lại sau khi trạm dừng đột ngột", "seen again": "quét trùng",
-           "sent": "đã gửi đi", "dead-lettered": "gửi thất bại, ngừng thử", "created": "tạo", "changed": "thay đổi"}
+           "sent": "đã gửi đi", "login failed": "đăng nhập sai", "refused": "từ chối nhận tệp",
+           "secrecy lowered": "hạ độ mật (đã xác nhận)", "signing failed": "ký số lỗi", "dead-lettered": "gửi thất bại, ngừng thử", "created": "tạo", "changed": "thay đổi"}
 ROLE_NAMES = {"clerk": "Văn thư", "reviewer": "Người kiểm tra", "admin": "Quản trị"}
 
 

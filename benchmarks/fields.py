@@ -2,7 +2,13 @@
 of every degradation profile: exact match per field, and how many wrong values were
 nonetheless given a confidence above 0.9 (the target is none).
 
-    python -m benchmarks.fields [--docs N]     (N documents per profile; 5 -> 55)"""
+    python -m benchmarks.fields [--docs N]     (N documents per profile; 5 -> 55)
+    python -m benchmarks.fields --real DIR     (real documents with DIR/labels.tsv)
+
+With --real, each file of DIR/files is processed and its key fields compared with the
+labels read by eye: exact match, empty, wrong, and wrong at confidence >= 0.9, per
+field and per kind (scan, born-digital), then the misses document by document. A
+label '?' is not scored; an empty label expects an empty field."""
 from __future__ import annotations
 
 import argparse
@@ -27,7 +33,14 @@ def main() -> None:
     ap.add_argument("--docs", type=int, default=5)
     ap.add_argument("--seed", type=int, default=23)
     ap.add_argument("--show-errors", action="store_true")
+    ap.add_argument("--real", type=Path, help="a folder with labels.tsv and files/ (real documents)")
+    ap.add_argument("--out", type=Path, help="with --real: keep the station's output here")
     a = ap.parse_args()
+    if a.real:
+        from .realdocs import run
+
+        run(a.real, a.out)
+        return
     work = Path(tempfile.mkdtemp(prefix="station-fields-"))
     try:
         samples = generate(work / "in", a.docs, list(PROFILES), seed=a.seed)

@@ -169,12 +169,16 @@ URGENCY = ["HỎA TỐC", "THƯỢNG KHẨN", "KHẨN"]
 
 
 def find_marks(lines: list[Line], marks: list[Line]) -> dict[str, Field]:
-    """Secrecy and urgency marks: a framed line of their own in the left column of
-    page 1 (in black, or in red ink read from the colour layer)."""
+    """Secrecy and urgency marks: a line of their own on page 1, in black or in
+    coloured ink read from the colour layer. Urgency is looked for where Decree 30 puts
+    it (the left column of the header); a secrecy word standing alone anywhere on page 1
+    counts, wherever it was stamped: missing one would send a secret document out."""
     out: dict[str, Field] = {}
-    candidates = [ln for ln in header_lines(lines) + marks if ln.page == 1 and ln.centre_x < 0.5]
+    page1 = [ln for ln in lines + marks if ln.page == 1]
+    where = {"secrecy": page1,
+             "urgency": [ln for ln in header_lines(lines) + marks if ln.page == 1 and ln.centre_x < 0.5]}
     for field, values in (("secrecy", SECRECY), ("urgency", URGENCY)):
-        for ln in candidates:
+        for ln in where[field]:
             letters = re.sub(r"[^\w ]", "", ln.text).strip()
             if not is_caps(letters):
                 continue

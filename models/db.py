@@ -72,8 +72,16 @@ CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT PRIMARY KEY,          -- the cookie holds the token; only its hash is stored
     user_id INTEGER NOT NULL REFERENCES users(id),
     csrf TEXT NOT NULL,
-    expires_at REAL NOT NULL
+    expires_at REAL NOT NULL,
+    last_seen REAL NOT NULL DEFAULT 0     -- for the idle timeout
 );
+CREATE TABLE IF NOT EXISTS login_failures (  -- wrong passwords, for throttling sign-in
+    id INTEGER PRIMARY KEY,
+    at REAL NOT NULL,
+    username TEXT NOT NULL,
+    address TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS login_failures_at ON login_failures(at);
 -- Full text of each document (OCR text and fields), folded: no tone marks, đ as d,
 -- lower case - so 'quyet dinh' finds 'Quyết định' and 'd' finds 'đ'.
 CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(content, document_id UNINDEXED);
@@ -98,7 +106,22 @@ def connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")  # a committed state change survives power loss
     conn.execute("PRAGMA foreign_keys=ON")
     conn.executescript(SCHEMA)
+    _migrate(conn)
     return conn
+
+
+# Columns added after a table was first made: (table, column, definition).
+_ADDED_COLUMNS = [("sessions", "last_seen", "REAL NOT NULL DEFAULT 0")]
+
+
+def _migrate(conn: sqlite3.Connection) -> None:
+    for table, column, definition in _ADDED_COLUMNS:
+        have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in have:
+            try:
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+            except sqlite3.OperationalError:
+                pass  # another connection added it a moment ago
 
 
 def now() -> float:

@@ -12,7 +12,7 @@ import json
 import sqlite3
 from typing import Any
 
-from . import search
+from . import search, secrecy
 from .db import now
 from .jobs import audit
 
@@ -23,6 +23,7 @@ def add(conn: sqlite3.Connection, job_id: int, pdf: str, record: dict[str, Any],
     """Store one document of a finished job; returns its id. The caller holds the
     transaction that also finishes the job, so both land or neither."""
     fields = record.get("fields", {})
+    secrecy.lock_on_intake(record)
     cols = columns(record)
     duplicate = None
     if cols["number"] is not None and cols["issuer"]:
@@ -30,7 +31,8 @@ def add(conn: sqlite3.Connection, job_id: int, pdf: str, record: dict[str, Any],
                            "LIMIT 1", (cols["number"], cols["so_ky_hieu"], cols["issuer"])).fetchone()
         duplicate = row["id"] if row else None
     state = "review"
-    if auto_approve_above is not None and record.get("standard_layout") and all(
+    # A secret document always waits for a person, however confident its reading.
+    if auto_approve_above is not None and not cols["secrecy"] and record.get("standard_layout") and all(
             fields.get(k) and fields[k]["confidence"] >= auto_approve_above for k in KEY_FIELDS) and duplicate is None:
         state = "approved"
     t = now()
@@ -50,12 +52,18 @@ _COLUMN_OF = {"so_ky_hieu": "so_ky_hieu", "number": "number", "issuer": "issuer"
 
 def columns(record: dict[str, Any]) -> dict[str, Any]:
     fields = record.get("fields", {})
-    return {col: (fields.get(k) or {}).get("value") for k, col in _COLUMN_OF.items()}
+    cols = {col: (fields.get(k) or {}).get("value") for k, col in _COLUMN_OF.items()}
+    cols["secrecy"] = secrecy.effective(record)  # the lock too, not only what the field says now
+    return cols
 
 
 def replace(conn: sqlite3.Connection, doc_id: int, pdf: str, record: dict[str, Any]) -> None:
     """New content for a document (corrected fields, or pages changed): record, columns
-    and search index, inside the caller's transaction."""
+    and search index, inside the caller's transaction. The document's secrecy lock is
+    carried over: new content never makes a secret document less secret."""
+    old = conn.execute("SELECT record FROM documents WHERE id = ?", (doc_id,)).fetchone()
+    if old is not None:
+        secrecy.carry(json.loads(old["record"]), record)
     cols = columns(record)
     conn.execute(f"UPDATE documents SET pdf = ?, record = ?, {', '.join(c + ' = ?' for c in cols)}, updated_at = ? "
                  "WHERE id = ?", (pdf, json.dumps(record, ensure_ascii=False), *cols.values(), now(), doc_id))
@@ -113,3 +121,60 @@ def in_state(conn: sqlite3.Connection, state: str) -> list[sqlite3.Row]:
 
 def counts(conn: sqlite3.Connection) -> dict[str, int]:
     return {r["state"]: r["n"] for r in conn.execute("SELECT state, COUNT(*) n FROM documents GROUP BY state")}
+
+
+class NotInReview(Exception):
+    """The document is no longer waiting for review (someone approved or rejected it)."""
+
+
+def correct_fields(conn: sqlite3.Connection, doc_id: int, values: dict[str, str], actor: str, role: str,
+                   secrecy_reason: str = "") -> int:
+    """A clerk's corrections: apply the values that differ from the record; returns how
+    many changed. Each change is audited with its before and after, and reindexed.
+    Raises NotInReview, or secrecy.SecrecyLocked when the secrecy mark may not be lowered."""
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        row = conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None or row["state"] != "review":
+            raise NotInReview("văn bản không còn chờ duyệt (no longer waiting for review)")
+        record = json.loads(row["record"])
+        fields = record.setdefault("fields", {})
+        changed: dict[str, tuple[Any, Any]] = {}
+        note = None
+        for name, raw in values.items():
+            new = raw.strip()
+            old = fields.get(name) or {}
+            old_value = old.get("value")
+            shown = "; ".join(old_value) if isinstance(old_value, list) else (old_value or "")
+            if new == str(shown):
+                continue
+            value = [v.strip() for v in new.split(";") if v.strip()] if name == "recipients" else (new or None)
+            if name == "secrecy":
+                note = secrecy.edit(record, value, actor, role, secrecy_reason)
+            fields[name] = {**old, "value": value, "confidence": 1.0, "source": "corrected"}
+            changed[name] = (old_value, value)
+        if changed:
+            replace(conn, doc_id, row["pdf"], record)
+            after: dict[str, Any] = {k: v[1] for k, v in changed.items()}
+            if note:
+                after["secrecy_release"] = note
+            audit(conn, "document", doc_id, "corrected", before={k: v[0] for k, v in changed.items()},
+                  after=after, actor=actor)
+    return len(changed)
+
+
+def confirm_secrecy_release(conn: sqlite3.Connection, doc_id: int, actor: str, role: str) -> None:
+    """The second person's confirmation of an administrator's lowering of the mark."""
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        row = conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise NotInReview("không có văn bản này (no such document)")
+        record = json.loads(row["record"])
+        release = secrecy.confirm_release(record, actor, role)
+        cols = columns(record)
+        conn.execute("UPDATE documents SET record = ?, secrecy = ?, updated_at = ? WHERE id = ?",
+                     (json.dumps(record, ensure_ascii=False), cols["secrecy"], now(), doc_id))
+        audit(conn, "document", doc_id, "secrecy lowered", before={"secrecy": release["from"]},
+              after={"secrecy": release["to"], "requested_by": release["by"], "reason": release["reason"]},
+              actor=actor)

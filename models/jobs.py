@@ -74,6 +74,21 @@ def intake(conn: sqlite3.Connection, path: Path, profile: str, hoso: str | None)
     return Job.from_row(row), True
 
 
+def refuse(conn: sqlite3.Connection, path: Path, reason: str) -> Job:
+    """A file taken from a hot folder but not read at all (a link, say): a job that is
+    failed from the start, so it shows among the failures like any bad input."""
+    t = now()
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        cur = conn.execute(
+            "INSERT INTO jobs (sha256, source, name, profile, hoso, state, error, created_at, updated_at) "
+            "VALUES (?,?,?, 'refused', NULL, 'processing', ?, ?, ?)",
+            (f"refused:{t}:{path}", str(path), path.name, reason, t, t))
+        audit(conn, "job", cur.lastrowid, "refused", after={"file": str(path), "reason": reason})
+        row = conn.execute("SELECT * FROM jobs WHERE id = ?", (cur.lastrowid,)).fetchone()
+    return Job.from_row(row)
+
+
 def claim(conn: sqlite3.Connection, owner: str, limit: int) -> list[Job]:
     """Take up to `limit` queued jobs that are due, leasing them to `owner`."""
     t = now()
@@ -103,6 +118,30 @@ def recover(conn: sqlite3.Connection, owner: str) -> int:
                          "WHERE id = ?", (t, r["id"]))
             audit(conn, "job", r["id"], "requeued after an interrupted run", before={"owner": r["lease_owner"]})
     return len(rows)
+
+
+CRASH_LIMIT = 2  # a job that was running when the station died this many times is parked
+
+
+def park_crashers(conn: sqlite3.Connection) -> list[Job]:
+    """Queued jobs that were in flight when the station died CRASH_LIMIT times (each
+    claim counts an attempt; a job that ends normally is done or failed, not queued
+    with its attempts spent) are failed, not tried forever: a file that kills the
+    station must not kill every restart. Returns them, for the caller to move their
+    originals to failed/."""
+    t = now()
+    error = (f"the station stopped {CRASH_LIMIT} times while reading this file; it is set aside so the "
+             "station can go on (retry it with `station retry` once the cause is fixed)")
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        rows = conn.execute("SELECT j.* FROM jobs j WHERE state = 'queued' AND attempts >= ? AND "
+                            "(SELECT COUNT(*) FROM audit a WHERE a.entity = 'job' AND a.entity_id = j.id AND "
+                            "a.action = 'requeued after an interrupted run') >= ?", (CRASH_LIMIT, CRASH_LIMIT)).fetchall()
+        for r in rows:
+            conn.execute("UPDATE jobs SET error = ?, updated_at = ? WHERE id = ?", (error, t, r["id"]))
+        parked = [Job.from_row(r) for r in conn.execute(
+            f"SELECT * FROM jobs WHERE id IN ({','.join('?' * len(rows))})", [r["id"] for r in rows])] if rows else []
+    return parked
 
 
 def mark_done(conn: sqlite3.Connection, job: Job, source: Path, result: dict[str, Any]) -> None:

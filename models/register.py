@@ -2,9 +2,11 @@
 it the next arrival number (số đến) of the year and its arrival date (ngày đến)."""
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date
 
+from . import secrecy
 from .db import now
 from .jobs import audit
 
@@ -18,9 +20,13 @@ def approve(conn: sqlite3.Connection, document_id: int, actor: str, register: bo
     today = today or date.today()
     with conn:
         conn.execute("BEGIN IMMEDIATE")
-        row = conn.execute("SELECT state FROM documents WHERE id = ?", (document_id,)).fetchone()
+        row = conn.execute("SELECT state, record FROM documents WHERE id = ?", (document_id,)).fetchone()
         if row is None or row["state"] != "review":
-            raise ValueError(f"document {document_id} is not waiting for review")
+            raise ValueError(f"văn bản {document_id} không còn chờ duyệt (document {document_id} is not waiting "
+                             "for review)")
+        if secrecy.release_pending(json.loads(row["record"])):
+            raise ValueError("việc hạ độ mật đang chờ người thứ hai xác nhận; chưa duyệt được "
+                             "(lowering the secrecy mark awaits a second person's confirmation)")
         conn.execute("UPDATE documents SET state = 'approved', updated_at = ? WHERE id = ?", (now(), document_id))
         audit(conn, "document", document_id, "approved", before={"state": "review"}, actor=actor)
         if not register:
@@ -41,8 +47,6 @@ def rows(conn: sqlite3.Connection, year: int) -> list[list[str]]:
     """The register of a year in Decree 30's columns (dates as dd/mm/yyyy)."""
     def dmy(iso: str | None) -> str:
         return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}" if iso else ""
-
-    import json
 
     out = []
     for r in conn.execute(

@@ -12,7 +12,13 @@ from .db import now
 from .jobs import audit
 
 ROLES = ("clerk", "reviewer", "admin")
-SESSION_SECONDS = 10 * 3600  # a working day
+SESSION_SECONDS = 10 * 3600  # a working day at most
+IDLE_SECONDS = 30 * 60  # a session unused this long ends (a clerk who walked away)
+# Sign-in throttling, per account and per address, over a sliding window: after
+# SLOW_AFTER wrong passwords each further answer is delayed, after LOCK_AFTER sign-in is
+# refused until the window has passed (the right password too: that is the point).
+WINDOW_SECONDS = 15 * 60
+SLOW_AFTER, LOCK_AFTER = 3, 10
 _N, _R, _P = 2**14, 8, 1
 
 
@@ -61,6 +67,40 @@ def authenticate(conn: sqlite3.Connection, username: str, password: str) -> User
     return User(row["id"], row["username"], row["role"]) if check_password(password, row["password"]) else None
 
 
+def login_blocked(conn: sqlite3.Connection, username: str, address: str) -> tuple[int, float]:
+    """(wrong passwords in the window for this account or this address, seconds until
+    sign-in is allowed again: 0 when it is)."""
+    since = now() - WINDOW_SECONDS
+    worst, wait = 0, 0.0
+    for column, value in (("username", username), ("address", address)):
+        rows = conn.execute(f"SELECT at FROM login_failures WHERE {column} = ? AND at > ? ORDER BY at",
+                            (value, since)).fetchall()
+        worst = max(worst, len(rows))
+        if len(rows) >= LOCK_AFTER:
+            wait = max(wait, rows[-LOCK_AFTER]["at"] + WINDOW_SECONDS - now())
+    return worst, wait
+
+
+def login_failed(conn: sqlite3.Connection, username: str, address: str) -> float:
+    """Record a wrong password (audited, so the admin sees it); returns how long to hold
+    the answer back."""
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("DELETE FROM login_failures WHERE at < ?", (now() - 24 * 3600,))
+        conn.execute("INSERT INTO login_failures (at, username, address) VALUES (?,?,?)", (now(), username, address))
+        row = conn.execute("SELECT id FROM users WHERE username = ?", (username,)).fetchone()
+        audit(conn, "user", row["id"] if row else 0, "login failed", after={"username": username, "address": address},
+              actor=username or "?")
+    failures, _ = login_blocked(conn, username, address)
+    return 0.0 if failures < SLOW_AFTER else min(1.0, 0.25 * (failures - SLOW_AFTER + 1))
+
+
+def recent_login_failures(conn: sqlite3.Connection, limit: int = 20) -> list[sqlite3.Row]:
+    """For the admin: wrong passwords per account and address over the last day."""
+    return conn.execute("SELECT username, address, COUNT(*) n, MAX(at) last FROM login_failures "
+                        "GROUP BY username, address ORDER BY last DESC LIMIT ?", (limit,)).fetchall()
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -71,8 +111,9 @@ def open_session(conn: sqlite3.Connection, user: User) -> tuple[str, str]:
     with conn:
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now(),))
-        conn.execute("INSERT INTO sessions (token_hash, user_id, csrf, expires_at) VALUES (?,?,?,?)",
-                     (_token_hash(token), user.id, csrf, now() + SESSION_SECONDS))
+        conn.execute("INSERT INTO sessions (token_hash, user_id, csrf, expires_at, last_seen) VALUES (?,?,?,?,?)",
+                     (_token_hash(token), user.id, csrf, now() + SESSION_SECONDS, now()))
+        conn.execute("DELETE FROM login_failures WHERE username = ?", (user.username,))
     return token, csrf
 
 
@@ -80,10 +121,16 @@ def session_user(conn: sqlite3.Connection, token: str | None) -> tuple[User, str
     """The signed-in user and the session's CSRF token, or None."""
     if not token:
         return None
-    row = conn.execute("SELECT u.id, u.username, u.role, s.csrf FROM sessions s JOIN users u ON u.id = s.user_id "
-                       "WHERE s.token_hash = ? AND s.expires_at > ? AND u.active = 1",
-                       (_token_hash(token), now())).fetchone()
-    return (User(row["id"], row["username"], row["role"]), row["csrf"]) if row else None
+    t = now()
+    row = conn.execute("SELECT u.id, u.username, u.role, s.csrf, s.last_seen FROM sessions s JOIN users u "
+                       "ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen > ? "
+                       "AND u.active = 1", (_token_hash(token), t, t - IDLE_SECONDS)).fetchone()
+    if row is None:
+        return None
+    if t - row["last_seen"] > 30:  # not a write per request: the idle clock needs no finer grain
+        with conn:
+            conn.execute("UPDATE sessions SET last_seen = ? WHERE token_hash = ?", (t, _token_hash(token)))
+    return User(row["id"], row["username"], row["role"]), row["csrf"]
 
 
 def close_session(conn: sqlite3.Connection, token: str) -> None:

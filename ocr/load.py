@@ -22,6 +22,11 @@ from .errors import InputError
 # 600-dpi A3 is ~70 Mpx; anything far beyond that is not a page scan but a mistake or
 # a decompression bomb, and would exhaust memory in the decoder.
 MAX_PIXELS = 150_000_000
+# What one page may cost in memory is bounded separately, and lower: decoding,
+# cleanup, deskew and recognition hold about 20 bytes per pixel at their peak (a
+# 144-Mpx page took 2.96 GB in one worker), so 100 Mpx keeps a worker near 2 GB.
+# A3 at 600 dpi is 70 Mpx. Callers pass a lower limit on machines with less memory.
+PAGE_PIXELS = 100_000_000
 MIN_SIDE_PX = 200
 # Scanner software often writes a placeholder resolution (72 or 96 dpi). A stated
 # resolution is only believed if it makes the page between A6 and A2 in size.
@@ -91,18 +96,19 @@ def count_pages(path: Path) -> int:
     return n
 
 
-def load_page(path: Path, index: int) -> SourcePage:
-    """Decode page `index` (1-based). Raises InputError for anything unreadable."""
+def load_page(path: Path, index: int, max_pixels: int = PAGE_PIXELS) -> SourcePage:
+    """Decode page `index` (1-based). Raises InputError for anything unreadable, and for
+    a page of more than `max_pixels` (checked before its pixels are decoded)."""
     kind = sniff(path)
     if kind == "pdf":
-        return _load_pdf_page(path, index)
+        return _load_pdf_page(path, index, max_pixels)
     with _open_image(path) as im:
         if index > 1:
             try:
                 im.seek(index - 1)
             except EOFError:
                 raise InputError(f"page {index} is missing from the file")
-        _check_size(im.width, im.height)
+        _check_size(im.width, im.height, max_pixels)
         image = _decode(im, index)
         dpi, assumed = _resolution(im, image.size)
         compression = im.info.get("compression", "")
@@ -130,11 +136,11 @@ def _open_image(path: Path) -> Image.Image:
     return im
 
 
-def _check_size(w: int, h: int) -> None:
-    if w * h > MAX_PIXELS:
+def _check_size(w: int, h: int, limit: int = MAX_PIXELS) -> None:
+    if w * h > limit:
         raise InputError(
-            f"the image is {w}×{h} pixels, too large to be a page scan "
-            f"(limit {MAX_PIXELS // 1_000_000} megapixels)"
+            f"the image is {w}×{h} pixels ({w * h / 1e6:.0f} megapixels), too large to be a page scan "
+            f"(limit {limit // 1_000_000} megapixels; STATION_MAX_PAGE_MEGAPIXELS raises it)"
         )
     if min(w, h) < MIN_SIDE_PX:
         raise InputError(f"the image is only {w}×{h} pixels, too small to be a page scan")
@@ -207,7 +213,7 @@ _IMAGE_ONLY_OPS = {"q", "Q", "cm", "Do"}
 _PASSTHROUGH_FILTERS = {"/DCTDecode", "/CCITTFaxDecode", "/FlateDecode", "/JBIG2Decode"}
 
 
-def _load_pdf_page(path: Path, index: int) -> SourcePage:
+def _load_pdf_page(path: Path, index: int, max_pixels: int) -> SourcePage:
     with _open_pdf(path) as pdf:
         if index > len(pdf.pages):
             raise InputError(f"page {index} is missing from the PDF")
@@ -218,7 +224,7 @@ def _load_pdf_page(path: Path, index: int) -> SourcePage:
             raise InputError(f"page {index} of the PDF is damaged ({_plain(e)})")
         if single is not None:
             name, xobj, dpi = single
-            _check_size(int(xobj.Width), int(xobj.Height))
+            _check_size(int(xobj.Width), int(xobj.Height), max_pixels)
             pim = pikepdf.PdfImage(xobj)
             filters = [str(f) for f in pim.filters]
             try:
@@ -233,7 +239,7 @@ def _load_pdf_page(path: Path, index: int) -> SourcePage:
         box = page.mediabox
         w_pt, h_pt = float(box[2]) - float(box[0]), float(box[3]) - float(box[1])
     w_px, h_px = round(w_pt / 72 * RASTER_DPI), round(h_pt / 72 * RASTER_DPI)
-    _check_size(w_px, h_px)
+    _check_size(w_px, h_px, max_pixels)
     image = _rasterise(path, index, size=(w_px, h_px))
     return SourcePage(index, image, (RASTER_DPI, RASTER_DPI), False, lossy_source=False)
 

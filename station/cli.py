@@ -24,6 +24,9 @@ SCAN_SUFFIXES = {".tif", ".tiff", ".jpg", ".jpeg", ".png", ".pdf"}
 
 
 def main(argv: list[str] | None = None) -> int:
+    # What the station writes (database, keys, scans, secret documents) is this
+    # account's alone, whichever command writes it.
+    os.umask(0o077)
     ap = argparse.ArgumentParser(prog="station", description="Digitization station for Vietnamese "
                                  "administrative documents.")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -86,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from .service import AlreadyRunning, Station
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = config.service()
     try:
         station = Station(settings)

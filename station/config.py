@@ -41,7 +41,7 @@ KNOWN_KEYS = {
     "signing_pkcs11_module", "signing_token_label", "signing_key_label", "signing_cert_label", "signing_key_id",
     "signing_pkcs12", "delivery_http_url", "edxml_url", "edxml_token", "paperless_url", "paperless_token",
     "organ_id", "auto_approve", "settle_seconds", "incomplete_seconds", "jobs", "retry_base_seconds",
-    "http_host", "http_port",
+    "http_host", "http_port", "max_pages", "max_page_megapixels",
 }
 
 
@@ -121,7 +121,7 @@ def load(env: dict[str, str] | None = None) -> Settings:
     dev_ca = base_dir / "signing" / "dev-ca.pem"
     if not development and dev_ca.exists():
         trust = trust + (dev_ca,)  # earlier development signatures stay verifiable here
-    return Settings(base_dir, SigningConfig(organisation, key, level, tsa, trust, crls), trust, development)
+    return Settings(base_dir, SigningConfig(organisation, key, level, tsa, trust, crls, base_dir / "cache"), trust, development)
 
 
 def _number(env: dict[str, str], name: str, default: float, low: float, high: float) -> float:
@@ -176,4 +176,6 @@ def service(env: dict[str, str] | None = None):
         give_up_s=_number(env, "STATION_INCOMPLETE_SECONDS", 60.0, 0.5, 86400.0),
         jobs=int(_number(env, "STATION_JOBS", os.cpu_count() or 1, 1, 256)),
         retry_base_s=_number(env, "STATION_RETRY_BASE_SECONDS", 2.0, 0.05, 3600.0),
+        max_pages=int(_number(env, "STATION_MAX_PAGES", 2000, 1, 100000)),
+        max_page_pixels=int(_number(env, "STATION_MAX_PAGE_MEGAPIXELS", 100, 1, 150) * 1_000_000),
     )

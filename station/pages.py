@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ocr import InputError, OCREngineError, RecognisedPage, load_page, recognise
+from ocr.load import PAGE_PIXELS
 from ocr.barcodes import read_barcodes
 
 from .archive import write_page_image
@@ -27,6 +28,7 @@ class PageTask:
     deskew: bool = True
     separator: str | None = None  # read barcodes; a page with this value is a separator sheet
     rotation: int | None = None  # clockwise degrees to turn the page upright; None: detect
+    max_pixels: int = PAGE_PIXELS  # a bigger page is refused before it is decoded
 
 
 @dataclass
@@ -42,7 +44,7 @@ class PageOutcome:
 
 def run_page(task: PageTask) -> PageOutcome:
     try:
-        src = load_page(task.source, task.index)
+        src = load_page(task.source, task.index, task.max_pixels)
         write_page_image(task.source, src, task.image_pdf)
         codes = read_barcodes(src.image) if task.separator else []
         if task.separator and task.separator in codes:
@@ -65,8 +67,31 @@ def run_page(task: PageTask) -> PageOutcome:
                            debug=traceback.format_exc())
 
 
-def init_worker() -> None:
+def init_worker(station_pid: int | None = None) -> None:
     # One page per core already: libraries must not start threads of their own.
     import cv2
 
     cv2.setNumThreads(1)
+    if station_pid:
+        _die_with(station_pid)
+
+
+def _die_with(station_pid: int) -> None:
+    """A page worker waits on its task queue, and a fork server's workers keep each
+    other's server alive: if the station is killed (kill -9), neither would ever end.
+    A watch thread ends the worker once the station is gone."""
+    import os
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(station_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, name="station-watch", daemon=True).start()

@@ -7,10 +7,10 @@ the inputs are."""
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing
 import os
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -23,11 +23,17 @@ import numpy as np
 from classifiers import Extraction, extract
 from classifiers.separate import SeparationOptions, separate
 from ocr import InputError, RecognisedPage, count_pages
+from ocr.load import PAGE_PIXELS
 
 from .archive import ArchivePage, build_pdfa
 from .archive.keys import KeyError_
 from .archive.signing import SigningError, SignResult
+from .housekeeping import make_workdir
+from .names import stem_of
 from .pages import PageOutcome, PageTask, init_worker, run_page
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -38,6 +44,8 @@ class Options:
     deskew: bool = True
     sign: Callable[[Path], "SignResult"] | None = None  # signs a finished PDF/A in place
     separation: SeparationOptions | None = None  # None: each file is one document
+    max_pages: int = 2000  # a longer file is refused with a clear error
+    max_pixels: int = PAGE_PIXELS  # per page
 
 
 @dataclass
@@ -95,6 +103,8 @@ class _FileState:
     pages: int
     workdir: Path
     out_dir: Path
+    kept: bool = False  # the work folder outlives this run (pages done are not done again)
+    finished: bool = False
     outcomes: dict[int, PageOutcome] = field(default_factory=dict)
 
 
@@ -102,10 +112,13 @@ ProgressFn = Callable[[str, Path, int, int], None]  # event, file, pages done, p
 
 
 def process_files(inputs: list[Path], out_dir: Path, options: Options | None = None,
-                  progress: ProgressFn | None = None, out_dirs: list[Path] | None = None) -> Iterator[FileResult]:
+                  progress: ProgressFn | None = None, out_dirs: list[Path] | None = None,
+                  work_dirs: list[Path] | None = None) -> Iterator[FileResult]:
     """Process every input; yields one FileResult per input as each completes. A
     failing input never stops the others. `out_dirs` gives each input a folder of its
-    own (the service keeps one per job); otherwise all go to `out_dir`."""
+    own (the service keeps one per job); otherwise all go to `out_dir`. `work_dirs`
+    keeps each input's finished pages where a later run finds them: a long file
+    interrupted by a crash resumes where it stopped instead of from page 1."""
     options = options or Options()
     dirs = out_dirs or [out_dir] * len(inputs)
     for d in set(dirs):
@@ -118,28 +131,80 @@ def process_files(inputs: list[Path], out_dir: Path, options: Options | None = N
         except InputError as e:
             yield _write_failure(FileResult(path, "failed", str(e)), target, stem)
             continue
-        states.append(_FileState(path, stem, n, Path(tempfile.mkdtemp(prefix="station-")), target))
+        if n > options.max_pages:
+            yield _write_failure(FileResult(path, "failed", f"the file has {n} pages; the limit is "
+                                            f"{options.max_pages} per file (STATION_MAX_PAGES): split it, or "
+                                            "raise the limit"), target, stem)
+            continue
+        work = work_dirs[inputs.index(path)] if work_dirs else make_workdir()
+        work.mkdir(parents=True, exist_ok=True)
+        states.append(_FileState(path, stem, n, work, target, kept=work_dirs is not None))
     try:
         yield from _run(states, options, progress)
     finally:
         for st in states:
-            shutil.rmtree(st.workdir, ignore_errors=True)
+            if not st.kept or st.finished:
+                shutil.rmtree(st.workdir, ignore_errors=True)
 
 
 def _tasks(states: list[_FileState], options: Options) -> Iterator[tuple[_FileState, PageTask]]:
     for st in states:
         for i in range(1, st.pages + 1):
-            yield st, PageTask(st.source, i, st.workdir / f"page-{i:05d}.pdf", options.lang,
-                               options.detect_rotation, options.deskew,
-                               options.separation.separator if options.separation else None)
+            task = PageTask(st.source, i, st.workdir / f"page-{i:05d}.pdf", options.lang,
+                            options.detect_rotation, options.deskew,
+                            options.separation.separator if options.separation else None,
+                            max_pixels=options.max_pixels)
+            if st.kept and _saved_outcome(task) is not None:
+                continue  # done by an earlier run that was interrupted
+            yield st, task
+
+
+def _outcome_file(task: PageTask) -> Path:
+    return task.image_pdf.with_suffix(".json")
+
+
+def _saved_outcome(task: PageTask) -> PageOutcome | None:
+    try:
+        data = json.loads(_outcome_file(task).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not task.image_pdf.exists():
+        return None
+    return PageOutcome(task, data["page"], data["matrix"], tuple(data["image_size"]))
+
+
+def _record_outcome(st: _FileState, outcome: PageOutcome) -> None:
+    st.outcomes[outcome.task.index] = outcome
+    if st.kept and not outcome.error:
+        _write_json(_outcome_file(outcome.task), {"page": outcome.page, "matrix": outcome.matrix,
+                                                  "image_size": list(outcome.image_size)})
+
+
+def _resume(states: list[_FileState], options: Options) -> Iterator[FileResult]:
+    """Pages an interrupted run finished are taken as they are; files with all their
+    pages done are finished at once."""
+    for st in states:
+        if not st.kept:
+            continue
+        for i in range(1, st.pages + 1):
+            task = PageTask(st.source, i, st.workdir / f"page-{i:05d}.pdf", max_pixels=options.max_pixels)
+            saved = _saved_outcome(task)
+            if saved is not None:
+                st.outcomes[i] = saved
+        if st.outcomes:
+            log.info("%s: %d of %d pages were read before an interruption; going on from there",
+                     st.source.name, len(st.outcomes), st.pages)
+        if len(st.outcomes) == st.pages:
+            yield _finish(st, options)
 
 
 def _run(states: list[_FileState], options: Options, progress: ProgressFn | None) -> Iterator[FileResult]:
-    pending = _tasks(states, options)
+    yield from _resume(states, options)
+    pending = _tasks([st for st in states if not st.finished], options)
     window = max(2, options.jobs * 2)
     if options.jobs <= 1:
         for st, task in pending:
-            st.outcomes[task.index] = run_page(task)
+            _record_outcome(st, run_page(task))
             if progress:
                 progress("page", st.source, len(st.outcomes), st.pages)
             if len(st.outcomes) == st.pages:
@@ -177,7 +242,7 @@ def _run(states: list[_FileState], options: Options, progress: ProgressFn | None
                     outcome = PageOutcome(task, error="the recognition process stopped unexpectedly "
                                                       "(out of memory, or a crash while decoding the image)",
                                           retryable=True)
-                st.outcomes[task.index] = outcome
+                _record_outcome(st, outcome)
                 if progress:
                     progress("page", st.source, len(st.outcomes), st.pages)
                 if outcome.error:
@@ -197,10 +262,11 @@ def _pool(jobs: int) -> ProcessPoolExecutor:
     starting workers stays cheap."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["station.pages"])
-    return ProcessPoolExecutor(jobs, mp_context=ctx, initializer=init_worker)
+    return ProcessPoolExecutor(jobs, mp_context=ctx, initializer=init_worker, initargs=(os.getpid(),))
 
 
 def _finish(st: _FileState, options: Options) -> FileResult:
+    st.finished = True
     out_dir = st.out_dir
     errors = sorted((i, o) for i, o in st.outcomes.items() if o.error)
     if errors:
@@ -289,7 +355,7 @@ def _unique_stems(inputs: list[Path]) -> list[str]:
     seen: dict[str, int] = {}
     out = []
     for p in inputs:
-        stem = p.stem
+        stem = stem_of(p.name)
         n = seen.get(stem, 0) + 1
         seen[stem] = n
         out.append(stem if n == 1 else f"{stem}-{n}")

@@ -7,6 +7,17 @@ from pathlib import Path
 from models import register
 
 
+# A cell starting with one of these is a formula to Excel and LibreOffice (and "-" or
+# "+" starts one too): a subject or issuer read from a scan must never run as one.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: str) -> str:
+    """CSV has no types: a value that would start a formula is prefixed with an
+    apostrophe, which spreadsheets show as text (OWASP's advice)."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
 def export(conn, year: int, out_dir: Path) -> tuple[Path, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     data = register.rows(conn, year)
@@ -15,7 +26,7 @@ def export(conn, year: int, out_dir: Path) -> tuple[Path, Path]:
     with csv_path.open("w", newline="", encoding="utf-8-sig") as f:
         w = csv.writer(f)
         w.writerow(register.COLUMNS)
-        w.writerows(data)
+        w.writerows([[csv_safe(v) for v in row] for row in data])
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -27,6 +38,8 @@ def export(conn, year: int, out_dir: Path) -> tuple[Path, Path]:
         cell.font = Font(bold=True)
     for row in data:
         ws.append(row)
+        for cell in ws[ws.max_row]:
+            cell.data_type = "s"  # text, whatever it starts with (openpyxl makes "=..." a formula)
     for col, width in zip("ABCDEFGHIJ", (12, 8, 30, 18, 14, 50, 20, 12, 10, 20)):
         ws.column_dimensions[col].width = width
     xlsx_path = out_dir / f"so-den-{year}.xlsx"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -22,6 +23,7 @@ from pathlib import Path
 from models import documents as docs
 from models import jobs
 from models import outbox
+from models import secrecy
 from models.db import connect
 from watch_folders import HotFolder, HotFolderWatcher, hoso_code
 
@@ -30,7 +32,12 @@ from .archive.signing import SigningConfig, open_signer, sign_pdf
 from .delivery import (Connector, DeliveryError, EdxmlHttp, ExportFolder, HttpMultipart, Package, Paperless,
                        deliver)
 from . import rework
+from .housekeeping import clean_stale_workdirs, secure_tree
+from .names import ORIGINAL_BYTES, bounded
 from .pipeline import FileResult, Options, process_files
+
+log = logging.getLogger(__name__)
+SIGN_RETRY_S = 60.0  # a document whose signing failed is tried again after this long
 
 
 class AlreadyRunning(Exception):
@@ -55,6 +62,8 @@ class ServiceSettings:
     retry_base_s: float = outbox.BASE_DELAY_S
     http_host: str = "127.0.0.1"  # the web server listens on this machine only, unless configured
     http_port: int = 8470  # 0: no web server
+    max_pages: int = 2000  # per file
+    max_page_pixels: int = 100_000_000  # per page: bounds a worker's memory
 
     def __post_init__(self) -> None:
         if not self.folders:
@@ -67,6 +76,11 @@ class Station:
         self.s = settings
         d = settings.data_dir
         d.mkdir(parents=True, exist_ok=True)
+        # Scans, secret documents and the database are this account's alone: files the
+        # station makes are 0600, folders 0700, and what an older version left open is
+        # closed now. Hot folders stay as they are: the scanner writes there.
+        os.umask(0o077)
+        secure_tree(d, skip={f.path for f in settings.folders})
         # A POSIX record lock, not flock: it belongs to this process alone (forked page
         # workers do not inherit it), so it is gone the moment the station dies, even
         # by kill -9 while workers are still finishing a page.
@@ -87,18 +101,31 @@ class Station:
         if settings.paperless_url and settings.paperless_token:
             self.connectors["paperless"] = Paperless(settings.paperless_url, settings.paperless_token)
         self.stop_event = threading.Event()
+        self._sign_retry_at: dict[int, float] = {}  # documents whose signing failed: when to try again
+        self._twins: dict[int, list[tuple[Path, HotFolder]]] = {}  # copies that arrived while their job ran
         self.previews = ThreadPoolExecutor(1, thread_name_prefix="previews")
         self.watcher = HotFolderWatcher(settings.folders, self._intake, settle_s=settings.settle_s,
                                         give_up_s=settings.give_up_s)
 
     # -- intake (watcher thread) -------------------------------------------------------
     def _intake(self, path: Path, folder: HotFolder) -> None:
+        if path.is_symlink() or not path.resolve().is_relative_to(folder.path.resolve()):
+            # A link would make the station read (and archive) a file from anywhere on
+            # this machine, and processed/ would keep only the link: refused, in words.
+            self._refuse(path, "this is a link to another file, not a scan: copy the file itself into the "
+                               "hot folder")
+            return
         try:
             with self.db_lock:
                 job, created = jobs.intake(self.conn, path, folder.profile, hoso_code(folder, path))
         except OSError:
             return  # it went away between the check and the read; a rescan will see it if it returns
-        if created or job.state not in ("done", "failed") or path.resolve() == job.source.resolve():
+        if created or path.resolve() == job.source.resolve():
+            return
+        if job.state not in ("done", "failed"):
+            # Its twin is still being read: come back to this copy when that job ends.
+            with self.db_lock:
+                self._twins.setdefault(job.id, []).append((path, folder))
             return
         if not job.source.exists():
             # A run died between committing the result and moving the original: finish the move.
@@ -107,19 +134,35 @@ class Station:
             # The same bytes scanned again: one job, the copy is kept beside the processed files.
             self._move_to(path, self._free(self._processed_dir(job) / "duplicates", path.name, job.id))
 
+    def _refuse(self, path: Path, reason: str) -> None:
+        with self.db_lock:
+            job = jobs.refuse(self.conn, path, reason)
+        self._fail_for_good(job, reason)
+
+    def _release_twins(self, job_id: int) -> None:
+        with self.db_lock:
+            waiting = self._twins.pop(job_id, [])
+        for path, folder in waiting:
+            if path.exists():
+                self._intake(path, folder)
+
     # -- the loop ---------------------------------------------------------------------
     def run(self) -> None:
         with self.db_lock:
             jobs.recover(self.conn, self.owner)
+            parked = jobs.park_crashers(self.conn)
+        for job in parked:
+            self._fail_for_good(job, job.error or "")
+        clean_stale_workdirs()
         self.watcher.start()
         server = self._start_web_server()
         try:
             with open_signer(self.s.signing.key) as signer:
                 self.signer = signer
                 while not self.stop_event.is_set():
-                    busy = self.process_batch()
-                    busy |= self.sign_approved()
-                    busy |= self.deliver_due()
+                    busy = False
+                    for step in (self.process_batch, self.sign_approved, self.deliver_due):
+                        busy |= self._guarded(step)
                     if not busy:
                         self.stop_event.wait(0.2)
         finally:
@@ -127,6 +170,16 @@ class Station:
             self.previews.shutdown(wait=False, cancel_futures=True)
             if server:
                 server.should_exit = True
+
+    def _guarded(self, step) -> bool:
+        """Run one step of the loop; whatever it raises is logged and the loop goes on
+        (each step records its own failures per job, document or delivery)."""
+        try:
+            return step()
+        except Exception:  # noqa: BLE001 - nothing may end the service
+            log.exception("station: %s failed; carrying on", step.__name__)
+            self.stop_event.wait(1.0)
+            return False
 
     def _start_web_server(self):
         if not self.s.http_port:
@@ -152,12 +205,36 @@ class Station:
             return False
         by_source = {j.source: j for j in batch}
         out_dirs = [self.s.data_dir / "archive" / f"{j.id:06d}" for j in batch]
-        options = Options(jobs=self.s.jobs)
-        for result in process_files([j.source for j in batch], out_dirs[0], options, out_dirs=out_dirs):
-            self._settle(by_source[result.source], result)
-            if self.stop_event.is_set():
-                break  # unfinished jobs keep their lease; the next run takes them up again
+        options = Options(jobs=self.s.jobs, max_pages=self.s.max_pages, max_pixels=self.s.max_page_pixels)
+        settled: set[int] = set()
+        work_dirs = [d / "work" for d in out_dirs]  # pages done survive a crash: a long file resumes
+        try:
+            for result in process_files([j.source for j in batch], out_dirs[0], options, out_dirs=out_dirs,
+                                        work_dirs=work_dirs):
+                job = by_source[result.source]
+                settled.add(job.id)
+                try:
+                    self._settle(job, result)
+                except Exception as e:  # noqa: BLE001 - one job's trouble must not stop the others
+                    log.exception("job %s: could not store its result", job.id)
+                    self._retry_or_park(job, f"internal error while storing the result ({type(e).__name__}: {e})")
+                if self.stop_event.is_set():
+                    return True  # unfinished jobs keep their lease; the next run takes them up again
+        except Exception as e:  # noqa: BLE001
+            log.exception("batch of jobs %s: processing failed", [j.id for j in batch])
+            for job in batch:
+                if job.id not in settled:
+                    self._retry_or_park(job, f"internal error while processing ({type(e).__name__}: {e})")
         return True
+
+    def _retry_or_park(self, job: jobs.Job, error: str) -> None:
+        """A failure that is not the input's fault: tried again, up to MAX_ATTEMPTS, then
+        the original goes to failed/ with the error, like bad input."""
+        if job.attempts < jobs.MAX_ATTEMPTS:
+            with self.db_lock:
+                jobs.fail(self.conn, job, error, retry=True)
+        else:
+            self._fail_for_good(job, error)
 
     def _settle(self, job: jobs.Job, result: FileResult) -> None:
         if result.status == "ok":
@@ -169,6 +246,7 @@ class Station:
                 jobs.mark_done(self.conn, job, target, result.record())
             # Only now that the result is committed does the original leave the hot folder.
             self._move_to(job.source, target)
+            _private(target)
             for doc_id, pdf in added:
                 # The clerk's first look should not wait for page rendering.
                 self.previews.submit(render_previews, pdf, self.s.data_dir / "cache" / "pages", doc_id)
@@ -176,11 +254,17 @@ class Station:
             with self.db_lock:
                 jobs.fail(self.conn, job, result.error or "unknown error", retry=True)
         else:
-            target = self._free(self.s.data_dir / "failed", job.source.name, job.id)
+            self._fail_for_good(job, result.error or "unknown error")
+        self._release_twins(job.id)
+
+    def _fail_for_good(self, job: jobs.Job, error: str) -> None:
+        """The original goes to failed/ beside a note in plain words; the job is failed."""
+        target = self._free(self.s.data_dir / "failed", job.source.name, job.id)
+        if job.source.exists() or job.source.is_symlink():
             self._move_to(job.source, target)
-            target.with_name(target.name + ".error.txt").write_text(f"{job.name}: {result.error}\n", encoding="utf-8")
-            with self.db_lock:
-                jobs.fail(self.conn, job, result.error or "unknown error", retry=False, source=target)
+        target.with_name(target.name + ".error.txt").write_text(f"{job.name}: {error}\n", encoding="utf-8")
+        with self.db_lock:
+            jobs.fail(self.conn, job, error, retry=False, source=target)
 
     def _processed_dir(self, job: jobs.Job) -> Path:
         d = self.s.data_dir / "processed" / date.today().isoformat()
@@ -188,9 +272,11 @@ class Station:
 
     @staticmethod
     def _free(folder: Path, name: str, job_id: int) -> Path:
-        """A name in `folder` that nothing has yet."""
+        """A name in `folder` that nothing has yet, within the file system's limit however
+        long the scan's own name is (the full name stays in the job's record)."""
+        name = bounded(name, ORIGINAL_BYTES)
         target = folder / name
-        if target.exists():
+        if target.exists() or target.is_symlink():
             p = Path(name)
             target = folder / f"{p.stem}-job{job_id}{p.suffix}"
         return target
@@ -207,30 +293,43 @@ class Station:
     def sign_approved(self) -> bool:
         with self.db_lock:
             approved = docs.in_state(self.conn, "approved")
-        for row in approved:
-            # The signed copy is written beside the unsigned PDF/A, so a run that dies
-            # before the commit below simply signs again, from the same unsigned file.
-            pdf = Path(row["pdf"])
-            record = json.loads(row["record"])
-            if rework.corrected_fields(record):
-                # The PDF/A was built before review: its XMP must carry the clerk's values.
-                with self.db_lock:
-                    pdf = rework.refresh_metadata(self.conn, row["id"])
-            signed = pdf.parent / "signed" / f"{rework.base_name(pdf)}.pdf"
-            signed.parent.mkdir(exist_ok=True)
-            result = sign_pdf(pdf, signed, self.s.signing, self.signer)
-            # Secret documents go to local connectors only, whatever is configured.
-            targets = [n for n, c in self.connectors.items() if not (row["secrecy"] and c.networked)]
-            record["signature"] = {"level": result.level, "signed_at": result.signed_at}
-            with self.db_lock, self.conn:
-                self.conn.execute("BEGIN IMMEDIATE")
-                self.conn.execute("UPDATE documents SET record = ?, pdf = ?, state = 'signed', updated_at = ? "
-                                  "WHERE id = ? AND state = 'approved'",
-                                  (json.dumps(record, ensure_ascii=False), str(signed), time.time(), row["id"]))
-                outbox.enqueue(self.conn, row["id"], targets)
-                jobs.audit(self.conn, "document", row["id"], "signed", before={"state": "approved"},
-                           after={"level": result.level})
-        return bool(approved)
+        due = [r for r in approved if self._sign_retry_at.get(r["id"], 0) <= time.monotonic()]
+        for row in due:
+            try:
+                self._sign(row)
+            except Exception as e:  # noqa: BLE001 - one document's trouble must not stop the others
+                log.exception("document %s: signing failed", row["id"])
+                self._sign_retry_at[row["id"]] = time.monotonic() + SIGN_RETRY_S
+                with self.db_lock, self.conn:
+                    jobs.audit(self.conn, "document", row["id"], "signing failed",
+                               after={"error": f"{type(e).__name__}: {e}"})
+        return bool(due)
+
+    def _sign(self, row: sqlite3.Row) -> None:
+        # The signed copy is written beside the unsigned PDF/A, so a run that dies
+        # before the commit below simply signs again, from the same unsigned file.
+        pdf = Path(row["pdf"])
+        record = json.loads(row["record"])
+        if rework.corrected_fields(record):
+            # The PDF/A was built before review: its XMP must carry the clerk's values.
+            with self.db_lock:
+                pdf = rework.refresh_metadata(self.conn, row["id"])
+        signed = pdf.parent / "signed" / f"{rework.base_name(pdf)}.pdf"
+        signed.parent.mkdir(exist_ok=True)
+        result = sign_pdf(pdf, signed, self.s.signing, self.signer)
+        # Secret documents go to local connectors only, whatever is configured; the
+        # mark the station recognised counts as much as the field as it is now.
+        mark = secrecy.effective(record) or row["secrecy"]
+        targets = [n for n, c in self.connectors.items() if not (mark and c.networked)]
+        record["signature"] = {"level": result.level, "signed_at": result.signed_at}
+        with self.db_lock, self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute("UPDATE documents SET record = ?, pdf = ?, state = 'signed', updated_at = ? "
+                              "WHERE id = ? AND state = 'approved'",
+                              (json.dumps(record, ensure_ascii=False), str(signed), time.time(), row["id"]))
+            outbox.enqueue(self.conn, row["id"], targets)
+            jobs.audit(self.conn, "document", row["id"], "signed", before={"state": "approved"},
+                       after={"level": result.level})
 
     def deliver_due(self) -> bool:
         with self.db_lock:
@@ -238,7 +337,8 @@ class Station:
         for entry in due:
             with self.db_lock:
                 row = self.conn.execute("SELECT * FROM documents WHERE id = ?", (entry["document_id"],)).fetchone()
-            package = Package(Path(row["pdf"]), json.loads(row["record"]), row["secrecy"])
+            record = json.loads(row["record"])
+            package = Package(Path(row["pdf"]), record, secrecy.effective(record) or row["secrecy"])
             connector = self.connectors.get(entry["connector"])
             try:
                 if connector is None:
@@ -248,11 +348,26 @@ class Station:
                 with self.db_lock:
                     outbox.failed(self.conn, entry, str(e), e.final, self.s.retry_base_s)
                 continue
+            except Exception as e:  # noqa: BLE001 - a connector's bug is a failed delivery, not the end
+                log.exception("outbox %s: delivery failed", entry["id"])
+                with self.db_lock:
+                    outbox.failed(self.conn, entry, f"internal error while delivering ({type(e).__name__}: {e})",
+                                  False, self.s.retry_base_s)
+                continue
             with self.db_lock:
                 outbox.sent(self.conn, entry["id"], receipt)
                 if outbox.all_sent(self.conn, row["id"]):
-                    docs.set_state(self.conn, row["id"], "secret" if row["secrecy"] else "delivered")
+                    docs.set_state(self.conn, row["id"], "secret" if package.secrecy else "delivered")
         return bool(due)
+
+
+def _private(path: Path) -> None:
+    """An original moved out of a hot folder keeps the scanner's permissions: close it."""
+    try:
+        if not path.is_symlink():
+            path.chmod(0o600)
+    except OSError:
+        pass
 
 
 def status(conn: sqlite3.Connection) -> dict:

@@ -51,6 +51,7 @@ class SigningConfig:
     tsa_url: str | None = None
     trust_roots: tuple[Path, ...] = ()  # PEM/DER CA certificates (for B-LT validation data)
     crls: tuple[Path, ...] = ()  # revocation lists at hand (offline B-LT)
+    cache_dir: Path | None = None  # the station's own cache (the stamp font); None: the user's cache folder
 
 
 @dataclass
@@ -69,26 +70,28 @@ def font_path() -> str:
                        "(Debian package fonts-liberation2)")
 
 
-@functools.lru_cache(maxsize=1)
-def stamp_font() -> str:
+@functools.lru_cache(maxsize=4)
+def stamp_font(cache_dir: Path | None = None) -> str:
     """The stamp font rescaled to 1000 units per em. pyHanko (0.38) writes glyph widths
     and kerning in the font's own units but PDF reads them as thousandths of an em, so
     a 2048-unit font such as Liberation Serif came out twice too wide (letters spread
     apart, the end of the stamp cut off) with widths that disagree with the embedded
-    font, which PDF/A forbids. In a 1000-unit copy the two agree. Made once, kept in the
-    temporary folder for the next run."""
+    font, which PDF/A forbids. In a 1000-unit copy the two agree. Made once and kept in
+    the station's cache (the data folder's, or the user's own): never in the shared
+    temporary folder, where another user could put a font of their choosing."""
     from fontTools.ttLib import TTFont
     from fontTools.ttLib.scaleUpem import scale_upem
 
     src = Path(font_path())
-    out = Path(tempfile.gettempdir()) / "station-fonts" / (
+    cache = cache_dir or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "digitization-station"
+    out = cache / "fonts" / (
         f"{src.stem}-{src.stat().st_size}-{int(src.stat().st_mtime)}-upem1000.ttf")
     if out.exists():
         return str(out)  # made by an earlier run: no need to read the font at all
     font = TTFont(str(src), lazy=False)
     if font["head"].unitsPerEm == 1000:
         return str(src)
-    out.parent.mkdir(exist_ok=True)
+    out.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     scale_upem(font, 1000)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.part")
     font.save(str(tmp))
@@ -208,7 +211,7 @@ def _sign(src: Path, dst: Path, config: SigningConfig, signer: signers.Signer, l
         use_pades_lta=level == "B-LTA", validation_context=vc,
     )
     style = TextStampStyle(stamp_text="%(text)s", border_width=0, background=None,
-                           text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(stamp_font()),
+                           text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(stamp_font(config.cache_dir)),
                                                        font_size=FONT_SIZE))
     pdf_signer = signers.PdfSigner(
         meta, signer=signer, stamp_style=style,

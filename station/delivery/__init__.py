@@ -17,7 +17,12 @@ def deliver(package: Package, connector: Connector) -> str:
         raise SecretDocumentError(
             f"{package.name} is marked {package.secrecy}: secret documents stay on this machine "
             f"and are never sent to {connector.name}", final=True)
-    return connector.send(package)
+    try:
+        return connector.send(package)
+    except DeliveryError:
+        raise
+    except Exception as e:  # noqa: BLE001 - whatever a connector raises is a failed delivery, retried
+        raise DeliveryError(f"{connector.name}: {type(e).__name__}: {str(e)[:200]}") from e
 
 
 __all__ = ["Connector", "DeliveryError", "EdxmlHttp", "ExportFolder", "HttpMultipart", "Paperless", "Package", "SecretDocumentError",

@@ -1,10 +1,14 @@
 """Where documents go: a local export folder, or a system across the network."""
 from __future__ import annotations
 
+import http.client
 import json
 import os
+import re
 import shutil
+import unicodedata
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass, field
@@ -129,21 +133,41 @@ def sender_of(package: Package) -> dict[str, str]:
 
 
 def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> str:
-    req = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    """POST and say what came back. Every way a receiver or its address can fail is a
+    DeliveryError: retried with backoff, never an exception that reaches the service."""
     try:
+        req = urllib.request.Request(url, data=body, method="POST", headers=headers)
         with urllib.request.urlopen(req, timeout=timeout) as resp:
+            resp.read(1 << 16)  # a receiver that sends garbage after its status line fails here, not later
             return f"{url} answered {resp.status}"
     except urllib.error.HTTPError as e:
         final = 400 <= e.code < 500 and e.code not in (408, 429)
         raise DeliveryError(f"{url} refused the document: HTTP {e.code} {e.reason}", final=final)
     except (urllib.error.URLError, OSError) as e:
         raise DeliveryError(f"{url} cannot be reached ({getattr(e, 'reason', e)})")
+    except http.client.HTTPException as e:
+        raise DeliveryError(f"{url} did not answer in HTTP ({type(e).__name__}: {str(e)[:120]!r})")
+    except ValueError as e:
+        raise DeliveryError(f"the receiver's address {url!r} is not valid ({e})")
+
+
+def safe_filename(name: str) -> str:
+    """A file name that cannot break out of a Content-Disposition header: no control
+    characters (CR/LF would start a header), quotes or backslashes; ASCII only (the
+    full name travels RFC 5987-encoded in filename*)."""
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C")
+    folded = unicodedata.normalize("NFKD", name.replace("đ", "d").replace("Đ", "D"))
+    ascii_name = re.sub(r'[^A-Za-z0-9._ -]+', "_", folded.encode("ascii", "ignore").decode()).strip() or "document"
+    return ascii_name[:150]
 
 
 def _encode_parts(boundary: str, parts: list[tuple[str, str | None, str, bytes]]) -> bytes:
     out = b""
     for name, filename, ctype, data in parts:
-        disp = f'form-data; name="{name}"' + (f'; filename="{filename}"' if filename else "")
+        disp = f'form-data; name="{name}"'
+        if filename:
+            clean = "".join(c for c in filename if unicodedata.category(c)[0] != "C")
+            disp += f'; filename="{safe_filename(filename)}"; filename*=UTF-8\'\'{urllib.parse.quote(clean, safe="")}'
         out += (f"--{boundary}\r\nContent-Disposition: {disp}\r\nContent-Type: {ctype}\r\n\r\n").encode()
         out += data + b"\r\n"
     return out + f"--{boundary}--\r\n".encode()
