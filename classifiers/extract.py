@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from ocr.types import RecognisedPage
 
 from .fields import Field
-from .header import find_date, find_issuer, find_marks, find_notation, header_lines, is_national, notation_fields
+from .header import (find_date, find_issuer, find_marks, find_notation, header_lines, is_national, notation_fields,
+                     partial_notation)
 from .heading import find_type_heading, subject_after_heading, subject_vv
 from .layout import Line, page_lines
 from .reference import type_by_abbreviation
@@ -36,7 +37,9 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
     fields: dict[str, Field] = {}
     notes: list[str] = []
     found = find_notation(lines)
-    fields.update(notation_fields(found))
+    fields.update(notation_fields(found) or partial_notation(lines))
+    if not found and "so_ky_hieu" in fields:
+        notes.append("the number could not be read (handwritten?): type the digits in place of '?'")
     so_line = found[1] if found else None
     fields.update(find_date(lines))
     fields.update(find_issuer(lines, so_line))

@@ -55,6 +55,23 @@ def notation_fields(found: tuple[Notation, Line] | None) -> dict[str, Field]:
     }
 
 
+UNREAD = "?"  # stands for the digits of a number that could not be read
+
+
+def partial_notation(lines: list[Line]) -> dict[str, Field]:
+    """When the number itself cannot be read (the văn thư writes it by hand on the
+    signed paper), what is printed still helps: '?/QĐ-UBND' at a low confidence, so
+    the clerk types only the digits."""
+    for ln in header_lines(lines):
+        if ln.centre_x > 0.55 or not _looks_numbered(ln.text):
+            continue
+        m = _NOTATION_TAIL.search(ln.text.strip())
+        if m:
+            tail = re.sub(r"\s+", "", m.group(0))
+            return {"so_ky_hieu": Field("so_ky_hieu", UNREAD + tail, min(0.3, ln.confidence), ln.page, ln.box)}
+    return {}
+
+
 def find_date(lines: list[Line], today: date | None = None) -> dict[str, Field]:
     """The issue date: '<place>, ngày DD tháng M năm YYYY' in the header (right
     column). A date in the body ('Căn cứ ... ngày ...') is never taken."""
@@ -116,6 +133,10 @@ def find_issuer(lines: list[Line], so_line: Line | None) -> dict[str, Field]:
     """Bodies in the top-left block above 'Số:': a line that starts with an organ word
     (ỦY BAN, SỞ, BỘ, ...) starts a body, other lines continue the one above. With two
     bodies the first is the parent (plain caps) and the second the issuer (bold)."""
+    if so_line is None:
+        # The number line unread (handwritten number, noise): its printed '/QĐ-UBND'
+        # still ends the bodies' block, so the line never joins the issuer's name.
+        so_line = next((ln for ln in header_lines(lines) if ln.centre_x < 0.55 and _looks_numbered(ln.text)), None)
     limit = so_line.box[1] if so_line else None
     block = [ln for ln in header_lines(lines)
              if ln.centre_x < 0.5 and is_caps(ln.text) and not is_national(ln) and not _numbered(ln.text)
@@ -136,6 +157,18 @@ def find_issuer(lines: list[Line], so_line: Line | None) -> dict[str, Field]:
         out["parent_issuer"] = _body("parent_issuer", bodies[-2], known=False)
     out["issuer"] = _body("issuer", issuer_lines, known=True)
     return out
+
+
+_NOTATION_TAIL = re.compile(r"/\s*[A-ZĐ][A-Za-zĐđ]{1,}(\s*-\s*[A-ZĐ][A-Za-zĐđ&,]*)*\s*$")
+
+
+def _looks_numbered(text: str) -> bool:
+    """'Số: ... /QĐ-UBND' however damaged: 'Số' first with a slash or digits after it
+    ('SỞ Y TẾ' also starts like 'Số'), or a notation's tail at the end."""
+    rest = after_so(text)
+    if rest is not None and ("/" in rest or any(c.isdigit() for c in rest[:6])):
+        return True
+    return bool(_NOTATION_TAIL.search(text.strip()))
 
 
 def _numbered(text: str) -> bool:

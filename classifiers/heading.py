@@ -21,12 +21,19 @@ def find_type_heading(lines: list[Line], below_y: int) -> tuple[DocType, Line, f
     for ln in lines:
         if ln.page != 1 or ln.box[1] < below_y or ln.top > 0.55 or not (0.3 < ln.centre_x < 0.75):
             continue
-        if not is_caps(ln.text) or len(ln.text) > 40:
+        if not is_caps(ln.text) or len(ln.text) > 120:
             continue
-        f = ln.folded
-        best = max(((t, fuzz.ratio(f, fold(t.name))) for t in doc_types()), key=lambda x: x[1])
-        if best[1] >= 85:
-            return best[0], ln, best[1] / 100
+        f = ln.folded.strip(" .:")
+        if len(ln.text) <= 40:
+            best = max(((t, fuzz.ratio(f, fold(t.name))) for t in doc_types()), key=lambda x: x[1])
+            if best[1] >= 85:
+                return best[0], ln, best[1] / 100
+        # The heading run together with its subject ('KẾ HOẠCH TRIỂN KHAI ...'): the
+        # longest type name the line starts with, never shown green on that alone.
+        for t in sorted(doc_types(), key=lambda t: -len(t.name)):
+            name = fold(t.name)
+            if f.startswith(name + " ") and len(name) >= 4:
+                return t, ln, 0.85
     return None
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -50,7 +51,7 @@ def issuers() -> tuple[str, ...]:
 
 
 def starts_with_organ(line: str) -> bool:
-    f = fold(line)
+    f = fold(re.sub(r"^[\W_]+", "", line))  # a speck or quote read before the name
     return any(f == k or f.startswith(k + " ") for k in organ_keywords())
 
 

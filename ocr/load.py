@@ -34,7 +34,7 @@ _PLAUSIBLE_LONG_SIDE_MM = (140.0, 600.0)
 A4_LONG_SIDE_MM = 297.0
 RASTER_DPI = 300
 
-Kind = Literal["tiff", "jpeg", "png", "pdf"]
+Kind = Literal["tiff", "jpeg", "png", "pdf", "bmp", "gif", "jp2", "webp"]
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
@@ -79,7 +79,18 @@ def sniff(path: Path) -> Kind:
         return "tiff"
     if b"%PDF-" in head:
         return "pdf"
-    raise InputError("this is not a scan: the file is not a TIFF, JPEG, PNG or PDF image")
+    # What scanner software also saves, whatever the file is named (a bilevel BMP
+    # called .jpg is a real case): the content decides.
+    if head.startswith(b"BM") and len(head) > 26:
+        return "bmp"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "gif"
+    if head.startswith((b"\x00\x00\x00\x0cjP  \r\n\x87\n", b"\xff\x4f\xff\x51")):
+        return "jp2"
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "webp"
+    raise InputError("this is not a scan: the file is not a TIFF, JPEG, PNG, BMP, GIF, JPEG 2000, WebP or PDF "
+                     "image")
 
 
 def count_pages(path: Path) -> int:
@@ -112,7 +123,7 @@ def load_page(path: Path, index: int, max_pixels: int = PAGE_PIXELS) -> SourcePa
         image = _decode(im, index)
         dpi, assumed = _resolution(im, image.size)
         compression = im.info.get("compression", "")
-    lossy = kind == "jpeg" or compression in ("jpeg", "tiff_jpeg")
+    lossy = kind in ("jpeg", "jp2", "webp") or compression in ("jpeg", "tiff_jpeg")
     passthrough = None
     if kind == "jpeg" and image.mode in ("L", "RGB"):
         passthrough = Passthrough("jpeg", data=path.read_bytes())

@@ -148,3 +148,20 @@ def test_missing_page_of_pdf(tmp_path):
     pdf.save(path)
     with pytest.raises(InputError, match="page 3 is missing"):
         load_page(path, 3)
+
+
+@pytest.mark.parametrize("name,fmt,mode", [("scan.jpg", "BMP", "1"), ("scan.gif", "GIF", "1"),
+                                           ("scan.jp2", "JPEG2000", "L"), ("scan.webp", "WEBP", "L"),
+                                           ("scan.tif", "BMP", "L")])
+def test_what_scanner_software_saves_is_decoded_by_content_not_name(tmp_path, name, fmt, mode):
+    """A scanner's bilevel BMP saved with a .jpg name was refused: the content decides."""
+    from ocr import count_pages, load_page
+
+    im = Image.new(mode, (1700, 2300), 255 if mode == "L" else 1)
+    im.paste(0, (200, 200, 900, 260))  # a line of 'text'
+    path = tmp_path / name
+    im.save(path, fmt)
+    assert count_pages(path) == 1
+    page = load_page(path, 1)
+    assert page.image.size == (1700, 2300)
+    assert page.lossy_source == (fmt in ("JPEG2000", "WEBP"))

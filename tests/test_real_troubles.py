@@ -1,0 +1,76 @@
+"""Kinds of trouble seen on real office paper (issue 12), built into synthetic pages:
+each test states the trouble, the page is generated, and extraction must cope. No
+real file, name or answer is used here."""
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from classifiers import extract
+from tests.fieldpages import build
+from tests.synthetic.content import random_document
+
+
+def _doc(seed: int = 5, **changes):
+    doc = random_document(random.Random(seed))
+    doc.secrecy = doc.urgency = None
+    for k, v in changes.items():
+        setattr(doc, k, v)
+    return doc
+
+
+def _handwritten_number(kind: str, text: str) -> str:
+    """The văn thư writes the number by hand: OCR sees scribbles before the '/'."""
+    if kind == "number":
+        code = text.split("/", 1)[1]
+        return f"Số: °›=- /{code}"
+    return text
+
+
+def test_an_unread_handwritten_number_gives_the_printed_part_marked_and_red():
+    doc = _doc(notation="47/QĐ-UBND", type_heading="QUYẾT ĐỊNH")
+    ex = extract(build(doc, _handwritten_number))
+    f = ex.fields["so_ky_hieu"]
+    assert f.value == "?/QĐ-UBND" and f.confidence < 0.5
+    assert "number" not in ex.fields
+    assert any("could not be read" in n for n in ex.notes)
+
+
+def test_an_unread_number_line_never_joins_the_issuer():
+    doc = _doc(notation="236/STTTT-TTBCXB", parent="UBND THÀNH PHỐ ĐÀ NẴNG", issuer="SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+               type_heading=None, addressees=["Các sở, ban, ngành thành phố."])
+    ex = extract(build(doc, _handwritten_number))
+    assert ex.fields["issuer"].value == "SỞ THÔNG TIN VÀ TRUYỀN THÔNG"
+    assert ex.fields["parent_issuer"].value == "UBND THÀNH PHỐ ĐÀ NẴNG"
+
+
+def test_a_speck_before_the_issuer_line_does_not_merge_it_into_the_parent():
+    doc = _doc(parent="BỘ CÔNG THƯƠNG", issuer="TRƯỜNG ĐẠI HỌC CÔNG NGHIỆP")
+
+    def speck(kind, text):
+        return "'" + text if kind == "issuer" else text
+
+    ex = extract(build(doc, speck))
+    assert ex.fields["parent_issuer"].value == "BỘ CÔNG THƯƠNG"
+    assert "BỘ CÔNG THƯƠNG" not in ex.fields["issuer"].value
+
+
+def test_a_faculty_under_its_university_is_the_issuer():
+    doc = _doc(parent="TRƯỜNG ĐẠI HỌC BÁCH KHOA", issuer="KHOA CÔNG NGHỆ THÔNG TIN")
+    ex = extract(build(doc))
+    assert ex.fields["issuer"].value == "KHOA CÔNG NGHỆ THÔNG TIN"
+    assert ex.fields["parent_issuer"].value == "TRƯỜNG ĐẠI HỌC BÁCH KHOA"
+
+
+@pytest.mark.parametrize("heading,name", [("NGHỊ ĐỊNH", "Nghị định"), ("THÔNG TƯ", "Thông tư"),
+                                          ("ĐIỀU LỆ", "Điều lệ"), ("CHƯƠNG TRÌNH PHỐI HỢP", "Chương trình phối hợp")])
+def test_normative_and_other_headings_give_the_type(heading, name):
+    doc = _doc(type_heading=heading, notation="09/2025/XX-UBND")
+    assert extract(build(doc)).fields["type"].value == name
+
+
+def test_a_heading_run_together_with_its_subject_gives_the_type_but_not_green():
+    doc = _doc(type_heading="KẾ HOẠCH TRIỂN KHAI THỰC TẬP DOANH NGHIỆP", notation="46/KH-KHMT")
+    f = extract(build(doc)).fields["type"]
+    assert f.value == "Kế hoạch" and f.confidence < 0.9
