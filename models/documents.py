@@ -70,6 +70,19 @@ def replace(conn: sqlite3.Connection, doc_id: int, pdf: str, record: dict[str, A
     search.index(conn, doc_id, record)
 
 
+class NotInReview(ValueError):
+    """The document is no longer waiting for review (someone approved or rejected it)."""
+
+
+def _in_review(conn: sqlite3.Connection, doc_id: int) -> sqlite3.Row:
+    """The document's row, inside the caller's transaction; NotInReview if it is not
+    waiting for review."""
+    row = conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+    if row is None or row["state"] != "review":
+        raise NotInReview("văn bản không còn chờ duyệt (no longer waiting for review)")
+    return row
+
+
 def reject(conn: sqlite3.Connection, doc_id: int, reason: str, actor: str) -> None:
     """Turn a document away with the clerk's reason; raises ValueError when it is not
     waiting for review or no reason is given."""
@@ -78,10 +91,7 @@ def reject(conn: sqlite3.Connection, doc_id: int, reason: str, actor: str) -> No
         raise ValueError("cần ghi lý do từ chối (a reason is required)")
     with conn:
         conn.execute("BEGIN IMMEDIATE")
-        row = conn.execute("SELECT state, record FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        if row is None or row["state"] != "review":
-            raise ValueError("văn bản không còn chờ duyệt (no longer waiting for review)")
-        record = json.loads(row["record"])
+        record = json.loads(_in_review(conn, doc_id)["record"])
         record["rejection"] = {"reason": reason, "by": actor, "at": now()}
         conn.execute("UPDATE documents SET state = 'rejected', record = ?, updated_at = ? WHERE id = ?",
                      (json.dumps(record, ensure_ascii=False), now(), doc_id))
@@ -123,10 +133,6 @@ def counts(conn: sqlite3.Connection) -> dict[str, int]:
     return {r["state"]: r["n"] for r in conn.execute("SELECT state, COUNT(*) n FROM documents GROUP BY state")}
 
 
-class NotInReview(Exception):
-    """The document is no longer waiting for review (someone approved or rejected it)."""
-
-
 def correct_fields(conn: sqlite3.Connection, doc_id: int, values: dict[str, str], actor: str, role: str,
                    secrecy_reason: str = "") -> int:
     """A clerk's corrections: apply the values that differ from the record; returns how
@@ -134,9 +140,7 @@ def correct_fields(conn: sqlite3.Connection, doc_id: int, values: dict[str, str]
     Raises NotInReview, or secrecy.SecrecyLocked when the secrecy mark may not be lowered."""
     with conn:
         conn.execute("BEGIN IMMEDIATE")
-        row = conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
-        if row is None or row["state"] != "review":
-            raise NotInReview("văn bản không còn chờ duyệt (no longer waiting for review)")
+        row = _in_review(conn, doc_id)
         record = json.loads(row["record"])
         fields = record.setdefault("fields", {})
         changed: dict[str, tuple[Any, Any]] = {}

@@ -93,7 +93,7 @@ def test_empty_file(tmp_path):
 
 
 def test_not_an_image(tmp_path):
-    with pytest.raises(InputError, match="not a TIFF, JPEG, PNG or PDF"):
+    with pytest.raises(InputError, match="not a TIFF, JPEG, PNG, BMP, GIF, JPEG 2000, WebP or PDF"):
         count_pages(_write(tmp_path, "a.jpg", b"Hello, this is a text file\n" * 10))
 
 
