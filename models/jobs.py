@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -139,9 +139,7 @@ def park_crashers(conn: sqlite3.Connection) -> list[Job]:
                             "a.action = 'requeued after an interrupted run') >= ?", (CRASH_LIMIT, CRASH_LIMIT)).fetchall()
         for r in rows:
             conn.execute("UPDATE jobs SET error = ?, updated_at = ? WHERE id = ?", (error, t, r["id"]))
-        parked = [Job.from_row(r) for r in conn.execute(
-            f"SELECT * FROM jobs WHERE id IN ({','.join('?' * len(rows))})", [r["id"] for r in rows])] if rows else []
-    return parked
+    return [replace(Job.from_row(r), error=error) for r in rows]
 
 
 def mark_done(conn: sqlite3.Connection, job: Job, source: Path, result: dict[str, Any]) -> None:

@@ -124,8 +124,9 @@ def process_files(inputs: list[Path], out_dir: Path, options: Options | None = N
     for d in set(dirs):
         d.mkdir(parents=True, exist_ok=True)
     stems = _unique_stems(inputs)
+    works: list[Path | None] = list(work_dirs) if work_dirs else [None] * len(inputs)
     states: list[_FileState] = []
-    for path, stem, target in zip(inputs, stems, dirs):
+    for path, stem, target, kept_work in zip(inputs, stems, dirs, works):
         try:
             n = count_pages(path)
         except InputError as e:
@@ -136,9 +137,9 @@ def process_files(inputs: list[Path], out_dir: Path, options: Options | None = N
                                             f"{options.max_pages} per file (STATION_MAX_PAGES): split it, or "
                                             "raise the limit"), target, stem)
             continue
-        work = work_dirs[inputs.index(path)] if work_dirs else make_workdir()
+        work = kept_work or make_workdir()
         work.mkdir(parents=True, exist_ok=True)
-        states.append(_FileState(path, stem, n, work, target, kept=work_dirs is not None))
+        states.append(_FileState(path, stem, n, work, target, kept=kept_work is not None))
     try:
         yield from _run(states, options, progress)
     finally:
@@ -147,16 +148,17 @@ def process_files(inputs: list[Path], out_dir: Path, options: Options | None = N
                 shutil.rmtree(st.workdir, ignore_errors=True)
 
 
+def _task(st: _FileState, i: int, options: Options) -> PageTask:
+    return PageTask(st.source, i, st.workdir / f"page-{i:05d}.pdf", options.lang, options.detect_rotation,
+                    options.deskew, options.separation.separator if options.separation else None,
+                    max_pixels=options.max_pixels)
+
+
 def _tasks(states: list[_FileState], options: Options) -> Iterator[tuple[_FileState, PageTask]]:
     for st in states:
         for i in range(1, st.pages + 1):
-            task = PageTask(st.source, i, st.workdir / f"page-{i:05d}.pdf", options.lang,
-                            options.detect_rotation, options.deskew,
-                            options.separation.separator if options.separation else None,
-                            max_pixels=options.max_pixels)
-            if st.kept and _saved_outcome(task) is not None:
-                continue  # done by an earlier run that was interrupted
-            yield st, task
+            if i not in st.outcomes:  # pages an interrupted run finished are in already (_resume)
+                yield st, _task(st, i, options)
 
 
 def _outcome_file(task: PageTask) -> Path:
@@ -187,8 +189,7 @@ def _resume(states: list[_FileState], options: Options) -> Iterator[FileResult]:
         if not st.kept:
             continue
         for i in range(1, st.pages + 1):
-            task = PageTask(st.source, i, st.workdir / f"page-{i:05d}.pdf", max_pixels=options.max_pixels)
-            saved = _saved_outcome(task)
+            saved = _saved_outcome(_task(st, i, options))
             if saved is not None:
                 st.outcomes[i] = saved
         if st.outcomes:

@@ -250,9 +250,8 @@ class Station:
             for doc_id, pdf in added:
                 # The clerk's first look should not wait for page rendering.
                 self.previews.submit(render_previews, pdf, self.s.data_dir / "cache" / "pages", doc_id)
-        elif result.retryable and job.attempts < jobs.MAX_ATTEMPTS:
-            with self.db_lock:
-                jobs.fail(self.conn, job, result.error or "unknown error", retry=True)
+        elif result.retryable:
+            self._retry_or_park(job, result.error or "unknown error")
         else:
             self._fail_for_good(job, result.error or "unknown error")
         self._release_twins(job.id)
