@@ -288,7 +288,9 @@ def test_6_data_folder_and_files_are_closed_to_other_users_even_if_made_open_bef
     (data / "archive" / "000001").mkdir(parents=True)
     old = data / "archive" / "000001" / "secret.pdf"
     old.write_bytes(b"%PDF-1.7")
-    for p, mode in ((data, 0o755), (data / "archive", 0o755), (old, 0o644)):
+    hot = data / "hot" / "incoming"  # made group-writable by the administrator for the scanner
+    hot.mkdir(parents=True)
+    for p, mode in ((data, 0o755), (data / "archive", 0o755), (old, 0o644), (hot, 0o775)):
         p.chmod(mode)
     station = StationProcess(data, STATION_HTTP_PORT="0").start()
     try:
@@ -297,7 +299,7 @@ def test_6_data_folder_and_files_are_closed_to_other_users_even_if_made_open_bef
         assert stat.S_IMODE((data / "archive").stat().st_mode) == 0o700
         assert stat.S_IMODE((data / "station.db").stat().st_mode) == 0o600
         # Hot folders keep what the scanner needs.
-        assert (data / "hot" / "incoming").exists()
+        assert stat.S_IMODE(hot.stat().st_mode) == 0o775
     finally:
         station.stop()
 
