@@ -3,6 +3,7 @@
 The session token lives in an HttpOnly, SameSite=Strict cookie. Every unsafe request
 (POST, PUT, PATCH, DELETE) but the sign-in itself must carry the session's CSRF token
 in the X-CSRF-Token header (the page's htmx sends it on every request)."""
+
 from __future__ import annotations
 
 import sqlite3

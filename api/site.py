@@ -1,5 +1,6 @@
 """What the page modules share: the data folder and database, the templates, the
 document lookup and the Vietnamese names of states."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -19,17 +20,44 @@ from models.db import connect
 from .auth import Session
 
 HERE = Path(__file__).parent
-STATES = {"review": "Chờ duyệt", "approved": "Đã duyệt", "signed": "Đã ký số", "delivered": "Đã gửi",
-          "secret": "Mật - lưu nội bộ", "rejected": "Đã từ chối", "merged": "Đã gộp"}
+STATES = {
+    "review": "Chờ duyệt",
+    "approved": "Đã duyệt",
+    "signed": "Đã ký số",
+    "delivered": "Đã gửi",
+    "secret": "Mật - lưu nội bộ",
+    "rejected": "Đã từ chối",
+    "merged": "Đã gộp",
+}
 # What the audit log's actions are called on the pages (the log itself keeps the English key).
-ACTIONS = {"review": "vào hàng chờ duyệt", "approved": "duyệt", "signed": "ký số", "delivered": "đã gửi",
-           "secret": "lưu nội bộ (mật)", "corrected": "sửa trường", "pages changed": "sửa trang",
-           "rejected": "từ chối", "merged": "gộp vào văn bản khác", "registered": "vào sổ đến",
-           "queued": "nhận tệp quét", "processing": "đang nhận dạng", "done": "nhận dạng xong",
-           "failed": "lỗi", "will retry": "sẽ thử lại", "retry requested": "yêu cầu thử lại",
-           "requeued after an interrupted run": "làm lại sau khi trạm dừng đột ngột", "seen again": "quét trùng",
-           "sent": "đã gửi đi", "login failed": "đăng nhập sai", "refused": "từ chối nhận tệp",
-           "secrecy lowered": "hạ độ mật (đã xác nhận)", "signing failed": "ký số lỗi", "dead-lettered": "gửi thất bại, ngừng thử", "created": "tạo", "changed": "thay đổi"}
+ACTIONS = {
+    "review": "vào hàng chờ duyệt",
+    "approved": "duyệt",
+    "signed": "ký số",
+    "delivered": "đã gửi",
+    "secret": "lưu nội bộ (mật)",
+    "corrected": "sửa trường",
+    "pages changed": "sửa trang",
+    "rejected": "từ chối",
+    "merged": "gộp vào văn bản khác",
+    "registered": "vào sổ đến",
+    "queued": "nhận tệp quét",
+    "processing": "đang nhận dạng",
+    "done": "nhận dạng xong",
+    "failed": "lỗi",
+    "will retry": "sẽ thử lại",
+    "retry requested": "yêu cầu thử lại",
+    "requeued after an interrupted run": "làm lại sau khi trạm dừng đột ngột",
+    "seen again": "quét trùng",
+    "sent": "đã gửi đi",
+    "login failed": "đăng nhập sai",
+    "refused": "từ chối nhận tệp",
+    "secrecy lowered": "hạ độ mật (đã xác nhận)",
+    "signing failed": "ký số lỗi",
+    "dead-lettered": "gửi thất bại, ngừng thử",
+    "created": "tạo",
+    "changed": "thay đổi",
+}
 ROLE_NAMES = {"clerk": "Văn thư", "reviewer": "Người kiểm tra", "admin": "Quản trị"}
 
 
@@ -45,6 +73,10 @@ class Site:
         # Vietnamese stays readable in the audit's before/after (json's default escapes it).
         self.templates.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
         self.templates.env.filters["when"] = lambda t: datetime.fromtimestamp(t).strftime("%d/%m/%Y %H:%M:%S")
+
+    @property
+    def page_cache(self) -> Path:
+        return self.data_dir / "cache" / "pages"  # the station fills it too (archive.preview)
 
     @contextmanager
     def db(self) -> Iterator[sqlite3.Connection]:
@@ -67,11 +99,17 @@ class Site:
     @staticmethod
     def is_incoming(conn: sqlite3.Connection, doc_id: int) -> bool:
         """Incoming mail is entered in the register (sổ đến); archive scans are not."""
-        row = conn.execute("SELECT j.profile FROM documents d JOIN jobs j ON j.id = d.job_id WHERE d.id = ?",
-                           (doc_id,)).fetchone()
+        row = conn.execute(
+            "SELECT j.profile FROM documents d JOIN jobs j ON j.id = d.job_id WHERE d.id = ?", (doc_id,)
+        ).fetchone()
         if row is None:
             raise HTTPException(404, "không có văn bản này (no such document)")
         return row["profile"] == "incoming"
+
+
+def current_site(request: Request) -> Site:
+    """The app's Site, for routes (a FastAPI dependency)."""
+    return request.app.state.site
 
 
 def htmx_redirect(url: str) -> Response:

@@ -9,6 +9,7 @@ With --real, each file of DIR/files is processed and its key fields compared wit
 labels read by eye: exact match, empty, wrong, and wrong at confidence >= 0.9, per
 field and per kind (scan, born-digital), then the misses document by document. A
 label '?' is not scored; an empty label expects an empty field."""
+
 from __future__ import annotations
 
 import argparse
@@ -23,8 +24,22 @@ from pathlib import Path
 from tests.synthetic import PROFILES, generate
 
 ROOT = Path(__file__).resolve().parent.parent
-FIELDS = ["so_ky_hieu", "number", "date", "place", "issuer", "parent_issuer", "type", "subject", "signer",
-          "signer_title", "signing_authority", "secrecy", "urgency", "recipients"]
+FIELDS = [
+    "so_ky_hieu",
+    "number",
+    "date",
+    "place",
+    "issuer",
+    "parent_issuer",
+    "type",
+    "subject",
+    "signer",
+    "signer_title",
+    "signing_authority",
+    "secrecy",
+    "urgency",
+    "recipients",
+]
 MUST = ["so_ky_hieu", "date", "issuer", "type"]
 
 
@@ -45,8 +60,11 @@ def main() -> None:
     try:
         samples = generate(work / "in", a.docs, list(PROFILES), seed=a.seed)
         exe = Path(sys.executable).parent / "station"
-        subprocess.run([str(exe), "process", str(work / "in"), "--out", str(work / "out"), "--no-sign"],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [str(exe), "process", str(work / "in"), "--out", str(work / "out"), "--no-sign"],
+            check=True,
+            capture_output=True,
+        )
         right, total, confident_wrong = Counter(), Counter(), Counter()
         errors = []
         for s in samples:
@@ -73,9 +91,18 @@ def main() -> None:
                 print(*e, sep=" | ")
         out = ROOT / "benchmarks" / "results"
         out.mkdir(exist_ok=True)
-        (out / "fields.json").write_text(json.dumps(
-            {"documents": len(samples), "exact": {k: right[k] / total[k] for k in FIELDS},
-             "confident_wrong": dict(confident_wrong), "errors": errors}, ensure_ascii=False, indent=1))
+        (out / "fields.json").write_text(
+            json.dumps(
+                {
+                    "documents": len(samples),
+                    "exact": {k: right[k] / total[k] for k in FIELDS},
+                    "confident_wrong": dict(confident_wrong),
+                    "errors": errors,
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -2,6 +2,7 @@
 complete (its last write, then renamed into place as scanners do) to its job row.
 
     python -m benchmarks.intake [--files N]"""
+
 from __future__ import annotations
 
 import argparse
@@ -42,10 +43,17 @@ def main() -> None:
         rows = station.query("SELECT name, created_at FROM jobs")
         station.stop()
         lat = sorted(r["created_at"] - dropped[r["name"]] for r in rows)
-        result = {"files": len(lat), "settle_s": 1.0, "median_s": statistics.median(lat), "max_s": max(lat),
-                  "p90_s": lat[int(0.9 * (len(lat) - 1))]}
-        print(f"{len(lat)} files: file complete -> job in median {result['median_s']:.2f} s, "
-              f"90th percentile {result['p90_s']:.2f} s, max {result['max_s']:.2f} s (settling time 1.0 s)")
+        result = {
+            "files": len(lat),
+            "settle_s": 1.0,
+            "median_s": statistics.median(lat),
+            "max_s": max(lat),
+            "p90_s": lat[int(0.9 * (len(lat) - 1))],
+        }
+        print(
+            f"{len(lat)} files: file complete -> job in median {result['median_s']:.2f} s, "
+            f"90th percentile {result['p90_s']:.2f} s, max {result['max_s']:.2f} s (settling time 1.0 s)"
+        )
         out = ROOT / "benchmarks" / "results"
         out.mkdir(exist_ok=True)
         (out / "intake.json").write_text(json.dumps(result, indent=2))

@@ -1,5 +1,6 @@
 """Run a command and measure wall time and the peak memory of its whole process tree
 (the station's workers and every Tesseract they start count)."""
+
 from __future__ import annotations
 
 import subprocess

@@ -1,4 +1,5 @@
 """Key fields on real documents against labels read by eye (see benchmarks.fields)."""
+
 from __future__ import annotations
 
 import csv
@@ -21,8 +22,17 @@ def norm(field: str, value: str | None) -> str:
     if not value:
         return ""
     v = unicodedata.normalize("NFC", str(value)).strip()
-    for old, new in (("oà", "òa"), ("oá", "óa"), ("oả", "ỏa"), ("oã", "õa"), ("oạ", "ọa"), ("uỷ", "ủy"),
-                     ("Uỷ", "Ủy"), ("UỶ", "ỦY"), ("OÀ", "ÒA")):
+    for old, new in (
+        ("oà", "òa"),
+        ("oá", "óa"),
+        ("oả", "ỏa"),
+        ("oã", "õa"),
+        ("oạ", "ọa"),
+        ("uỷ", "ủy"),
+        ("Uỷ", "Ủy"),
+        ("UỶ", "ỦY"),
+        ("OÀ", "ÒA"),
+    ):
         v = v.replace(old, new)
     v = " ".join(v.split())
     if field == "so_ky_hieu":
@@ -37,8 +47,9 @@ def run(folder: Path, keep: Path | None) -> None:
     out = keep or Path(tempfile.mkdtemp(prefix="station-real-"))
     files = [folder / "files" / r["file"] for r in labels]
     exe = Path(sys.executable).parent / "station"
-    proc = subprocess.run([str(exe), "process", *map(str, files), "--out", str(out), "--no-sign"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [str(exe), "process", *map(str, files), "--out", str(out), "--no-sign"], capture_output=True, text=True
+    )
     if proc.returncode not in (0, 1):
         print(proc.stderr, file=sys.stderr)
     stats: dict[tuple[str, str], Counter] = defaultdict(Counter)
@@ -72,8 +83,10 @@ def run(folder: Path, keep: Path | None) -> None:
                     c["wrong"] += 1
                     if conf >= GREEN:
                         c["wrong_green"] += 1
-                misses.append(f"{r['file']} {k}: got {got!r} ({conf:.2f}), label {want!r}"
-                              + ("" if rec.get("status") == "ok" else f" [{rec.get('status')}: {rec.get('error')}]"))
+                misses.append(
+                    f"{r['file']} {k}: got {got!r} ({conf:.2f}), label {want!r}"
+                    + ("" if rec.get("status") == "ok" else f" [{rec.get('status')}: {rec.get('error')}]")
+                )
         untouched[kind] += all_green_right
         untouched["docs_" + kind] += 1
     print(f"{len(labels)} real documents from {folder}\n")
@@ -85,11 +98,14 @@ def run(folder: Path, keep: Path | None) -> None:
                 if kk == k and (kind == "all" or kd == kind):
                     c.update(v)
             if c["scored"]:
-                print(f"| {k} | {kind} | {c['exact']}/{c['scored']} = {100 * c['exact'] / c['scored']:.0f}% | "
-                      f"{c['empty']} | {c['wrong']} | {c['wrong_green']} |")
+                print(
+                    f"| {k} | {kind} | {c['exact']}/{c['scored']} = {100 * c['exact'] / c['scored']:.0f}% | "
+                    f"{c['empty']} | {c['wrong']} | {c['wrong_green']} |"
+                )
     for kind in ("scan", "born-digital"):
-        print(f"\nnothing to touch (4 key fields right and green), {kind}: "
-              f"{untouched[kind]}/{untouched['docs_' + kind]}")
+        print(
+            f"\nnothing to touch (4 key fields right and green), {kind}: {untouched[kind]}/{untouched['docs_' + kind]}"
+        )
     print("\nmisses:")
     for m in misses:
         print("  " + m)

@@ -11,6 +11,7 @@ Then the clerk's page operations on the same document (station.rework, as the pa
 calls it): delete a page, move a page, turn a page (read again), read all again.
 
     python -m benchmarks.review_page [--pages 10] [--repeat 5]"""
+
 from __future__ import annotations
 
 import argparse
@@ -55,10 +56,12 @@ def page_operations(db: Path, doc_id: int, pages: int) -> dict[str, float]:
     conn = connect(db)
     out = {}
     try:
-        for name, op in ((f"delete page {pages}", lambda: rework.delete_page(conn, doc_id, pages, "bench")),
-                         ("move page 2 to 1", lambda: rework.move_page(conn, doc_id, 2, 1, "bench")),
-                         ("turn page 1", lambda: rework.rotate(conn, doc_id, 1, 180, "bench")),
-                         (f"read all {pages - 1} pages again", lambda: rework.reread(conn, doc_id, "bench"))):
+        for name, op in (
+            (f"delete page {pages}", lambda: rework.delete_page(conn, doc_id, pages, "bench")),
+            ("move page 2 to 1", lambda: rework.move_page(conn, doc_id, 2, 1, "bench")),
+            ("turn page 1", lambda: rework.rotate(conn, doc_id, 1, 180, "bench")),
+            (f"read all {pages - 1} pages again", lambda: rework.reread(conn, doc_id, "bench")),
+        ):
             t = time.perf_counter()
             op()
             out[name] = time.perf_counter() - t
@@ -82,8 +85,14 @@ def main() -> None:
         station = StationProcess(data, STATION_NEW_PASSWORD="benchmark password")
         from tests.conftest import run_station
 
-        made = run_station("user", "add", "bench", "--role", "clerk",
-                           env={"STATION_DATA_DIR": str(data), "STATION_NEW_PASSWORD": "benchmark password"})
+        made = run_station(
+            "user",
+            "add",
+            "bench",
+            "--role",
+            "clerk",
+            env={"STATION_DATA_DIR": str(data), "STATION_NEW_PASSWORD": "benchmark password"},
+        )
         assert made.returncode == 0, made.stderr
         station.start()
         base = f"http://127.0.0.1:{station.env['STATION_HTTP_PORT']}"
@@ -130,17 +139,25 @@ def main() -> None:
                 assert client.get(f"/documents/{doc_id}").status_code == 200
                 html.append(time.perf_counter() - t)
         operations = page_operations(data / "station.db", doc_id, a.pages)
-        result = {"pages": a.pages, "repeat": a.repeat, "operations_s": operations,
-                  "prerendered_median_s": statistics.median(warm), "prerendered_max_s": max(warm),
-                  "cold_median_s": statistics.median(cold), "cold_max_s": max(cold),
-                  "html_median_s": statistics.median(html)}
-        print(f"document page, {a.pages} pages, {a.repeat} opens each (navigation start -> load event):\n"
-              f"  images pre-rendered by the station: median {result['prerendered_median_s']:.3f} s, "
-              f"max {result['prerendered_max_s']:.3f} s\n"
-              f"  cold (every image rendered on request): median {result['cold_median_s']:.3f} s, "
-              f"max {result['cold_max_s']:.3f} s\n"
-              f"  the HTML alone: median {result['html_median_s']:.3f} s\n"
-              "page operations: " + ", ".join(f"{k} {v:.2f} s" for k, v in operations.items()))
+        result = {
+            "pages": a.pages,
+            "repeat": a.repeat,
+            "operations_s": operations,
+            "prerendered_median_s": statistics.median(warm),
+            "prerendered_max_s": max(warm),
+            "cold_median_s": statistics.median(cold),
+            "cold_max_s": max(cold),
+            "html_median_s": statistics.median(html),
+        }
+        print(
+            f"document page, {a.pages} pages, {a.repeat} opens each (navigation start -> load event):\n"
+            f"  images pre-rendered by the station: median {result['prerendered_median_s']:.3f} s, "
+            f"max {result['prerendered_max_s']:.3f} s\n"
+            f"  cold (every image rendered on request): median {result['cold_median_s']:.3f} s, "
+            f"max {result['cold_max_s']:.3f} s\n"
+            f"  the HTML alone: median {result['html_median_s']:.3f} s\n"
+            "page operations: " + ", ".join(f"{k} {v:.2f} s" for k, v in operations.items())
+        )
         out = ROOT / "benchmarks" / "results"
         out.mkdir(exist_ok=True)
         (out / "review_page.json").write_text(json.dumps(result, indent=2))

@@ -3,6 +3,7 @@ B-T against a time-stamp server on 127.0.0.1), and `station process` with and wi
 signing on the same scans, in one run.
 
     python -m benchmarks.signing [--docs N]     (N documents per profile)"""
+
 from __future__ import annotations
 
 import argparse
@@ -16,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from station.archive.keys import Pkcs12Key
-from station.archive.signing import SigningConfig, open_signer, sign_pdf
+from archive.keys import Pkcs12Key
+from archive.signing import SigningConfig, open_signer, sign_pdf
 from tests.pki import LocalPKI, TimeStampServer
 from tests.synthetic import PROFILES, generate
 
@@ -36,16 +37,24 @@ def main() -> None:
         runs = {}
         for label, extra in (("unsigned", ["--no-sign"]), ("signed", [])):
             t = time.monotonic()
-            subprocess.run([exe, "process", str(work / "in"), "--out", str(work / label), *extra],
-                           check=True, capture_output=True, env=env)
+            subprocess.run(
+                [exe, "process", str(work / "in"), "--out", str(work / label), *extra],
+                check=True,
+                capture_output=True,
+                env=env,
+            )
             runs[label] = time.monotonic() - t
         pdfs = sorted((work / "unsigned").glob("*.pdf"))
         pki = LocalPKI.create(work / "pki")
         tsa = TimeStampServer(pki)
         per_level = {}
         for level in ("B-B", "B-T"):
-            config = SigningConfig("Sở Nội vụ tỉnh Lạng Sơn", Pkcs12Key(pki.p12, pin_env=None, pin_file=pki.pin_file),
-                                   level=level, tsa_url=tsa.url)
+            config = SigningConfig(
+                "Sở Nội vụ tỉnh Lạng Sơn",
+                Pkcs12Key(pki.p12, pin_env=None, pin_file=pki.pin_file),
+                level=level,
+                tsa_url=tsa.url,
+            )
             times = []
             with open_signer(config.key) as signer:
                 for pdf in pdfs:
@@ -55,11 +64,18 @@ def main() -> None:
             per_level[level] = {"mean_s": statistics.mean(times), "max_s": max(times)}
         tsa.close()
         n = len(pdfs)
-        result = {"documents": n, "process_unsigned_s": runs["unsigned"], "process_signed_s": runs["signed"],
-                  "added_per_document_s": (runs["signed"] - runs["unsigned"]) / n, "sign_pdf": per_level}
+        result = {
+            "documents": n,
+            "process_unsigned_s": runs["unsigned"],
+            "process_signed_s": runs["signed"],
+            "added_per_document_s": (runs["signed"] - runs["unsigned"]) / n,
+            "sign_pdf": per_level,
+        }
         print(f"{n} documents")
-        print(f"station process: {runs['unsigned']:.1f} s unsigned, {runs['signed']:.1f} s signed "
-              f"-> {result['added_per_document_s']:+.3f} s per document")
+        print(
+            f"station process: {runs['unsigned']:.1f} s unsigned, {runs['signed']:.1f} s signed "
+            f"-> {result['added_per_document_s']:+.3f} s per document"
+        )
         for level, r in per_level.items():
             print(f"sign_pdf {level}: mean {r['mean_s']:.3f} s, max {r['max_s']:.3f} s per document")
         out = ROOT / "benchmarks" / "results"

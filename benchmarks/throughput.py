@@ -4,6 +4,7 @@ station, side by side with OCRmyPDF on the same generated pages, in one run.
     python -m benchmarks.throughput [--docs N] [--skip-ocrmypdf] [--long-tiff PAGES]
 
 Writes a Markdown table to stdout and JSON to benchmarks/results/."""
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,11 @@ def ocrmypdf_script(inputs: list[Path], out: Path) -> list[str]:
     # OCRmyPDF takes one file per call; a shell loop keeps the whole batch one measured
     # process tree. Its parallelism is across the pages of a file (--jobs).
     exe = Path(sys.executable).parent / "ocrmypdf"
-    lines = [f'"{exe}" -q --deskew --rotate-pages -l vie --output-type pdfa --jobs {os.cpu_count()} '
-             f'"{p}" "{out / (p.stem + ".pdf")}" || echo "failed: {p.name}" >&2' for p in inputs]
+    lines = [
+        f'"{exe}" -q --deskew --rotate-pages -l vie --output-type pdfa --jobs {os.cpu_count()} '
+        f'"{p}" "{out / (p.stem + ".pdf")}" || echo "failed: {p.name}" >&2'
+        for p in inputs
+    ]
     return ["bash", "-c", "\n".join(lines)]
 
 
@@ -46,8 +50,10 @@ def station_texts(out: Path, scan: Path) -> list[str]:
 def pdf_texts(pdf: Path, pages: int) -> list[str]:
     if not pdf.exists():
         return []
-    return [subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), str(pdf), "-"], capture_output=True,
-                           text=True).stdout for i in range(1, pages + 1)]
+    return [
+        subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), str(pdf), "-"], capture_output=True, text=True).stdout
+        for i in range(1, pages + 1)
+    ]
 
 
 def cer_by_profile(scans: list[Path], texts_of) -> dict[str, float]:
@@ -69,7 +75,8 @@ def long_tiff(path: Path, pages: int) -> Path:
     import random
 
     from tests.synthetic.content import random_document
-    from tests.synthetic.degrade import PROFILES as P, degrade
+    from tests.synthetic.degrade import PROFILES as P
+    from tests.synthetic.degrade import degrade
     from tests.synthetic.render import render_document
 
     rng = random.Random(5)
@@ -77,8 +84,14 @@ def long_tiff(path: Path, pages: int) -> Path:
     images = [degrade(renders[i % len(renders)], P["grey"], rng)[0] for i in range(min(pages, 12))]
     first = images[0]
     # Pillow writes frames as it goes when given an iterator of images.
-    first.save(path, "TIFF", compression="tiff_lzw", dpi=(300, 300), save_all=True,
-               append_images=(images[i % len(images)] for i in range(1, pages)))
+    first.save(
+        path,
+        "TIFF",
+        compression="tiff_lzw",
+        dpi=(300, 300),
+        save_all=True,
+        append_images=(images[i % len(images)] for i in range(1, pages)),
+    )
     return path
 
 
@@ -98,25 +111,36 @@ def main() -> None:
 
         run = run_measured(station_cmd(scans, work / "station"))
         assert run.returncode == 0, run.stderr
-        results["station"] = {"seconds": run.seconds, "pages_per_minute": pages / run.seconds * 60,
-                              "peak_rss_mb": run.peak_rss_mb,
-                              "cer": cer_by_profile(scans, lambda s, n: station_texts(work / "station", s))}
+        results["station"] = {
+            "seconds": run.seconds,
+            "pages_per_minute": pages / run.seconds * 60,
+            "peak_rss_mb": run.peak_rss_mb,
+            "cer": cer_by_profile(scans, lambda s, n: station_texts(work / "station", s)),
+        }
         save(results)
         if not a.skip_ocrmypdf and shutil.which(str(Path(sys.executable).parent / "ocrmypdf")):
             (work / "ocrmypdf").mkdir()
             run = run_measured(ocrmypdf_script(scans, work / "ocrmypdf"))
-            results["ocrmypdf"] = {"seconds": run.seconds, "pages_per_minute": pages / run.seconds * 60,
-                                   "peak_rss_mb": run.peak_rss_mb, "failures": run.stderr.count("failed:"),
-                                   "cer": cer_by_profile(scans, lambda s, n: pdf_texts(work / "ocrmypdf" / f"{s.stem}.pdf", n))}
+            results["ocrmypdf"] = {
+                "seconds": run.seconds,
+                "pages_per_minute": pages / run.seconds * 60,
+                "peak_rss_mb": run.peak_rss_mb,
+                "failures": run.stderr.count("failed:"),
+                "cer": cer_by_profile(scans, lambda s, n: pdf_texts(work / "ocrmypdf" / f"{s.stem}.pdf", n)),
+            }
             save(results)
         if a.long_tiff:
             tif = long_tiff(work / "long.tif", a.long_tiff)
             run = run_measured(station_cmd([tif], work / "long"))
             assert run.returncode == 0, run.stderr
-            results["long_tiff"] = {"pages": a.long_tiff, "input_mb": tif.stat().st_size / 2**20,
-                                    "seconds": run.seconds, "pages_per_minute": a.long_tiff / run.seconds * 60,
-                                    "peak_rss_mb": run.peak_rss_mb,
-                                    "output_mb": (work / "long" / "long.pdf").stat().st_size / 2**20}
+            results["long_tiff"] = {
+                "pages": a.long_tiff,
+                "input_mb": tif.stat().st_size / 2**20,
+                "seconds": run.seconds,
+                "pages_per_minute": a.long_tiff / run.seconds * 60,
+                "peak_rss_mb": run.peak_rss_mb,
+                "output_mb": (work / "long" / "long.pdf").stat().st_size / 2**20,
+            }
         save(results)
         print(report(results))
     finally:
@@ -132,18 +156,27 @@ def save(results: dict) -> None:
 
 def report(r: dict) -> str:
     tools = [t for t in ("station", "ocrmypdf") if t in r]
-    lines = [f"{r['docs']} documents, {r['pages']} pages, {r['cores']} cores", "",
-             "| | " + " | ".join(tools) + " |", "|---|" + "---|" * len(tools)]
+    lines = [
+        f"{r['docs']} documents, {r['pages']} pages, {r['cores']} cores",
+        "",
+        "| | " + " | ".join(tools) + " |",
+        "|---|" + "---|" * len(tools),
+    ]
     lines.append("| pages/minute | " + " | ".join(f"{r[t]['pages_per_minute']:.1f}" for t in tools) + " |")
     lines.append("| wall seconds | " + " | ".join(f"{r[t]['seconds']:.1f}" for t in tools) + " |")
     lines.append("| peak memory MB | " + " | ".join(f"{r[t]['peak_rss_mb']:.0f}" for t in tools) + " |")
     for prof in list(r["station"]["cer"]):
-        lines.append(f"| CER {prof} | " + " | ".join(f"{100 * r[t]['cer'].get(prof, float('nan')):.2f}%" for t in tools) + " |")
+        lines.append(
+            f"| CER {prof} | " + " | ".join(f"{100 * r[t]['cer'].get(prof, float('nan')):.2f}%" for t in tools) + " |"
+        )
     if "long_tiff" in r:
         lt = r["long_tiff"]
-        lines += ["", f"{lt['pages']}-page greyscale TIFF ({lt['input_mb']:.0f} MB): {lt['seconds']:.0f} s, "
-                      f"{lt['pages_per_minute']:.1f} pages/minute, peak memory {lt['peak_rss_mb']:.0f} MB, "
-                      f"PDF/A {lt['output_mb']:.0f} MB"]
+        lines += [
+            "",
+            f"{lt['pages']}-page greyscale TIFF ({lt['input_mb']:.0f} MB): {lt['seconds']:.0f} s, "
+            f"{lt['pages_per_minute']:.1f} pages/minute, peak memory {lt['peak_rss_mb']:.0f} MB, "
+            f"PDF/A {lt['output_mb']:.0f} MB",
+        ]
     return "\n".join(lines)
 
 

@@ -2,6 +2,7 @@
 
 Pure: takes recognised pages (ocr types) and reference data files; knows nothing of
 jobs, storage or configuration."""
+
 from .extract import Extraction, extract
 from .fields import Field
 

@@ -1,4 +1,5 @@
 """From recognised pages to registration fields (Decree 30 layout)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,8 +7,16 @@ from dataclasses import dataclass, field
 from ocr.types import RecognisedPage
 
 from .fields import Field
-from .header import (find_date, find_issuer, find_marks, find_notation, header_lines, is_national, notation_fields,
-                     partial_notation)
+from .header import (
+    find_date,
+    find_issuer,
+    find_marks,
+    find_notation,
+    header_lines,
+    is_national,
+    notation_fields,
+    partial_notation,
+)
 from .heading import find_type_heading, subject_after_heading, subject_vv
 from .layout import Line, page_lines
 from .reference import type_by_abbreviation
@@ -28,12 +37,8 @@ class Extraction:
 
 
 def extract(pages: list[RecognisedPage]) -> Extraction:
-    lines: list[Line] = []
-    marks: list[Line] = []
-    for i, p in enumerate(pages, 1):
-        lines += page_lines(p, i)
-        # Words read from coloured ink, laid out as lines like the rest.
-        marks += page_lines(RecognisedPage(p.index, p.width_px, p.height_px, p.dpi, 0, 0.0, words=p.marks), i)
+    """Every registration field of a document, each with its confidence and place."""
+    lines, marks = _lines(pages)
     fields: dict[str, Field] = {}
     notes: list[str] = []
     found = find_notation(lines)
@@ -44,16 +49,40 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
     fields.update(find_date(lines))
     fields.update(find_issuer(lines, so_line))
     fields.update(find_marks(lines, marks))
+    fields.update(_type_and_subject(lines, so_line, found[0].type_abbreviation if found else None, fields, notes))
+    heading_nn = find_recipients_heading(lines)
+    rec = recipients(lines, heading_nn)
+    if rec:
+        fields["recipients"] = rec
+    fields.update(signature(lines, heading_nn))
+    return Extraction(fields, _is_standard(lines, fields, notes), notes)
 
+
+def _lines(pages: list[RecognisedPage]) -> tuple[list[Line], list[Line]]:
+    """The text lines of all pages, and the lines of words read from coloured ink."""
+    lines: list[Line] = []
+    marks: list[Line] = []
+    for i, p in enumerate(pages, 1):
+        lines += page_lines(p, i)
+        marks += page_lines(RecognisedPage(p.index, p.width_px, p.height_px, p.dpi, 0, 0.0, words=p.marks), i)
+    return lines, marks
+
+
+def _type_and_subject(
+    lines: list[Line], so_line: Line | None, abbr: str | None, fields: dict[str, Field], notes: list[str]
+) -> dict[str, Field]:
+    """The type from the heading (QUYẾT ĐỊNH), from 'V/v' (a công văn) or, failing both,
+    from the notation's code; and the subject under it. Two sources that disagree lower
+    the confidence of both (in `fields` too)."""
     below = so_line.box[3] if so_line else 0
     heading = find_type_heading(lines, below)
     vv = subject_vv(lines, below)
-    abbr = found[0].type_abbreviation if found else None
+    subject: Field | None = None
+    type_field: Field | None = None
     if heading:
         doc_type, ln, score = heading
-        conf = ln.confidence * score
         subject = subject_after_heading(lines, ln)
-        type_field = Field("type", doc_type.name, conf, ln.page, ln.box)
+        type_field = Field("type", doc_type.name, ln.confidence * score, ln.page, ln.box)
         if abbr and abbr != doc_type.abbreviation:
             notes.append(f"the heading says {doc_type.name} but the notation says {abbr}")
             type_field.confidence *= _DISAGREE
@@ -65,29 +94,25 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
         if abbr:
             notes.append(f"a 'V/v' subject (công văn) but the notation names the type {abbr}")
             type_field.confidence *= _DISAGREE
-    elif abbr:
-        subject = None
+    elif abbr and so_line is not None:
         t = type_by_abbreviation()[abbr]
-        type_field = Field("type", t.name, fields["so_ky_hieu"].confidence * 0.75, so_line.page, so_line.box,
-                           "repaired")
+        conf = fields["so_ky_hieu"].confidence * 0.75
+        type_field = Field("type", t.name, conf, so_line.page, so_line.box, "repaired")
         notes.append("type taken from the notation: no heading found")
-    else:
-        subject, type_field = None, None
-    if type_field:
-        fields["type"] = type_field
-    if subject:
-        fields["subject"] = subject
-    heading_nn = find_recipients_heading(lines)
-    rec = recipients(lines, heading_nn)
-    if rec:
-        fields["recipients"] = rec
-    fields.update(signature(lines, heading_nn))
+    return {k: f for k, f in (("type", type_field), ("subject", subject)) if f}
 
+
+def _is_standard(lines: list[Line], fields: dict[str, Field], notes: list[str]) -> bool:
+    """A Decree 30 document has at least three of: national title, number, date, issuer."""
     national = any(is_national(ln) for ln in header_lines(lines))
-    present = sum([national, "so_ky_hieu" in fields, "date" in fields, "issuer" in fields])
-    standard = present >= 3
-    if not standard:
-        missing = [n for n, ok in (("national title", national), ("number", "so_ky_hieu" in fields),
-                                   ("issue date", "date" in fields), ("issuer", "issuer" in fields)) if not ok]
-        notes.append("not a standard administrative document (no " + ", ".join(missing) + "): needs review")
-    return Extraction(fields, standard, notes)
+    parts = {
+        "national title": national,
+        "number": "so_ky_hieu" in fields,
+        "issue date": "date" in fields,
+        "issuer": "issuer" in fields,
+    }
+    if sum(parts.values()) >= 3:
+        return True
+    missing = ", ".join(n for n, ok in parts.items() if not ok)
+    notes.append(f"not a standard administrative document (no {missing}): needs review")
+    return False

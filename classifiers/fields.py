@@ -1,4 +1,5 @@
 """An extracted field: its value, how sure we are, and where on which page it stood."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,8 +18,13 @@ class Field:
     source: str = "recognised"  # recognised | repaired (checked against data) | corrected (by a clerk)
 
     def to_json(self) -> dict[str, Any]:
-        return {"value": self.value, "confidence": round(max(0.0, min(1.0, self.confidence)), 3),
-                "page": self.page, "box": list(self.box) if self.box else None, "source": self.source}
+        return {
+            "value": self.value,
+            "confidence": round(max(0.0, min(1.0, self.confidence)), 3),
+            "page": self.page,
+            "box": list(self.box) if self.box else None,
+            "source": self.source,
+        }
 
 
 # Free text (subject, signer's name, recipients) has no list to be checked against: a

@@ -1,5 +1,6 @@
 """Fields of the header zone of page 1: number/notation, issue date and place, issuer
 and parent body, secrecy and urgency marks."""
+
 from __future__ import annotations
 
 import re
@@ -47,7 +48,7 @@ def notation_fields(found: tuple[Notation, Line] | None) -> dict[str, Field]:
     if not found:
         return {}
     n, ln = found
-    conf = ln.confidence * (0.9 ** n.repairs) * (0.93 ** n.unknown_parts)
+    conf = ln.confidence * (0.9**n.repairs) * (0.93**n.unknown_parts)
     source = "repaired" if n.repairs else "recognised"
     return {
         "so_ky_hieu": Field("so_ky_hieu", n.text, conf, ln.page, ln.box, source),
@@ -90,7 +91,9 @@ def find_date(lines: list[Line], today: date | None = None) -> dict[str, Field]:
         issued = readings[0]
         repaired = any(not m.group(k).isdigit() for k in ("d", "m", "y"))
         conf = ln.confidence * (0.8 if repaired else 1.0)
-        out = {"date": Field("date", issued.isoformat(), conf, ln.page, ln.box, "repaired" if repaired else "recognised")}
+        out = {
+            "date": Field("date", issued.isoformat(), conf, ln.page, ln.box, "repaired" if repaired else "recognised")
+        }
         # The place: what stands before ', ngày' (fold keeps character positions).
         place_raw = ln.text[: m.start()].rstrip(" ,.")
         if place_raw:
@@ -101,6 +104,7 @@ def find_date(lines: list[Line], today: date | None = None) -> dict[str, Field]:
 
 def _valid_dates(d: str, m: str, y: str, today: date) -> list[date]:
     """Every calendar date the three (possibly misread) numbers can stand for."""
+
     def readings(token: str) -> list[int]:
         out = [""]
         for ch in token:
@@ -124,8 +128,14 @@ def _place(raw: str, ln: Line) -> Field:
     best = process.extractOne(fold(raw), {p: fold(p) for p in places()}, scorer=fuzz.ratio)
     if best and best[1] >= 85:
         name = best[2]
-        return Field("place", name, ln.confidence * (1.0 if best[1] == 100 else 0.9), ln.page, ln.box,
-                     "recognised" if name == raw else "repaired")
+        return Field(
+            "place",
+            name,
+            ln.confidence * (1.0 if best[1] == 100 else 0.9),
+            ln.page,
+            ln.box,
+            "recognised" if name == raw else "repaired",
+        )
     return Field("place", raw, ln.confidence * 0.8, ln.page, ln.box)
 
 
@@ -138,9 +148,15 @@ def find_issuer(lines: list[Line], so_line: Line | None) -> dict[str, Field]:
         # still ends the bodies' block, so the line never joins the issuer's name.
         so_line = next((ln for ln in header_lines(lines) if ln.centre_x < 0.55 and _looks_numbered(ln.text)), None)
     limit = so_line.box[1] if so_line else None
-    block = [ln for ln in header_lines(lines)
-             if ln.centre_x < 0.5 and is_caps(ln.text) and not is_national(ln) and not _numbered(ln.text)
-             and (limit is None or ln.box[3] <= limit + 0.2 * ln.height)]
+    block = [
+        ln
+        for ln in header_lines(lines)
+        if ln.centre_x < 0.5
+        and is_caps(ln.text)
+        and not is_national(ln)
+        and not _numbered(ln.text)
+        and (limit is None or ln.box[3] <= limit + 0.2 * ln.height)
+    ]
     if limit is None:
         block = block[:4]
     bodies: list[list[Line]] = []
@@ -208,8 +224,10 @@ def find_marks(lines: list[Line], marks: list[Line]) -> dict[str, Field]:
     counts, wherever it was stamped: missing one would send a secret document out."""
     out: dict[str, Field] = {}
     page1 = [ln for ln in lines + marks if ln.page == 1]
-    where = {"secrecy": page1,
-             "urgency": [ln for ln in header_lines(lines) + marks if ln.page == 1 and ln.centre_x < 0.5]}
+    where = {
+        "secrecy": page1,
+        "urgency": [ln for ln in header_lines(lines) + marks if ln.page == 1 and ln.centre_x < 0.5],
+    }
     for field, values in (("secrecy", SECRECY), ("urgency", URGENCY)):
         for ln in where[field]:
             letters = re.sub(r"[^\w ]", "", ln.text).strip()

@@ -1,5 +1,6 @@
 """Document type and subject: the centred heading (QUYẾT ĐỊNH / Về việc ...) or, for a
 công văn, the 'V/v ...' lines under the number."""
+
 from __future__ import annotations
 
 import re
@@ -63,11 +64,15 @@ def subject_vv(lines: list[Line], below_y: int) -> Field | None:
     if start is None:
         return None
     picked = [lines[start]]
-    for ln in lines[start + 1:]:
+    for ln in lines[start + 1 :]:
         prev = picked[-1]
         if ln.centre_x >= 0.5:
             continue
-        if ln.box[1] - prev.box[3] > 1.0 * max(prev.height, 1) or is_caps(ln.text) or fold(ln.text).startswith(BODY_START):
+        if (
+            ln.box[1] - prev.box[3] > 1.0 * max(prev.height, 1)
+            or is_caps(ln.text)
+            or fold(ln.text).startswith(BODY_START)
+        ):
             break
         picked.append(ln)
     return _subject(picked, V_V)

@@ -1,6 +1,7 @@
 """Lines of a recognised page as layout units: text, box, confidence, and the column
 they stand in. Decree 30 pages are read by position (the issuer block is top left,
 the date top right, the signature bottom right), not by the order OCR emits text."""
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,12 @@ class Line:
 
     @property
     def box(self) -> Box:
-        return (min(w.box[0] for w in self.words), min(w.box[1] for w in self.words),
-                max(w.box[2] for w in self.words), max(w.box[3] for w in self.words))
+        return (
+            min(w.box[0] for w in self.words),
+            min(w.box[1] for w in self.words),
+            max(w.box[2] for w in self.words),
+            max(w.box[3] for w in self.words),
+        )
 
     @property
     def height(self) -> int:
@@ -55,7 +60,7 @@ class Line:
     def top(self) -> float:
         return self.box[1] / self.page_height
 
-    def sub(self, words: list[Word]) -> "Line":
+    def sub(self, words: list[Word]) -> Line:
         return Line(words, self.page, self.page_width, self.page_height)
 
 
@@ -83,11 +88,12 @@ def split_columns(line: Line) -> list[Line]:
     h = max(1, line.height)
     for i in range(1, len(ws)):
         f, nxt = fold(ws[i].text), fold(ws[i + 1].text) if i + 1 < len(ws) else ""
-        if (f, nxt) in _ANCHORS or (_SO.match(f) and ws[i].text[:1] == "S" and i + 1 < len(ws)
-                                    and any(c.isdigit() for c in ws[i + 1].text)):
+        if (f, nxt) in _ANCHORS or (
+            _SO.match(f) and ws[i].text[:1] == "S" and i + 1 < len(ws) and any(c.isdigit() for c in ws[i + 1].text)
+        ):
             return split_columns(line.sub(ws[:i])) + split_columns(line.sub(ws[i:]))
     gaps = [(ws[i + 1].box[0] - ws[i].box[2], i) for i in range(len(ws) - 1)]
     gap, i = max(gaps)
     if gap > 1.2 * h:
-        return split_columns(line.sub(ws[: i + 1])) + split_columns(line.sub(ws[i + 1:]))
+        return split_columns(line.sub(ws[: i + 1])) + split_columns(line.sub(ws[i + 1 :]))
     return [line]

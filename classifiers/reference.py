@@ -1,4 +1,5 @@
 """Reference data (classifiers/data): document types, organ keywords, places, issuers."""
+
 from __future__ import annotations
 
 import csv
@@ -60,8 +61,18 @@ def titles() -> tuple[str, ...]:
     return _lines("titles.txt")
 
 
-_ADMIN_PHRASES = ["UBND TỈNH", "UBND THÀNH PHỐ", "UBND HUYỆN", "UBND QUẬN", "UBND THỊ XÃ", "UBND XÃ",
-                  "UBND PHƯỜNG", "HĐND TỈNH", "HĐND THÀNH PHỐ", "HĐND HUYỆN"]
+_ADMIN_PHRASES = [
+    "UBND TỈNH",
+    "UBND THÀNH PHỐ",
+    "UBND HUYỆN",
+    "UBND QUẬN",
+    "UBND THỊ XÃ",
+    "UBND XÃ",
+    "UBND PHƯỜNG",
+    "HĐND TỈNH",
+    "HĐND THÀNH PHỐ",
+    "HĐND HUYỆN",
+]
 
 
 @lru_cache(maxsize=1)

@@ -4,6 +4,7 @@ A new document starts at a separator sheet (a barcode with the configured value;
 sheet itself is dropped), at a page that carries a Decree 30 document header, or,
 if asked, after a blank page. Blank pages (the empty backs of duplex scans) are
 dropped."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,5 +1,6 @@
 """The last page's bottom: recipients (Nơi nhận, left) and the signature block (right):
 signing authority, titles, and the signer's name."""
+
 from __future__ import annotations
 
 import re
@@ -70,8 +71,9 @@ def signature(lines: list[Line], heading: Line | None) -> dict[str, Field]:
         for ln in titles:
             m = _PREFIX_RE.match(fold(ln.text))
             if m:
-                out["signing_authority"] = Field("signing_authority", m.group(1).upper() + ".", ln.confidence,
-                                                 ln.page, ln.box)
+                out["signing_authority"] = Field(
+                    "signing_authority", m.group(1).upper() + ".", ln.confidence, ln.page, ln.box
+                )
                 break
         title = titles[-1]
         text, conf, source = _known_title(clean(_PREFIX_TEXT_RE.sub("", title.text)), title.confidence)

@@ -1,4 +1,5 @@
 """Text helpers for matching noisy OCR against Vietnamese reference data."""
+
 from __future__ import annotations
 
 import re
@@ -6,17 +7,56 @@ import unicodedata
 from functools import lru_cache
 
 # Letters Tesseract produces that Vietnamese does not have, and what they stand for.
-_STRAY = str.maketrans({
-    "ñ": "n", "Ñ": "N", "ö": "o", "Ö": "O", "ï": "i", "Ï": "I", "å": "a", "Å": "A", "ë": "e", "Ë": "E",
-    "ü": "u", "Ü": "U", "ø": "o", "Ø": "O", "ç": "c", "Ç": "C", "Ð": "Đ", "ð": "đ", "ß": "B",
-    "—": "-", "–": "-", "‐": "-", "‑": "-", "|": "I", "“": '"', "”": '"', "’": "'", "‘": "'",
-})
+_STRAY = str.maketrans(
+    {
+        "ñ": "n",
+        "Ñ": "N",
+        "ö": "o",
+        "Ö": "O",
+        "ï": "i",
+        "Ï": "I",
+        "å": "a",
+        "Å": "A",
+        "ë": "e",
+        "Ë": "E",
+        "ü": "u",
+        "Ü": "U",
+        "ø": "o",
+        "Ø": "O",
+        "ç": "c",
+        "Ç": "C",
+        "Ð": "Đ",
+        "ð": "đ",
+        "ß": "B",
+        "—": "-",
+        "–": "-",
+        "‐": "-",
+        "‑": "-",
+        "|": "I",
+        "“": '"',
+        "”": '"',
+        "’": "'",
+        "‘": "'",
+    }
+)
 
 # Old-style tone placement (oà, uỷ) to the new style Decree 30 uses (òa, ủy).
 _OLD_TONES = {
-    "oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
-    "oè": "òe", "oé": "óe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
-    "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
+    "oà": "òa",
+    "oá": "óa",
+    "oả": "ỏa",
+    "oã": "õa",
+    "oạ": "ọa",
+    "oè": "òe",
+    "oé": "óe",
+    "oẻ": "ỏe",
+    "oẽ": "õe",
+    "oẹ": "ọe",
+    "uỳ": "ùy",
+    "uý": "úy",
+    "uỷ": "ủy",
+    "uỹ": "ũy",
+    "uỵ": "ụy",
 }
 _OLD_TONES.update({k.upper(): v.upper() for k, v in list(_OLD_TONES.items())})
 _OLD_TONES.update({k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in list(_OLD_TONES.items()) if k.islower()})

@@ -1,5 +1,6 @@
 """SQLite storage: one file, WAL journal (readers never block the writer), every state
 change a committed row."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -20,6 +21,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     lease_expires REAL,
     next_attempt_at REAL NOT NULL DEFAULT 0,
     error TEXT,
+    traceback TEXT,                       -- of the last internal failure, for whoever fixes it
     result TEXT,                          -- the JSON record of `station process`
     seen_again INTEGER NOT NULL DEFAULT 0,-- how many more times the same bytes arrived
     created_at REAL NOT NULL,
@@ -111,7 +113,7 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 # Columns added after a table was first made: (table, column, definition).
-_ADDED_COLUMNS = [("sessions", "last_seen", "REAL NOT NULL DEFAULT 0")]
+_ADDED_COLUMNS = [("sessions", "last_seen", "REAL NOT NULL DEFAULT 0"), ("jobs", "traceback", "TEXT")]
 
 
 def _migrate(conn: sqlite3.Connection) -> None:

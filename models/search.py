@@ -1,15 +1,17 @@
 """Full-text search over the OCR text and the fields, insensitive to diacritics, with
 filters by type, issuer, date range and status (SQLite FTS5)."""
+
 from __future__ import annotations
 
 import re
 import sqlite3
-from typing import Any
 
 from classifiers.text import fold
 
+from .record import DocumentRecord
 
-def _text_of(record: dict[str, Any]) -> str:
+
+def _text_of(record: DocumentRecord) -> str:
     parts = [p.get("text", "") for p in record.get("pages", [])]
     for f in record.get("fields", {}).values():
         if f and f.get("value") is not None:
@@ -18,15 +20,22 @@ def _text_of(record: dict[str, Any]) -> str:
     return fold(" ".join(parts))
 
 
-def index(conn: sqlite3.Connection, document_id: int, record: dict[str, Any]) -> None:
+def index(conn: sqlite3.Connection, document_id: int, record: DocumentRecord) -> None:
     """(Re)index one document, inside the caller's transaction."""
     conn.execute("DELETE FROM search WHERE document_id = ?", (document_id,))
     conn.execute("INSERT INTO search (content, document_id) VALUES (?, ?)", (_text_of(record), document_id))
 
 
-def query(conn: sqlite3.Connection, text: str = "", doc_type: str | None = None, issuer: str | None = None,
-          date_from: str | None = None, date_to: str | None = None, state: str | None = None,
-          limit: int = 50) -> list[sqlite3.Row]:
+def query(
+    conn: sqlite3.Connection,
+    text: str = "",
+    doc_type: str | None = None,
+    issuer: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    state: str | None = None,
+    limit: int = 50,
+) -> list[sqlite3.Row]:
     """Documents matching every word of `text` (folded; a word matches as a prefix) and
     the filters, best matches first."""
     words = re.findall(r"\w+", fold(text))
@@ -35,8 +44,10 @@ def query(conn: sqlite3.Connection, text: str = "", doc_type: str | None = None,
     if words:
         # Each word quoted (no FTS syntax from the user), as a prefix; best matches
         # (bm25) first, the newest first among equals.
-        source = ("documents d JOIN (SELECT document_id, bm25(search) AS rank FROM search WHERE search MATCH ?) m "
-                  "ON m.document_id = d.id")
+        source = (
+            "documents d JOIN (SELECT document_id, bm25(search) AS rank FROM search WHERE search MATCH ?) m "
+            "ON m.document_id = d.id"
+        )
         order = "m.rank, d.id DESC"
         args.append(" ".join(f'"{w}"*' for w in words))
     for column, value in (("d.type", doc_type), ("d.state", state)):

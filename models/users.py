@@ -1,5 +1,6 @@
 """Local accounts of the review page: clerk, reviewer, admin. Passwords are stored as
 scrypt hashes; sessions as hashes of random tokens, each with its own CSRF token."""
+
 from __future__ import annotations
 
 import hashlib
@@ -7,6 +8,8 @@ import hmac
 import secrets
 import sqlite3
 from dataclasses import dataclass
+
+from errors import Invalid, NotFound, Refused
 
 from .db import now
 from .jobs import audit
@@ -46,17 +49,20 @@ def check_password(password: str, stored: str) -> bool:
 
 def add(conn: sqlite3.Connection, username: str, password: str, role: str, actor: str = "admin") -> User:
     if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        raise Invalid(f"role must be one of {', '.join(ROLES)}")
     if len(password) < 8:
-        raise ValueError("the password must have at least 8 characters")
+        raise Invalid("the password must have at least 8 characters")
     with conn:
         conn.execute("BEGIN IMMEDIATE")
         if conn.execute("SELECT 1 FROM users WHERE username = ?", (username,)).fetchone():
-            raise ValueError(f"the user {username} exists already")
-        cur = conn.execute("INSERT INTO users (username, password, role, created_at) VALUES (?,?,?,?)",
-                           (username, hash_password(password), role, now()))
-        audit(conn, "user", cur.lastrowid, "created", after={"username": username, "role": role}, actor=actor)
-    return User(cur.lastrowid, username, role)
+            raise Refused(f"the user {username} exists already")
+        cur = conn.execute(
+            "INSERT INTO users (username, password, role, created_at) VALUES (?,?,?,?)",
+            (username, hash_password(password), role, now()),
+        )
+        user_id = int(cur.lastrowid or 0)
+        audit(conn, "user", user_id, "created", after={"username": username, "role": role}, actor=actor)
+    return User(user_id, username, role)
 
 
 def authenticate(conn: sqlite3.Connection, username: str, password: str) -> User | None:
@@ -73,8 +79,9 @@ def login_blocked(conn: sqlite3.Connection, username: str, address: str) -> tupl
     since = now() - WINDOW_SECONDS
     worst, wait = 0, 0.0
     for column, value in (("username", username), ("address", address)):
-        rows = conn.execute(f"SELECT at FROM login_failures WHERE {column} = ? AND at > ? ORDER BY at",
-                            (value, since)).fetchall()
+        rows = conn.execute(
+            f"SELECT at FROM login_failures WHERE {column} = ? AND at > ? ORDER BY at", (value, since)
+        ).fetchall()
         worst = max(worst, len(rows))
         if len(rows) >= LOCK_AFTER:
             wait = max(wait, rows[-LOCK_AFTER]["at"] + WINDOW_SECONDS - now())
@@ -89,16 +96,25 @@ def login_failed(conn: sqlite3.Connection, username: str, address: str) -> float
         conn.execute("DELETE FROM login_failures WHERE at < ?", (now() - 24 * 3600,))
         conn.execute("INSERT INTO login_failures (at, username, address) VALUES (?,?,?)", (now(), username, address))
         row = conn.execute("SELECT id FROM users WHERE username = ?", (username,)).fetchone()
-        audit(conn, "user", row["id"] if row else 0, "login failed", after={"username": username, "address": address},
-              actor=username or "?")
+        audit(
+            conn,
+            "user",
+            row["id"] if row else 0,
+            "login failed",
+            after={"username": username, "address": address},
+            actor=username or "?",
+        )
     failures, _ = login_blocked(conn, username, address)
     return 0.0 if failures < SLOW_AFTER else min(1.0, 0.25 * (failures - SLOW_AFTER + 1))
 
 
 def recent_login_failures(conn: sqlite3.Connection, limit: int = 20) -> list[sqlite3.Row]:
     """For the admin: wrong passwords per account and address over the last day."""
-    return conn.execute("SELECT username, address, COUNT(*) n, MAX(at) last FROM login_failures "
-                        "GROUP BY username, address ORDER BY last DESC LIMIT ?", (limit,)).fetchall()
+    return conn.execute(
+        "SELECT username, address, COUNT(*) n, MAX(at) last FROM login_failures "
+        "GROUP BY username, address ORDER BY last DESC LIMIT ?",
+        (limit,),
+    ).fetchall()
 
 
 def _token_hash(token: str) -> str:
@@ -111,8 +127,10 @@ def open_session(conn: sqlite3.Connection, user: User) -> tuple[str, str]:
     with conn:
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("DELETE FROM sessions WHERE expires_at < ?", (now(),))
-        conn.execute("INSERT INTO sessions (token_hash, user_id, csrf, expires_at, last_seen) VALUES (?,?,?,?,?)",
-                     (_token_hash(token), user.id, csrf, now() + SESSION_SECONDS, now()))
+        conn.execute(
+            "INSERT INTO sessions (token_hash, user_id, csrf, expires_at, last_seen) VALUES (?,?,?,?,?)",
+            (_token_hash(token), user.id, csrf, now() + SESSION_SECONDS, now()),
+        )
         conn.execute("DELETE FROM login_failures WHERE username = ?", (user.username,))
     return token, csrf
 
@@ -122,9 +140,12 @@ def session_user(conn: sqlite3.Connection, token: str | None) -> tuple[User, str
     if not token:
         return None
     t = now()
-    row = conn.execute("SELECT u.id, u.username, u.role, s.csrf, s.last_seen FROM sessions s JOIN users u "
-                       "ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen > ? "
-                       "AND u.active = 1", (_token_hash(token), t, t - IDLE_SECONDS)).fetchone()
+    row = conn.execute(
+        "SELECT u.id, u.username, u.role, s.csrf, s.last_seen FROM sessions s JOIN users u "
+        "ON u.id = s.user_id WHERE s.token_hash = ? AND s.expires_at > ? AND s.last_seen > ? "
+        "AND u.active = 1",
+        (_token_hash(token), t, t - IDLE_SECONDS),
+    ).fetchone()
     if row is None:
         return None
     if t - row["last_seen"] > 30:  # not a write per request: the idle clock needs no finer grain
@@ -142,27 +163,37 @@ def all_users(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     return conn.execute("SELECT id, username, role, active, created_at FROM users ORDER BY username").fetchall()
 
 
-def update(conn: sqlite3.Connection, user_id: int, actor: str, role: str | None = None, active: bool | None = None,
-           password: str | None = None) -> None:
+def update(
+    conn: sqlite3.Connection,
+    user_id: int,
+    actor: str,
+    role: str | None = None,
+    active: bool | None = None,
+    password: str | None = None,
+) -> None:
     """Change a user's role, switch the account on or off, or set a new password; each
     change is audited (the password only as 'changed'). A user switched off or given a
     new password is signed out everywhere. The last active admin cannot be demoted or
     switched off: the station would have nobody left to manage it."""
     if role is not None and role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        raise Invalid(f"role must be one of {', '.join(ROLES)}")
     if password is not None and len(password) < 8:
-        raise ValueError("the password must have at least 8 characters")
+        raise Invalid("the password must have at least 8 characters")
     with conn:
         conn.execute("BEGIN IMMEDIATE")
         row = conn.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
         if row is None:
-            raise ValueError("no such user")
-        losing_admin = row["role"] == "admin" and row["active"] and (
-            (role is not None and role != "admin") or active is False)
-        if losing_admin and conn.execute("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1"
-                                         ).fetchone()[0] <= 1:
-            raise ValueError("the last administrator must stay an active administrator")
-        before, after = {}, {}
+            raise NotFound("no such user")
+        losing_admin = (
+            row["role"] == "admin" and row["active"] and ((role is not None and role != "admin") or active is False)
+        )
+        if (
+            losing_admin
+            and conn.execute("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1").fetchone()[0] <= 1
+        ):
+            raise Refused("the last administrator must stay an active administrator")
+        before: dict[str, object] = {}
+        after: dict[str, object] = {}
         if role is not None and role != row["role"]:
             conn.execute("UPDATE users SET role = ? WHERE id = ?", (role, user_id))
             before["role"], after["role"] = row["role"], role

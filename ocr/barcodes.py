@@ -1,4 +1,5 @@
 """Barcodes on a page (separator sheets of archive batches): QR and Code 39."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,4 +12,5 @@ _FORMATS = (zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code39)
 def read_barcodes(image: Image.Image) -> list[str]:
     """Decoded texts of the QR and Code 39 symbols on the page, in any orientation."""
     grey = np.asarray(image.convert("L"))
-    return [r.text for r in zxingcpp.read_barcodes(grey, formats=_FORMATS) if r.valid and r.text]
+    found = zxingcpp.read_barcodes(grey, formats=_FORMATS)  # type: ignore[arg-type]
+    return [r.text for r in found if r.valid and r.text]

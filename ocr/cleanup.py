@@ -1,4 +1,5 @@
 """Pixel cleanup for the image given to OCR (never for the archived image)."""
+
 from __future__ import annotations
 
 import cv2
@@ -72,4 +73,4 @@ def is_blank(grey_small: np.ndarray) -> bool:
     heights = stats[1:, cv2.CC_STAT_HEIGHT]
     # Glyph-sized components: a few pixels tall at 75 dpi, not page-long scanner edges.
     glyphs = np.count_nonzero((areas >= 4) & (heights >= 3) & (heights <= 40))
-    return glyphs < 15
+    return bool(glyphs < 15)

@@ -1,6 +1,14 @@
-"""Errors about the input itself, worded for the person who scanned it."""
+"""Errors of reading pixels: the input's fault, or the engine's."""
+
+from errors import EngineError, ExitCode, StationError
 
 
-class InputError(Exception):
+class InputError(StationError):
     """The file cannot be used as a scan. The message is one plain sentence that can be
-    shown to a clerk as it is (no traceback, no library jargon)."""
+    shown to a clerk as it is (no traceback, no library jargon). Trying again does not help."""
+
+    exit_code = ExitCode.SOME_FAILED
+
+
+class OCREngineError(EngineError):
+    """The recognition engine itself failed (not installed, language missing, crashed)."""

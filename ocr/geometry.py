@@ -1,41 +1,13 @@
 """Orientation and skew: finding them, and the affine maps that undo them."""
+
 from __future__ import annotations
 
 import math
-import re
-import subprocess
-import tempfile
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from .tesseract import tesseract_env
-
 MAX_SKEW = 10.0
-
-
-@dataclass(frozen=True)
-class Orientation:
-    rotation: int  # clockwise degrees that make the page upright
-    confidence: float  # Tesseract OSD orientation confidence (0 = unknown)
-
-
-def detect_orientation(grey: np.ndarray, dpi: float) -> Orientation:
-    """Tesseract OSD on a half-resolution copy (plenty for the 4-way decision, and
-    ~2x faster than full size). Pages with too little text come back as 0°, confidence 0."""
-    small = cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    with tempfile.NamedTemporaryFile(suffix=".pgm") as f:
-        cv2.imwrite(f.name, small)
-        proc = subprocess.run(
-            ["tesseract", f.name, "stdout", "--psm", "0", "--dpi", str(round(dpi / 2))],
-            capture_output=True, text=True, env=tesseract_env(), timeout=120,
-        )
-    rot = re.search(r"Rotate: (\d+)", proc.stdout)
-    conf = re.search(r"Orientation confidence: ([\d.]+)", proc.stdout)
-    if proc.returncode != 0 or not rot or not conf:
-        return Orientation(0, 0.0)
-    return Orientation(int(rot.group(1)) % 360, float(conf.group(1)))
 
 
 def estimate_skew(ink_half: np.ndarray, ink_full: np.ndarray | None = None) -> float:
@@ -109,5 +81,6 @@ def warp(grey: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> np.ndar
         k = {(1, 0): 0, (0, 1): 1, (-1, 0): 2, (0, -1): 3}[(round(matrix[0, 0]), round(matrix[1, 0]))]
         # a clockwise quarter turn is np.rot90 with k=-1
         return np.ascontiguousarray(np.rot90(grey, -k))
-    return cv2.warpAffine(grey, matrix[:2], size, flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    return cv2.warpAffine(
+        grey, matrix[:2], size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255
+    )

@@ -4,6 +4,7 @@
 page. Pages are loaded on demand so a 100-page TIFF never sits in memory at once, and
 a page can be loaded in whichever process will work on it.
 """
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pikepdf
 from PIL import Image, UnidentifiedImageError
@@ -89,8 +90,7 @@ def sniff(path: Path) -> Kind:
         return "jp2"
     if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
         return "webp"
-    raise InputError("this is not a scan: the file is not a TIFF, JPEG, PNG, BMP, GIF, JPEG 2000, WebP or PDF "
-                     "image")
+    raise InputError("this is not a scan: the file is not a TIFF, JPEG, PNG, BMP, GIF, JPEG 2000, WebP or PDF image")
 
 
 def count_pages(path: Path) -> int:
@@ -136,9 +136,7 @@ def _open_image(path: Path) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             im = Image.open(path)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise InputError(
-            f"the image is too large to be a page scan (over {MAX_PIXELS // 1_000_000} megapixels)"
-        )
+        raise InputError(f"the image is too large to be a page scan (over {MAX_PIXELS // 1_000_000} megapixels)")
     except UnidentifiedImageError:
         raise InputError("the image is damaged and cannot be read (unrecognised image data)")
     except OSError as e:
@@ -211,6 +209,7 @@ def _plain(e: BaseException) -> str:
 
 # --- PDF ---------------------------------------------------------------------------
 
+
 def _open_pdf(path: Path) -> pikepdf.Pdf:
     try:
         return pikepdf.open(path)
@@ -236,15 +235,19 @@ def _load_pdf_page(path: Path, index: int, max_pixels: int) -> SourcePage:
         if single is not None:
             name, xobj, dpi = single
             _check_size(int(xobj.Width), int(xobj.Height), max_pixels)
-            pim = pikepdf.PdfImage(xobj)
+            pim = pikepdf.PdfImage(xobj)  # type: ignore[arg-type]
             filters = [str(f) for f in pim.filters]
             try:
                 image = _to_page_mode(pim.as_pil_image())
-            except Exception:
+            except Exception:  # noqa: BLE001 - whatever PIL cannot decode, poppler may
                 # Codecs PIL lacks (JBIG2): let poppler decode the page at the image's own size.
                 image = _rasterise(path, index, size=(int(xobj.Width), int(xobj.Height)))
             return SourcePage(
-                index, image, dpi, False, lossy_source="/DCTDecode" in filters,
+                index,
+                image,
+                dpi,
+                False,
+                lossy_source="/DCTDecode" in filters,
                 passthrough=Passthrough("pdf-xobject", page=index, name=name),
             )
         box = page.mediabox
@@ -258,19 +261,21 @@ def _load_pdf_page(path: Path, index: int, max_pixels: int) -> SourcePage:
 def _single_image(page: pikepdf.Page) -> tuple[str, pikepdf.Object, tuple[float, float]] | None:
     """(name, XObject, dpi) when the page is nothing but one image covering it, drawn
     upright, in a colour space PDF/A can carry; otherwise None (the page is rasterised)."""
-    xobjects = page.get("/Resources", {}).get("/XObject", {})
+    xobjects: Any = page.get("/Resources", {}).get("/XObject", {})  # type: ignore[call-overload]
     images = {k: v for k, v in xobjects.items() if v.get("/Subtype") == pikepdf.Name.Image}
     if len(images) != 1:
         return None
-    ops = pikepdf.parse_content_stream(page)
+    ops: list[Any] = pikepdf.parse_content_stream(page)
     if any(str(op) not in _IMAGE_ONLY_OPS for _, op in ops):
         return None
     name, xobj = next(iter(images.items()))
     if xobj.get("/ImageMask", False) or "/SMask" in xobj or "/Mask" in xobj:
         return None
     cs = xobj.get("/ColorSpace")
-    if cs is None or str(cs) not in ("/DeviceGray", "/DeviceRGB") and not (
-        isinstance(cs, pikepdf.Array) and str(cs[0]) == "/ICCBased" and int(cs[1].get("/N", 0)) in (1, 3)
+    if (
+        cs is None
+        or str(cs) not in ("/DeviceGray", "/DeviceRGB")
+        and not (isinstance(cs, pikepdf.Array) and str(cs[0]) == "/ICCBased" and int(cs[1].get("/N", 0)) in (1, 3))
     ):
         return None
     filt = xobj.get("/Filter")
@@ -300,8 +305,20 @@ def _to_page_mode(im: Image.Image) -> Image.Image:
 def _rasterise(path: Path, index: int, size: tuple[int, int]) -> Image.Image:
     with tempfile.TemporaryDirectory(prefix="station-raster-") as tmp:
         out = os.path.join(tmp, "page")
-        cmd = ["pdftoppm", "-f", str(index), "-l", str(index), "-singlefile",
-               "-scale-to-x", str(size[0]), "-scale-to-y", str(size[1]), str(path), out]
+        cmd = [
+            "pdftoppm",
+            "-f",
+            str(index),
+            "-l",
+            str(index),
+            "-singlefile",
+            "-scale-to-x",
+            str(size[0]),
+            "-scale-to-y",
+            str(size[1]),
+            str(path),
+            out,
+        ]
         try:
             proc = subprocess.run(cmd, capture_output=True, timeout=300)
         except subprocess.TimeoutExpired:

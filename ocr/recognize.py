@@ -1,4 +1,5 @@
 """One page from pixels to words: prepare (orientation, skew, cleanup) and recognise."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,9 +8,10 @@ import cv2
 import numpy as np
 
 from .cleanup import colour_ink, flatten_background, ink_mask, is_blank, to_grey_dropout
-from .geometry import detect_orientation, estimate_skew, upright_transform, warp
+from .engine import OcrEngine, engine
+from .geometry import estimate_skew, upright_transform, warp
 from .load import SourcePage
-from .tesseract import DEFAULT_LANG, run_tsv
+from .tesseract import DEFAULT_LANG
 from .types import RecognisedPage, Word, lines_of
 
 # OSD below this confidence is a guess; then recognition confidence decides 0° vs 180°.
@@ -29,8 +31,13 @@ class PreparedPage:
     blank: bool
 
 
-def prepare(page: SourcePage, detect_rotation: bool = True, deskew: bool = True,
-            rotation: int | None = None) -> PreparedPage:
+def prepare(
+    page: SourcePage,
+    detect_rotation: bool = True,
+    deskew: bool = True,
+    rotation: int | None = None,
+    eng: OcrEngine | None = None,
+) -> PreparedPage:
     """`rotation` (clockwise degrees), when given, is taken as the page's orientation
     instead of detecting it: a clerk has said which way up the page is."""
     src = page.image
@@ -38,8 +45,9 @@ def prepare(page: SourcePage, detect_rotation: bool = True, deskew: bool = True,
     grey = to_grey_dropout(src)
     if abs(page.dpi[0] - page.dpi[1]) > 1:
         # Non-square pixels (fax modes): resample so OCR sees true shapes.
-        grey = cv2.resize(grey, (grey.shape[1], round(grey.shape[0] * page.dpi[0] / page.dpi[1])),
-                          interpolation=cv2.INTER_LINEAR)
+        grey = cv2.resize(
+            grey, (grey.shape[1], round(grey.shape[0] * page.dpi[0] / page.dpi[1])), interpolation=cv2.INTER_LINEAR
+        )
     grey = flatten_background(grey)
     h, w = grey.shape
     quarter = cv2.resize(grey, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
@@ -47,17 +55,26 @@ def prepare(page: SourcePage, detect_rotation: bool = True, deskew: bool = True,
         turn = (rotation or 0) % 360
         m, size = upright_transform(w, h, turn, 0.0)
         return PreparedPage(grey, _with_pixel_aspect(m, page), size, dpi, turn, 0.0, 0.0, True)
-    orient = detect_orientation(grey, dpi) if detect_rotation and rotation is None else None
+    orient = (eng or engine()).orientation(grey, dpi) if detect_rotation and rotation is None else None
     rotation = orient.rotation if orient else (rotation or 0) % 360
     skew = 0.0
     if deskew:
         upright = np.rot90(grey, -(rotation // 90))
-        half = cv2.resize(np.ascontiguousarray(upright), (upright.shape[1] // 2, upright.shape[0] // 2),
-                          interpolation=cv2.INTER_AREA)
+        half = cv2.resize(
+            np.ascontiguousarray(upright), (upright.shape[1] // 2, upright.shape[0] // 2), interpolation=cv2.INTER_AREA
+        )
         skew = estimate_skew(ink_mask(half), ink_mask(upright))
     m, size = upright_transform(w, h, rotation, skew)
-    return PreparedPage(warp(grey, m, size), _with_pixel_aspect(m, page), size, dpi, rotation, skew,
-                        orient.confidence if orient else 0.0, False)
+    return PreparedPage(
+        warp(grey, m, size),
+        _with_pixel_aspect(m, page),
+        size,
+        dpi,
+        rotation,
+        skew,
+        orient.confidence if orient else 0.0,
+        False,
+    )
 
 
 def _with_pixel_aspect(m: np.ndarray, page: SourcePage) -> np.ndarray:
@@ -68,14 +85,28 @@ def _with_pixel_aspect(m: np.ndarray, page: SourcePage) -> np.ndarray:
     return m @ np.diag([1.0, sy, 1.0])
 
 
-def recognise(page: SourcePage, lang: str = DEFAULT_LANG, detect_rotation: bool = True,
-              deskew: bool = True, rotation: int | None = None) -> tuple[RecognisedPage, np.ndarray]:
+def recognise(
+    page: SourcePage,
+    lang: str = DEFAULT_LANG,
+    detect_rotation: bool = True,
+    deskew: bool = True,
+    rotation: int | None = None,
+    eng: OcrEngine | None = None,
+) -> tuple[RecognisedPage, np.ndarray]:
     """Words of one page and the matrix from source pixels to the page frame.
-    `rotation` forces the orientation (see `prepare`)."""
-    prep = prepare(page, detect_rotation, deskew, rotation)
+    `rotation` forces the orientation (see `prepare`); `eng`: the OCR engine (default
+    Tesseract)."""
+    eng = eng or engine()
+    prep = prepare(page, detect_rotation, deskew, rotation, eng)
     result = RecognisedPage(
-        index=page.index, width_px=prep.size[0], height_px=prep.size[1], dpi=prep.dpi,
-        rotation=prep.rotation, skew_degrees=prep.skew, blank=prep.blank,
+        index=page.index,
+        width_px=prep.size[0],
+        height_px=prep.size[1],
+        dpi=prep.dpi,
+        rotation=prep.rotation,
+        skew_degrees=prep.skew,
+        blank=prep.blank,
+        engine=f"{eng.name} {eng.version()}",
     )
     if page.dpi_assumed:
         result.notes.append(f"resolution not stated in the file; assumed {prep.dpi:.0f} dpi (A4)")
@@ -83,12 +114,17 @@ def recognise(page: SourcePage, lang: str = DEFAULT_LANG, detect_rotation: bool 
         result.notes.append("blank page")
         return result, prep.matrix
     ocr_grey = prep.grey
-    words = run_tsv(ocr_grey, prep.dpi, lang)
+    words = eng.words(ocr_grey, prep.dpi, lang)
     matrix = prep.matrix
-    if detect_rotation and rotation is None and prep.orientation_confidence < _OSD_SURE and _mean(words) < _WEAK_PAGE_CONFIDENCE:
+    if (
+        detect_rotation
+        and rotation is None
+        and prep.orientation_confidence < _OSD_SURE
+        and _mean(words) < _WEAK_PAGE_CONFIDENCE
+    ):
         # OSD was unsure and the text reads badly: try the page the other way up.
         flipped = np.ascontiguousarray(prep.grey[::-1, ::-1])
-        alt = run_tsv(flipped, prep.dpi, lang)
+        alt = eng.words(flipped, prep.dpi, lang)
         if _mean(alt) > _mean(words) + 10:
             words, ocr_grey = alt, flipped
             w, h = prep.size
@@ -97,10 +133,10 @@ def recognise(page: SourcePage, lang: str = DEFAULT_LANG, detect_rotation: bool 
             result.rotation = (result.rotation + 180) % 360
             result.notes.append("orientation decided by recognition confidence")
     if words:
-        words = reread_weak_lines(ocr_grey, words, prep.dpi, lang)
+        words = reread_weak_lines(ocr_grey, words, prep.dpi, lang, eng)
     result.words = words
     result.mean_confidence = _mean(words)
-    result.marks = read_colour_marks(page, matrix, prep.size, prep.dpi, lang)
+    result.marks = read_colour_marks(page, matrix, prep.size, prep.dpi, lang, eng)
     return result, matrix
 
 
@@ -109,8 +145,14 @@ _MARK_ZONE = 0.45
 _MIN_COLOUR_PIXELS = 1500
 
 
-def read_colour_marks(page: SourcePage, matrix: np.ndarray, size: tuple[int, int], dpi: float,
-                      lang: str = DEFAULT_LANG) -> list[Word]:
+def read_colour_marks(
+    page: SourcePage,
+    matrix: np.ndarray,
+    size: tuple[int, int],
+    dpi: float,
+    lang: str = DEFAULT_LANG,
+    eng: OcrEngine | None = None,
+) -> list[Word]:
     """Words printed or stamped in coloured ink in the header zone. Colour dropout hides
     them from the main reading, but a red 'HỎA TỐC' is a field the clerk needs."""
     ink = colour_ink(page.image)
@@ -120,7 +162,7 @@ def read_colour_marks(page: SourcePage, matrix: np.ndarray, size: tuple[int, int
     upright = cv2.warpAffine(ink, matrix[:2], size, flags=cv2.INTER_LINEAR, borderValue=255)[:zone_h]
     if np.count_nonzero(upright < 128) < _MIN_COLOUR_PIXELS:
         return []
-    return [w for w in run_tsv(upright, dpi, lang, psm=11) if w.confidence >= 50 and len(w.text) >= 2]
+    return [w for w in (eng or engine()).words(upright, dpi, lang, psm=11) if w.confidence >= 50 and len(w.text) >= 2]
 
 
 # A line is re-read when a word in it is barely recognised or the line as a whole is weak.
@@ -128,7 +170,9 @@ _WEAK_WORD, _WEAK_LINE = 50.0, 75.0
 _MAX_REREADS = 8
 
 
-def reread_weak_lines(grey: np.ndarray, words: list[Word], dpi: float, lang: str = DEFAULT_LANG) -> list[Word]:
+def reread_weak_lines(
+    grey: np.ndarray, words: list[Word], dpi: float, lang: str = DEFAULT_LANG, eng: OcrEngine | None = None
+) -> list[Word]:
     """Second look at badly read lines, each cut out and read on its own.
 
     Tesseract's page layout analysis stumbles where two columns with different line
@@ -146,12 +190,19 @@ def reread_weak_lines(grey: np.ndarray, words: list[Word], dpi: float, lang: str
         confs = [w.confidence for w in ln]
         if min(confs) >= _WEAK_WORD and _mean(ln) >= _WEAK_LINE:
             continue
-        box = [min(w.box[0] for w in ln), min(w.box[1] for w in ln),
-               max(w.box[2] for w in ln), max(w.box[3] for w in ln)]
+        box = [
+            min(w.box[0] for w in ln),
+            min(w.box[1] for w in ln),
+            max(w.box[2] for w in ln),
+            max(w.box[3] for w in ln),
+        ]
         for rbox, ids in regions:
             overlap = min(rbox[2], box[2]) - max(rbox[0], box[0])
-            if overlap > 0.5 * min(rbox[2] - rbox[0], box[2] - box[0]) and \
-                    box[1] - rbox[3] < 0.6 * line_h and rbox[1] - box[3] < 0.6 * line_h:
+            if (
+                overlap > 0.5 * min(rbox[2] - rbox[0], box[2] - box[0])
+                and box[1] - rbox[3] < 0.6 * line_h
+                and rbox[1] - box[3] < 0.6 * line_h
+            ):
                 rbox[:] = [min(rbox[0], box[0]), min(rbox[1], box[1]), max(rbox[2], box[2]), max(rbox[3], box[3])]
                 ids.append(ln[0].line)
                 break
@@ -164,7 +215,7 @@ def reread_weak_lines(grey: np.ndarray, words: list[Word], dpi: float, lang: str
     for box, ids in regions[:_MAX_REREADS]:
         old = [w for w in words if w.line in ids]
         others = [w.box for w in words if w.line not in ids]
-        new = _read_region(grey, box, others, line_h, dpi, lang, old[0].block)
+        new = _read_region(grey, box, others, line_h, dpi, lang, old[0].block, eng or engine())
         if new and _mean(new) > _mean(old) + 10:
             dropped.update(ids)
             replaced[ids[0]] = new
@@ -174,12 +225,20 @@ def reread_weak_lines(grey: np.ndarray, words: list[Word], dpi: float, lang: str
     # line it replaces.
     keyed = [((w.line, -1), w) for w in words if w.line not in dropped]
     keyed += [((first, w.line), w) for first, ws in replaced.items() for w in ws]
-    ids = {k: i for i, k in enumerate(sorted({k for k, _ in keyed}))}
-    return [Word(w.text, w.box, w.confidence, ids[k], w.block) for k, w in sorted(keyed, key=lambda kw: kw[0])]
+    order = {k: i for i, k in enumerate(sorted({k for k, _ in keyed}))}
+    return [Word(w.text, w.box, w.confidence, order[k], w.block) for k, w in sorted(keyed, key=lambda kw: kw[0])]
 
 
-def _read_region(grey: np.ndarray, box: list[int], others: list[tuple[int, int, int, int]], line_h: int,
-                 dpi: float, lang: str, block: int) -> list[Word]:
+def _read_region(
+    grey: np.ndarray,
+    box: list[int],
+    others: list[tuple[int, int, int, int]],
+    line_h: int,
+    dpi: float,
+    lang: str,
+    block: int,
+    eng: OcrEngine,
+) -> list[Word]:
     """Words of one region read on its own; line ids are local to the region. Words of
     other lines that reach into the cut-out are painted white first, so a neighbouring
     line cannot be read into this one."""
@@ -190,13 +249,15 @@ def _read_region(grey: np.ndarray, box: list[int], others: list[tuple[int, int, 
     cut = grey[y0:y1, x0:x1].copy()
     for bx0, by0, bx1, by1 in others:
         if bx0 < x1 and bx1 > x0 and by0 < y1 and by1 > y0:
-            cut[max(0, by0 - y0):max(0, by1 - y0), max(0, bx0 - x0):max(0, bx1 - x0)] = 255
+            cut[max(0, by0 - y0) : max(0, by1 - y0), max(0, bx0 - x0) : max(0, bx1 - x0)] = 255
     border = 20  # Tesseract reads a cut-out best with some white around it
     crop = cv2.copyMakeBorder(cut, border, border, border, border, cv2.BORDER_CONSTANT, value=255)
     psm = 7 if (box[3] - box[1]) < 1.6 * line_h else 6
     dx, dy = x0 - border, y0 - border
-    return [Word(t.text, (t.box[0] + dx, t.box[1] + dy, t.box[2] + dx, t.box[3] + dy), t.confidence, t.line, block)
-            for t in run_tsv(crop, dpi, lang, psm)]
+    return [
+        Word(t.text, (t.box[0] + dx, t.box[1] + dy, t.box[2] + dx, t.box[3] + dy), t.confidence, t.line, block)
+        for t in eng.words(crop, dpi, lang, psm)
+    ]
 
 
 def _mean(words: list[Word]) -> float:

@@ -3,6 +3,7 @@
 Coordinates are page pixels in the *upright, deskewed* frame of the page (origin top
 left, y down) unless a name says otherwise; that frame is what the PDF page shows.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -43,6 +44,7 @@ class RecognisedPage:
     # page text or the text layer, but seen by the classifiers.
     marks: list[Word] = field(default_factory=list)
     barcodes: list[str] = field(default_factory=list)  # decoded QR / Code 39 texts
+    engine: str = ""  # the engine that read the page, with its version ("tesseract 5.3.4")
 
     @property
     def text(self) -> str:
@@ -61,6 +63,7 @@ class RecognisedPage:
             "blank": self.blank,
             "words": len(self.words),
             **({"barcodes": self.barcodes} if self.barcodes else {}),
+            **({"engine": self.engine} if self.engine else {}),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -71,7 +74,7 @@ class RecognisedPage:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "RecognisedPage":
+    def from_dict(cls, d: dict[str, Any]) -> RecognisedPage:
         d = dict(d)
         for key in ("words", "marks"):
             d[key] = [Word(t, tuple(b), c, ln, bl) for t, b, c, ln, bl in d.get(key, [])]

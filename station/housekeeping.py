@@ -1,5 +1,6 @@
 """Start-of-run housekeeping: the data folder closed to other users, and the work
 folders of runs that were killed removed."""
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,7 @@ WORKDIR_PREFIX = "station-"
 OWNER_FILE = ".owner-pid"
 
 
-def secure_tree(root: Path, skip: set[Path] = frozenset()) -> None:
+def secure_tree(root: Path, skip: set[Path] | frozenset[Path] = frozenset()) -> None:
     """Folders 0700 and files 0600 under `root` (only ever taking rights away), except
     the folders in `skip` (hot folders: a scanner or a share writes there) and what
     is below them."""

@@ -6,6 +6,7 @@ writes (results, temporary parts, error notes, copies with a job number) must ne
 grow past that from the input's name, so they are cut to a fixed budget, with a short
 hash of the full name to keep two long names apart. The full name stays in the
 records as data."""
+
 from __future__ import annotations
 
 import hashlib

@@ -4,6 +4,7 @@ assemble each file's PDF/A and JSON record as soon as its last page is done.
 Pages of all inputs share one pool, so a stream of one-page scans keeps every core
 busy; the number of pages in flight is bounded, which bounds memory however long
 the inputs are."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,7 @@ import logging
 import multiprocessing
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -20,18 +21,18 @@ from typing import Any
 
 import numpy as np
 
+from archive import ArchivePage, build_pdfa
+from archive.keys import SigningKeyError
+from archive.signing import SigningError, SignResult
 from classifiers import Extraction, extract
 from classifiers.separate import SeparationOptions, separate
-from ocr import InputError, RecognisedPage, count_pages
+from models.record import DocumentRecord
+from ocr import DEFAULT_ENGINE, InputError, RecognisedPage, count_pages
 from ocr.load import PAGE_PIXELS
 
-from .archive import ArchivePage, build_pdfa
-from .archive.keys import KeyError_
-from .archive.signing import SigningError, SignResult
 from .housekeeping import make_workdir
 from .names import stem_of
-from .pages import PageOutcome, PageTask, init_worker, run_page
-
+from .page_work import PageOutcome, PageTask, init_worker, run_page
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +43,11 @@ class Options:
     lang: str = "vie"
     detect_rotation: bool = True
     deskew: bool = True
-    sign: Callable[[Path], "SignResult"] | None = None  # signs a finished PDF/A in place
+    sign: Callable[[Path], SignResult] | None = None  # signs a finished PDF/A in place
     separation: SeparationOptions | None = None  # None: each file is one document
     max_pages: int = 2000  # a longer file is refused with a clear error
     max_pixels: int = PAGE_PIXELS  # per page
+    engine: str = DEFAULT_ENGINE  # OCR engine: a built-in name or module:Class (ocr.engine)
 
 
 @dataclass
@@ -53,9 +55,9 @@ class DocumentResult:
     pdf: Path
     pages: list[RecognisedPage]
     extraction: Extraction
-    signature: "SignResult | None" = None
+    signature: SignResult | None = None
 
-    def record(self) -> dict[str, Any]:
+    def record(self) -> DocumentRecord:
         ex = self.extraction
         return {
             "pdf": self.pdf.name,
@@ -63,10 +65,16 @@ class DocumentResult:
             "pages": [p.to_json() for p in self.pages],
             "fields": ex.fields_json(),
             "standard_layout": ex.standard,
-            "notes": ex.notes + [n for p in self.pages for n in p.notes]
-                     + (self.signature.notes if self.signature else []),
-            "signature": {"level": self.signature.level, "signed_at": self.signature.signed_at,
-                          "stamp_box_pt": list(self.signature.stamp_box)} if self.signature else None,
+            "notes": ex.notes
+            + [n for p in self.pages for n in p.notes]
+            + (self.signature.notes if self.signature else []),
+            "signature": {
+                "level": self.signature.level,
+                "signed_at": self.signature.signed_at,
+                "stamp_box_pt": list(self.signature.stamp_box),
+            }
+            if self.signature
+            else None,
         }
 
 
@@ -111,9 +119,14 @@ class _FileState:
 ProgressFn = Callable[[str, Path, int, int], None]  # event, file, pages done, pages total
 
 
-def process_files(inputs: list[Path], out_dir: Path, options: Options | None = None,
-                  progress: ProgressFn | None = None, out_dirs: list[Path] | None = None,
-                  work_dirs: list[Path] | None = None) -> Iterator[FileResult]:
+def process_files(
+    inputs: list[Path],
+    out_dir: Path,
+    options: Options | None = None,
+    progress: ProgressFn | None = None,
+    out_dirs: list[Path] | None = None,
+    work_dirs: list[Path] | None = None,
+) -> Iterator[FileResult]:
     """Process every input; yields one FileResult per input as each completes. A
     failing input never stops the others. `out_dirs` gives each input a folder of its
     own (the service keeps one per job); otherwise all go to `out_dir`. `work_dirs`
@@ -133,9 +146,17 @@ def process_files(inputs: list[Path], out_dir: Path, options: Options | None = N
             yield _write_failure(FileResult(path, "failed", str(e)), target, stem)
             continue
         if n > options.max_pages:
-            yield _write_failure(FileResult(path, "failed", f"the file has {n} pages; the limit is "
-                                            f"{options.max_pages} per file (STATION_MAX_PAGES): split it, or "
-                                            "raise the limit"), target, stem)
+            yield _write_failure(
+                FileResult(
+                    path,
+                    "failed",
+                    f"the file has {n} pages; the limit is "
+                    f"{options.max_pages} per file (STATION_MAX_PAGES): split it, or "
+                    "raise the limit",
+                ),
+                target,
+                stem,
+            )
             continue
         work = kept_work or make_workdir()
         work.mkdir(parents=True, exist_ok=True)
@@ -149,9 +170,17 @@ def process_files(inputs: list[Path], out_dir: Path, options: Options | None = N
 
 
 def _task(st: _FileState, i: int, options: Options) -> PageTask:
-    return PageTask(st.source, i, st.workdir / f"page-{i:05d}.pdf", options.lang, options.detect_rotation,
-                    options.deskew, options.separation.separator if options.separation else None,
-                    max_pixels=options.max_pixels)
+    return PageTask(
+        st.source,
+        i,
+        st.workdir / f"page-{i:05d}.pdf",
+        options.lang,
+        options.detect_rotation,
+        options.deskew,
+        options.separation.separator if options.separation else None,
+        max_pixels=options.max_pixels,
+        engine=options.engine,
+    )
 
 
 def _tasks(states: list[_FileState], options: Options) -> Iterator[tuple[_FileState, PageTask]]:
@@ -172,14 +201,16 @@ def _saved_outcome(task: PageTask) -> PageOutcome | None:
         return None
     if not task.image_pdf.exists():
         return None
-    return PageOutcome(task, data["page"], data["matrix"], tuple(data["image_size"]))
+    return PageOutcome(task, data["page"], data["matrix"], (int(data["image_size"][0]), int(data["image_size"][1])))
 
 
 def _record_outcome(st: _FileState, outcome: PageOutcome) -> None:
     st.outcomes[outcome.task.index] = outcome
     if st.kept and not outcome.error:
-        _write_json(_outcome_file(outcome.task), {"page": outcome.page, "matrix": outcome.matrix,
-                                                  "image_size": list(outcome.image_size)})
+        _write_json(
+            _outcome_file(outcome.task),
+            {"page": outcome.page, "matrix": outcome.matrix, "image_size": list(outcome.image_size)},
+        )
 
 
 def _resume(states: list[_FileState], options: Options) -> Iterator[FileResult]:
@@ -193,8 +224,12 @@ def _resume(states: list[_FileState], options: Options) -> Iterator[FileResult]:
             if saved is not None:
                 st.outcomes[i] = saved
         if st.outcomes:
-            log.info("%s: %d of %d pages were read before an interruption; going on from there",
-                     st.source.name, len(st.outcomes), st.pages)
+            log.info(
+                "%s: %d of %d pages were read before an interruption; going on from there",
+                st.source.name,
+                len(st.outcomes),
+                st.pages,
+            )
         if len(st.outcomes) == st.pages:
             yield _finish(st, options)
 
@@ -240,9 +275,12 @@ def _run(states: list[_FileState], options: Options, progress: ProgressFn | None
                     outcome = fut.result()
                 except BrokenProcessPool:
                     broken = True
-                    outcome = PageOutcome(task, error="the recognition process stopped unexpectedly "
-                                                      "(out of memory, or a crash while decoding the image)",
-                                          retryable=True)
+                    outcome = PageOutcome(
+                        task,
+                        error="the recognition process stopped unexpectedly "
+                        "(out of memory, or a crash while decoding the image)",
+                        retryable=True,
+                    )
                 _record_outcome(st, outcome)
                 if progress:
                     progress("page", st.source, len(st.outcomes), st.pages)
@@ -262,26 +300,30 @@ def _pool(jobs: int) -> ProcessPoolExecutor:
     server is a clean single-threaded process with the page code already imported, so
     starting workers stays cheap."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["station.pages"])
+    ctx.set_forkserver_preload(["station.page_work"])
     return ProcessPoolExecutor(jobs, mp_context=ctx, initializer=init_worker, initargs=(os.getpid(),))
 
 
 def _finish(st: _FileState, options: Options) -> FileResult:
     st.finished = True
     out_dir = st.out_dir
-    errors = sorted((i, o) for i, o in st.outcomes.items() if o.error)
+    errors = sorted((i, o.error, o) for i, o in st.outcomes.items() if o.error)
     if errors:
-        i, o = errors[0]
-        where = f"page {i}: " if st.pages > 1 and not o.error.startswith("page ") else ""
-        return _write_failure(FileResult(st.source, "failed", where + o.error, debug=o.debug, retryable=o.retryable),
-                              out_dir, st.stem)
-    pages = [RecognisedPage.from_dict(st.outcomes[i].page) for i in range(1, st.pages + 1)]
-    archive = {rp.index: ArchivePage(o.task.image_pdf, tuple(o.image_size), np.array(o.matrix), rp)
-               for o, rp in zip((st.outcomes[i] for i in range(1, st.pages + 1)), pages)}
+        i, error, o = errors[0]
+        where = f"page {i}: " if st.pages > 1 and not error.startswith("page ") else ""
+        return _write_failure(
+            FileResult(st.source, "failed", where + error, debug=o.debug, retryable=o.retryable), out_dir, st.stem
+        )
+    pages = [RecognisedPage.from_dict(st.outcomes[i].page or {}) for i in range(1, st.pages + 1)]
+    archive = {
+        rp.index: ArchivePage(o.task.image_pdf, o.image_size, np.array(o.matrix), rp)
+        for o, rp in zip((st.outcomes[i] for i in range(1, st.pages + 1)), pages)
+    }
     groups = separate(pages, options.separation) if options.separation else [pages]
     if not groups:
-        return _write_failure(FileResult(st.source, "failed", "no document pages: only blank pages or "
-                                         "separator sheets"), out_dir, st.stem)
+        return _write_failure(
+            FileResult(st.source, "failed", "no document pages: only blank pages or separator sheets"), out_dir, st.stem
+        )
     kept = {p.index for g in groups for p in g}
     result = FileResult(st.source, "ok", dropped_pages=[p.index for p in pages if p.index not in kept])
     try:
@@ -292,33 +334,39 @@ def _finish(st: _FileState, options: Options) -> FileResult:
             write_document([archive[p.index] for p in group], pdf_path, extraction.fields_json(), st.source.name)
             signature = options.sign(pdf_path) if options.sign else None
             result.documents.append(DocumentResult(pdf_path, group, extraction, signature))
-    except (KeyError_, SigningError) as e:
+    except (SigningKeyError, SigningError) as e:
         return _write_failure(FileResult(st.source, "failed", f"the PDF could not be signed: {e}"), out_dir, st.stem)
     except Exception as e:  # noqa: BLE001
         import traceback
 
-        return _write_failure(FileResult(st.source, "failed", f"the PDF could not be written ({e})",
-                                         debug=traceback.format_exc()), out_dir, st.stem)
+        return _write_failure(
+            FileResult(st.source, "failed", f"the PDF could not be written ({e})", debug=traceback.format_exc()),
+            out_dir,
+            st.stem,
+        )
     result.json_path = _write_json(out_dir / f"{st.stem}.json", result.record())
     shutil.rmtree(st.workdir, ignore_errors=True)
     return result
 
 
-def write_document(pages: list[ArchivePage], out: Path, fields: dict[str, dict], source: str) -> None:
+def write_document(pages: list[ArchivePage], out: Path, fields: Mapping[str, Mapping[str, Any]], source: str) -> None:
     """A document's PDF/A, with its title and XMP from `fields`, and beside it the words
     file: every word with its box and confidence, for the review page's overlay and for
     rebuilding the document when a clerk changes its pages."""
-    build_pdfa(pages, out, title=document_title(fields, source), fields=metadata_fields(fields, source, len(pages)))
+    engines = ", ".join(sorted({a.page.engine for a in pages if a.page.engine}))
+    build_pdfa(
+        pages, out, title=document_title(fields, source), fields=metadata_fields(fields, source, len(pages), engines)
+    )
     _write_json(out.with_suffix(".words.json"), {"pages": [a.page.to_dict() for a in pages]})
 
 
-def words_path(pdf: Path, record: dict[str, Any]) -> Path:
+def words_path(pdf: Path, record: DocumentRecord) -> Path:
     """A document's words file: beside its unsigned PDF/A (a signed copy lies in signed/)."""
     folder = pdf.parent.parent if pdf.parent.name == "signed" else pdf.parent
     return folder / record.get("words", f"{pdf.stem}.words.json")
 
 
-def document_title(fields: dict[str, dict], fallback: str) -> str:
+def document_title(fields: Mapping[str, Mapping[str, Any]], fallback: str) -> str:
     """'Quyết định 123/QĐ-UBND: <subject>' as far as known, else the file name.
     `fields` in their record form ({name: {"value": ...}}), as read or as corrected."""
     value = {k: f["value"] for k, f in fields.items() if f and f.get("value") not in (None, "", [])}
@@ -328,9 +376,13 @@ def document_title(fields: dict[str, dict], fallback: str) -> str:
     return head or fallback
 
 
-def metadata_fields(fields: dict[str, dict], source: str, pages: int) -> dict[str, str]:
+def metadata_fields(
+    fields: Mapping[str, Mapping[str, Any]], source: str, pages: int, engine: str = ""
+) -> dict[str, str]:
     """The XMP entries of a document, from its fields in their record form."""
     out = {"source_file": source, "page_count": str(pages)}
+    if engine:
+        out["ocr_engine"] = engine
     for k, f in fields.items():
         v = f.get("value") if f else None
         if v not in (None, "", []):

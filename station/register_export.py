@@ -1,11 +1,11 @@
 """`station register export`: the incoming register of a year as CSV and XLSX."""
+
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
 from models import register
-
 
 # A cell starting with one of these is a formula to Excel and LibreOffice (and "-" or
 # "+" starts one too): a subject or issuer read from a scan must never run as one.

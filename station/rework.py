@@ -8,6 +8,7 @@ same words), so deleting or moving pages takes a fraction of a second; pages tha
 turned or read again go back to the original scan (kept in processed/) and through
 the same page pipeline as at intake. Fields are read again from the new page set;
 fields a clerk has corrected keep the clerk's value."""
+
 from __future__ import annotations
 
 import json
@@ -22,17 +23,20 @@ from typing import Any
 import numpy as np
 import pikepdf
 
+from archive import ArchivePage, archived_page
 from classifiers import extract
+from errors import Refused
 from models import documents
 from models.jobs import audit
+from models.record import DocumentRecord
+from models.states import DocumentState, transition
 from ocr import RecognisedPage
 
-from .archive import ArchivePage, archived_page
+from .page_work import PageTask, run_page
 from .pipeline import DocumentResult, words_path, write_document
-from .pages import PageTask, run_page
 
 
-class ReworkError(Exception):
+class ReworkError(Refused):
     """Said to the clerk as it is: plain words, in Vietnamese first."""
 
 
@@ -47,7 +51,7 @@ class PageRef:
 @dataclass
 class _Doc:
     row: sqlite3.Row
-    record: dict[str, Any]
+    record: DocumentRecord
     pages: list[RecognisedPage]
     origins: list[dict[str, Any]]  # per page: {"job", "index", "rotation"?} - where to read it again
 
@@ -73,9 +77,11 @@ def delete_page(conn: sqlite3.Connection, doc_id: int, page: int, actor: str) ->
     refs = pages_of(conn, doc_id)
     _check_page(refs, page)
     if len(refs) == 1:
-        raise ReworkError("không xóa được trang duy nhất; hãy từ chối văn bản (the only page cannot be deleted; "
-                          "reject the document instead)")
-    return apply(conn, doc_id, [refs[:page - 1] + refs[page:]], actor, f"deleted page {page}")
+        raise ReworkError(
+            "không xóa được trang duy nhất; hãy từ chối văn bản (the only page cannot be deleted; "
+            "reject the document instead)"
+        )
+    return apply(conn, doc_id, [refs[: page - 1] + refs[page:]], actor, f"deleted page {page}")
 
 
 def move_page(conn: sqlite3.Connection, doc_id: int, page: int, to: int, actor: str) -> list[int]:
@@ -92,7 +98,7 @@ def split(conn: sqlite3.Connection, doc_id: int, at: int, actor: str) -> list[in
     refs = pages_of(conn, doc_id)
     if not 2 <= at <= len(refs):
         raise ReworkError(f"không tách được tại trang {at} (cannot split at page {at})")
-    return apply(conn, doc_id, [refs[:at - 1], refs[at - 1:]], actor, f"split before page {at}")
+    return apply(conn, doc_id, [refs[: at - 1], refs[at - 1 :]], actor, f"split before page {at}")
 
 
 def merge(conn: sqlite3.Connection, doc_ids: list[int], actor: str) -> list[int]:
@@ -110,44 +116,64 @@ def reread(conn: sqlite3.Connection, doc_id: int, actor: str) -> list[int]:
     return apply(conn, doc_id, [refs], actor, "recognised again")
 
 
-def apply(conn: sqlite3.Connection, keep: int, outputs: list[list[PageRef]], actor: str, action: str,
-          workers: int = 2) -> list[int]:
+def apply(
+    conn: sqlite3.Connection, keep: int, outputs: list[list[PageRef]], actor: str, action: str, workers: int = 2
+) -> list[int]:
     """Make `outputs` the documents: the first replaces document `keep`, each further
     one is a new document; any other document whose pages were used is marked merged.
     Returns the ids of the resulting documents."""
     involved = {keep} | {r.doc_id for out in outputs for r in out}
     docs = {d: _load(conn, d) for d in involved}
-    for d in docs.values():
-        _check_review(d)
+    for doc in docs.values():
+        _check_review(doc)
     with tempfile.TemporaryDirectory(prefix="station-rework-") as tmp:
         placed = _place_pages(conn, docs, outputs, Path(tmp), workers)
         keeper = docs[keep]
         source_name = _source_name(conn, keeper)
-        written: list[tuple[Path, dict[str, Any]]] = []
+        written: list[tuple[Path, DocumentRecord]] = []
         for n, out in enumerate(outputs):
             aps = [placed[(r.doc_id, r.page)] for r in out]
             corrected = corrected_fields(keeper.record) if n == 0 else {}
-            written.append(_write(keeper.pdf, n, [a for a, _ in aps], [o for _, o in aps], corrected, source_name,
-                                  f"{action} by {actor}"))
+            note = f"{action} by {actor}"
+            written.append(
+                _write(keeper.pdf, n, [a for a, _ in aps], [o for _, o in aps], corrected, source_name, note)
+            )
+    return _commit(conn, docs, keep, written, actor, action)
+
+
+def _commit(
+    conn: sqlite3.Connection,
+    docs: dict[int, _Doc],
+    keep: int,
+    written: list[tuple[Path, DocumentRecord]],
+    actor: str,
+    action: str,
+) -> list[int]:
+    """The new documents in one transaction, unless someone handled one of them meanwhile."""
     with conn:
         conn.execute("BEGIN IMMEDIATE")
-        states = {d: conn.execute("SELECT state FROM documents WHERE id = ?", (d,)).fetchone()["state"]
-                  for d in involved}
-        if any(s != "review" for s in states.values()):
+        if any(
+            conn.execute("SELECT state FROM documents WHERE id = ?", (d,)).fetchone()["state"] != "review" for d in docs
+        ):
             raise ReworkError("văn bản vừa được người khác xử lý (someone else has just handled this document)")
-        before = {d: {"pdf": docs[d].row["pdf"], "pages": len(docs[d].pages)} for d in sorted(involved)}
+        before = {d: {"pdf": docs[d].row["pdf"], "pages": len(docs[d].pages)} for d in sorted(docs)}
         documents.replace(conn, keep, str(written[0][0]), written[0][1])
         ids = [keep]
         for pdf, record in written[1:]:
-            ids.append(documents.add(conn, keeper.row["job_id"], str(pdf), record, None))
-        for d in involved - {keep}:
-            record = docs[d].record | {"merged_into": keep}
-            conn.execute("UPDATE documents SET state = 'merged', record = ? WHERE id = ?",
-                         (json.dumps(record, ensure_ascii=False), d))
-            audit(conn, "document", d, "merged", before={"state": "review"}, after={"into": keep}, actor=actor)
-        audit(conn, "document", keep, "pages changed", before=before,
-              after={"action": action, "documents": {i: {"pdf": str(p), "pages": len(r["pages"])}
-                                                      for i, (p, r) in zip(ids, written)}}, actor=actor)
+            ids.append(documents.add(conn, docs[keep].row["job_id"], str(pdf), record, None))
+        for d in set(docs) - {keep}:
+            merged = docs[d].record | {"merged_into": keep}
+            transition(conn, d, DocumentState.MERGED, actor, changes={"record": merged}, after={"into": keep})
+        pages_now = {i: {"pdf": str(p), "pages": len(r["pages"])} for i, (p, r) in zip(ids, written)}
+        audit(
+            conn,
+            "document",
+            keep,
+            "pages changed",
+            before=before,
+            after={"action": action, "documents": pages_now},
+            actor=actor,
+        )
     return ids
 
 
@@ -189,8 +215,9 @@ def _source_name(conn: sqlite3.Connection, d: _Doc) -> str:
 
 def _check_review(d: _Doc) -> None:
     if d.row["state"] != "review":
-        raise ReworkError(f"văn bản {d.row['id']} không còn chờ duyệt (document {d.row['id']} is no longer "
-                          "waiting for review)")
+        raise ReworkError(
+            f"văn bản {d.row['id']} không còn chờ duyệt (document {d.row['id']} is no longer waiting for review)"
+        )
 
 
 def _check_page(refs: list[PageRef], page: int) -> None:
@@ -198,8 +225,9 @@ def _check_page(refs: list[PageRef], page: int) -> None:
         raise ReworkError(f"không có trang {page} (no page {page})")
 
 
-def _place_pages(conn: sqlite3.Connection, docs: dict[int, _Doc], outputs: list[list[PageRef]], tmp: Path,
-                 workers: int) -> dict[tuple[int, int], tuple[ArchivePage, dict[str, Any]]]:
+def _place_pages(
+    conn: sqlite3.Connection, docs: dict[int, _Doc], outputs: list[list[PageRef]], tmp: Path, workers: int
+) -> dict[tuple[int, int], tuple[ArchivePage, dict[str, Any]]]:
     """Every page the outputs use, as (ArchivePage, origin): copied, or read again."""
     placed: dict[tuple[int, int], tuple[ArchivePage, dict[str, Any]]] = {}
     tasks: list[tuple[tuple[int, int], PageTask, dict[str, Any]]] = []
@@ -219,8 +247,9 @@ def _place_pages(conn: sqlite3.Connection, docs: dict[int, _Doc], outputs: list[
             source = Path(job["source"]) if job else None
             if source is None or not source.exists():
                 raise ReworkError(f"không còn bản quét gốc để đọc lại ({source}) (the original scan is gone)")
-            task = PageTask(source, origin["index"], tmp / f"{ref.doc_id}-{ref.page}.pdf",
-                            rotation=origin.get("rotation"))
+            task = PageTask(
+                source, origin["index"], tmp / f"{ref.doc_id}-{ref.page}.pdf", rotation=origin.get("rotation")
+            )
             tasks.append(((ref.doc_id, ref.page), task, origin))
     finally:
         for pdf in opened.values():
@@ -230,26 +259,32 @@ def _place_pages(conn: sqlite3.Connection, docs: dict[int, _Doc], outputs: list[
         for (key, task, origin), outcome in zip(tasks, pool.map(run_page, [t for _, t, _ in tasks])):
             if outcome.error:
                 raise ReworkError(f"trang {key[1]}: {outcome.error}")
-            rp = RecognisedPage.from_dict(outcome.page)
-            placed[key] = (ArchivePage(task.image_pdf, tuple(outcome.image_size), np.array(outcome.matrix), rp),
-                           origin)
+            rp = RecognisedPage.from_dict(outcome.page or {})
+            placed[key] = (ArchivePage(task.image_pdf, outcome.image_size, np.array(outcome.matrix), rp), origin)
     return placed
 
 
-def corrected_fields(record: dict[str, Any]) -> dict[str, Any]:
+def corrected_fields(record: DocumentRecord) -> dict[str, Any]:
     """The fields a clerk has corrected (they outlive any re-reading)."""
     return {k: f for k, f in record.get("fields", {}).items() if f and f.get("source") == "corrected"}
 
 
-def _write(current: Path, n: int, aps: list[ArchivePage], origins: list[dict[str, Any]],
-           corrected: dict[str, Any], source_name: str, note: str) -> tuple[Path, dict[str, Any]]:
+def _write(
+    current: Path,
+    n: int,
+    aps: list[ArchivePage],
+    origins: list[dict[str, Any]],
+    corrected: dict[str, Any],
+    source_name: str,
+    note: str,
+) -> tuple[Path, DocumentRecord]:
     pages = [a.page for a in aps]
     extraction = extract(pages)
     out = _fresh(current, n)
     fields = extraction.fields_json() | corrected
     write_document(aps, out, fields, source_name)
     record = DocumentResult(out, pages, extraction).record()
-    record.update(fields=fields, origins=origins)
+    record["fields"], record["origins"] = fields, origins
     record["notes"].append(note)
     return out, record
 

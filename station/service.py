@@ -4,6 +4,7 @@ folders above the threshold), signed and handed to the outbox; the outbox delive
 with retries. Nothing is lost: an original leaves its hot folder only after its result
 is committed, every state change is a committed row, and a run that dies (even by
 kill -9) is picked up by the next one."""
+
 from __future__ import annotations
 
 import fcntl
@@ -14,65 +15,45 @@ import shutil
 import sqlite3
 import threading
 import time
+import traceback
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from pyhanko.sign.signers import Signer
+
+from archive.preview import render as render_previews
+from archive.signing import sign_pdf
+from delivery import Connector, DeliveryError, Package, deliver
+from errors import ExitCode, StationError
 from models import documents as docs
-from models import jobs
-from models import outbox
-from models import secrecy
+from models import jobs, outbox, secrecy
 from models.db import connect
+from models.states import DocumentState, transition
 from watch_folders import HotFolder, HotFolderWatcher, hoso_code
 
-from .archive.preview import render as render_previews
-from .archive.signing import SigningConfig, open_signer, sign_pdf
-from .delivery import (Connector, DeliveryError, EdxmlHttp, ExportFolder, HttpMultipart, Package, Paperless,
-                       deliver)
 from . import rework
+from .config import ServiceSettings
 from .housekeeping import clean_stale_workdirs, secure_tree
+from .logs import about
 from .names import ORIGINAL_BYTES, bounded
-from .pipeline import FileResult, Options, process_files
+from .pipeline import DocumentResult, FileResult, Options, process_files
 
 log = logging.getLogger(__name__)
 SIGN_RETRY_S = 60.0  # a document whose signing failed is tried again after this long
 
 
-class AlreadyRunning(Exception):
-    pass
-
-
-@dataclass
-class ServiceSettings:
-    data_dir: Path
-    signing: SigningConfig
-    folders: list[HotFolder] = field(default_factory=list)
-    http_url: str | None = None  # generic HTTP multipart receiver, if any
-    edxml_url: str | None = None  # the management system's edXML endpoint
-    edxml_token: str | None = None
-    paperless_url: str | None = None
-    paperless_token: str | None = None
-    organ_id: str = ""  # this office's agency code (mã định danh), for edXML
-    auto_approve_above: float = 0.9
-    settle_s: float = 1.0
-    give_up_s: float = 60.0  # a file that stays undecodable this long is taken (and fails clearly)
-    jobs: int = os.cpu_count() or 1
-    retry_base_s: float = outbox.BASE_DELAY_S
-    http_host: str = "127.0.0.1"  # the web server listens on this machine only, unless configured
-    http_port: int = 8470  # 0: no web server
-    max_pages: int = 2000  # per file
-    max_page_pixels: int = 100_000_000  # per page: bounds a worker's memory
-
-    def __post_init__(self) -> None:
-        if not self.folders:
-            self.folders = [HotFolder(self.data_dir / "hot" / "incoming", "incoming"),
-                            HotFolder(self.data_dir / "hot" / "archive", "archive")]
+class AlreadyRunning(StationError):
+    exit_code = ExitCode.ALREADY_RUNNING
 
 
 class Station:
-    def __init__(self, settings: ServiceSettings) -> None:
+    """The job engine. Its collaborators (connectors by name, an open signer) are built
+    by the composition root (`cli.runtime`) and handed in; the station knows nothing
+    of the web server that may run beside it."""
+
+    def __init__(self, settings: ServiceSettings, connectors: dict[str, Connector], signer: Signer) -> None:
         self.s = settings
         d = settings.data_dir
         d.mkdir(parents=True, exist_ok=True)
@@ -92,28 +73,22 @@ class Station:
         self.owner = f"{os.uname().nodename}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.conn = connect(d / "station.db")
         self.db_lock = threading.Lock()  # one connection, shared by the watcher and the loop
-        organ = {"OrganId": settings.organ_id, "OrganName": settings.signing.organisation}
-        self.connectors: dict[str, Connector] = {"export": ExportFolder(d / "export", organ)}
-        if settings.http_url:
-            self.connectors["http"] = HttpMultipart(settings.http_url)
-        if settings.edxml_url:
-            self.connectors["edxml"] = EdxmlHttp(settings.edxml_url, organ, settings.edxml_token)
-        if settings.paperless_url and settings.paperless_token:
-            self.connectors["paperless"] = Paperless(settings.paperless_url, settings.paperless_token)
+        self.connectors = connectors
+        self.signer = signer
         self.stop_event = threading.Event()
         self._sign_retry_at: dict[int, float] = {}  # documents whose signing failed: when to try again
         self._twins: dict[int, list[tuple[Path, HotFolder]]] = {}  # copies that arrived while their job ran
         self.previews = ThreadPoolExecutor(1, thread_name_prefix="previews")
-        self.watcher = HotFolderWatcher(settings.folders, self._intake, settle_s=settings.settle_s,
-                                        give_up_s=settings.give_up_s)
+        self.watcher = HotFolderWatcher(
+            settings.folders, self._intake, settle_s=settings.settle_s, give_up_s=settings.give_up_s
+        )
 
     # -- intake (watcher thread) -------------------------------------------------------
     def _intake(self, path: Path, folder: HotFolder) -> None:
         if path.is_symlink() or not path.resolve().is_relative_to(folder.path.resolve()):
             # A link would make the station read (and archive) a file from anywhere on
             # this machine, and processed/ would keep only the link: refused, in words.
-            self._refuse(path, "this is a link to another file, not a scan: copy the file itself into the "
-                               "hot folder")
+            self._refuse(path, "this is a link to another file, not a scan: copy the file itself into the hot folder")
             return
         try:
             with self.db_lock:
@@ -155,45 +130,26 @@ class Station:
             self._fail_for_good(job, job.error or "")
         clean_stale_workdirs()
         self.watcher.start()
-        server = self._start_web_server()
         try:
-            with open_signer(self.s.signing.key) as signer:
-                self.signer = signer
-                while not self.stop_event.is_set():
-                    busy = False
-                    for step in (self.process_batch, self.sign_approved, self.deliver_due):
-                        busy |= self._guarded(step)
-                    if not busy:
-                        self.stop_event.wait(0.2)
+            while not self.stop_event.is_set():
+                busy = False
+                for step in (self.process_batch, self.sign_approved, self.deliver_due):
+                    busy |= self._guarded(step)
+                if not busy:
+                    self.stop_event.wait(0.2)
         finally:
             self.watcher.stop()
             self.previews.shutdown(wait=False, cancel_futures=True)
-            if server:
-                server.should_exit = True
 
     def _guarded(self, step) -> bool:
         """Run one step of the loop; whatever it raises is logged and the loop goes on
         (each step records its own failures per job, document or delivery)."""
         try:
             return step()
-        except Exception:  # noqa: BLE001 - nothing may end the service
+        except Exception:
             log.exception("station: %s failed; carrying on", step.__name__)
             self.stop_event.wait(1.0)
             return False
-
-    def _start_web_server(self):
-        if not self.s.http_port:
-            return None
-        import uvicorn
-
-        from api.app import create_app
-
-        app = create_app(self.s.data_dir, self.s.signing.trust_roots)
-        config = uvicorn.Config(app, host=self.s.http_host, port=self.s.http_port, log_level="warning")
-        server = uvicorn.Server(config)
-        server.install_signal_handlers = lambda: None  # the station handles SIGTERM itself
-        threading.Thread(target=server.run, name="web", daemon=True).start()
-        return server
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -205,36 +161,50 @@ class Station:
             return False
         by_source = {j.source: j for j in batch}
         out_dirs = [self.s.data_dir / "archive" / f"{j.id:06d}" for j in batch]
-        options = Options(jobs=self.s.jobs, max_pages=self.s.max_pages, max_pixels=self.s.max_page_pixels)
+        options = Options(
+            jobs=self.s.jobs, max_pages=self.s.max_pages, max_pixels=self.s.max_page_pixels, engine=self.s.ocr_engine
+        )
         settled: set[int] = set()
         work_dirs = [d / "work" for d in out_dirs]  # pages done survive a crash: a long file resumes
         try:
-            for result in process_files([j.source for j in batch], out_dirs[0], options, out_dirs=out_dirs,
-                                        work_dirs=work_dirs):
+            for result in process_files(
+                [j.source for j in batch], out_dirs[0], options, out_dirs=out_dirs, work_dirs=work_dirs
+            ):
                 job = by_source[result.source]
                 settled.add(job.id)
-                try:
-                    self._settle(job, result)
-                except Exception as e:  # noqa: BLE001 - one job's trouble must not stop the others
-                    log.exception("job %s: could not store its result", job.id)
-                    self._retry_or_park(job, f"internal error while storing the result ({type(e).__name__}: {e})")
+                with about("job", job.id):
+                    try:
+                        self._settle(job, result)
+                    except Exception as e:
+                        log.exception("could not store the result of %s", job.name)
+                        self._retry_or_park(
+                            job,
+                            f"internal error while storing the result ({type(e).__name__}: {e})",
+                            traceback.format_exc(),
+                        )
                 if self.stop_event.is_set():
                     return True  # unfinished jobs keep their lease; the next run takes them up again
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             log.exception("batch of jobs %s: processing failed", [j.id for j in batch])
             for job in batch:
                 if job.id not in settled:
-                    self._retry_or_park(job, f"internal error while processing ({type(e).__name__}: {e})")
+                    self._retry_or_park(
+                        job, f"internal error while processing ({type(e).__name__}: {e})", traceback.format_exc()
+                    )
         return True
 
-    def _retry_or_park(self, job: jobs.Job, error: str) -> None:
+    def _retry_or_park(self, job: jobs.Job, error: str, detail: str | None = None) -> None:
         """A failure that is not the input's fault: tried again, up to MAX_ATTEMPTS, then
-        the original goes to failed/ with the error, like bad input."""
+        the original goes to failed/ with the error, like bad input. `detail` (a
+        traceback) is kept with the job and logged."""
+        if detail:
+            log.warning("%s: %s\n%s", job.name, error, detail.rstrip())
         if job.attempts < jobs.MAX_ATTEMPTS:
+            log.info("%s: will be tried again (attempt %d of %d failed)", job.name, job.attempts, jobs.MAX_ATTEMPTS)
             with self.db_lock:
-                jobs.fail(self.conn, job, error, retry=True)
+                jobs.fail(self.conn, job, error, retry=True, traceback=detail, base_delay_s=self.s.job_retry_base_s)
         else:
-            self._fail_for_good(job, error)
+            self._fail_for_good(job, error, detail)
 
     def _settle(self, job: jobs.Job, result: FileResult) -> None:
         if result.status == "ok":
@@ -242,28 +212,30 @@ class Station:
             auto = self.s.auto_approve_above if job.profile == "archive" else None
             with self.db_lock, self.conn:
                 self.conn.execute("BEGIN IMMEDIATE")
-                added = [(docs.add(self.conn, job.id, str(d.pdf), d.record(), auto), d.pdf) for d in result.documents]
+                added = [(docs.add(self.conn, job.id, str(d.pdf), d.record(), auto), d) for d in result.documents]
                 jobs.mark_done(self.conn, job, target, result.record())
             # Only now that the result is committed does the original leave the hot folder.
             self._move_to(job.source, target)
             _private(target)
-            for doc_id, pdf in added:
+            for doc_id, d in added:
+                _announce(doc_id, d, job.name)
                 # The clerk's first look should not wait for page rendering.
-                self.previews.submit(render_previews, pdf, self.s.data_dir / "cache" / "pages", doc_id)
+                self.previews.submit(render_previews, d.pdf, self.s.data_dir / "cache" / "pages", doc_id)
         elif result.retryable:
-            self._retry_or_park(job, result.error or "unknown error")
+            self._retry_or_park(job, result.error or "unknown error", result.debug)
         else:
-            self._fail_for_good(job, result.error or "unknown error")
+            self._fail_for_good(job, result.error or "unknown error", result.debug)
         self._release_twins(job.id)
 
-    def _fail_for_good(self, job: jobs.Job, error: str) -> None:
+    def _fail_for_good(self, job: jobs.Job, error: str, detail: str | None = None) -> None:
         """The original goes to failed/ beside a note in plain words; the job is failed."""
+        log.warning("%s failed: %s", job.name, error)
         target = self._free(self.s.data_dir / "failed", job.source.name, job.id)
         if job.source.exists() or job.source.is_symlink():
             self._move_to(job.source, target)
         target.with_name(target.name + ".error.txt").write_text(f"{job.name}: {error}\n", encoding="utf-8")
         with self.db_lock:
-            jobs.fail(self.conn, job, error, retry=False, source=target)
+            jobs.fail(self.conn, job, error, retry=False, source=target, traceback=detail)
 
     def _processed_dir(self, job: jobs.Job) -> Path:
         d = self.s.data_dir / "processed" / date.today().isoformat()
@@ -291,17 +263,19 @@ class Station:
     # -- signing and delivery ------------------------------------------------------------
     def sign_approved(self) -> bool:
         with self.db_lock:
-            approved = docs.in_state(self.conn, "approved")
+            approved = docs.in_state(self.conn, DocumentState.APPROVED)
         due = [r for r in approved if self._sign_retry_at.get(r["id"], 0) <= time.monotonic()]
         for row in due:
             try:
-                self._sign(row)
-            except Exception as e:  # noqa: BLE001 - one document's trouble must not stop the others
+                with about("document", row["id"]):
+                    self._sign(row)
+            except Exception as e:
                 log.exception("document %s: signing failed", row["id"])
                 self._sign_retry_at[row["id"]] = time.monotonic() + SIGN_RETRY_S
                 with self.db_lock, self.conn:
-                    jobs.audit(self.conn, "document", row["id"], "signing failed",
-                               after={"error": f"{type(e).__name__}: {e}"})
+                    jobs.audit(
+                        self.conn, "document", row["id"], "signing failed", after={"error": f"{type(e).__name__}: {e}"}
+                    )
         return bool(due)
 
     def _sign(self, row: sqlite3.Row) -> None:
@@ -323,12 +297,15 @@ class Station:
         record["signature"] = {"level": result.level, "signed_at": result.signed_at}
         with self.db_lock, self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
-            self.conn.execute("UPDATE documents SET record = ?, pdf = ?, state = 'signed', updated_at = ? "
-                              "WHERE id = ? AND state = 'approved'",
-                              (json.dumps(record, ensure_ascii=False), str(signed), time.time(), row["id"]))
+            transition(
+                self.conn,
+                row["id"],
+                DocumentState.SIGNED,
+                changes={"record": record, "pdf": str(signed)},
+                after={"level": result.level},
+            )
             outbox.enqueue(self.conn, row["id"], targets)
-            jobs.audit(self.conn, "document", row["id"], "signed", before={"state": "approved"},
-                       after={"level": result.level})
+        log.info("signed (PAdES %s); to be delivered to %s", result.level, ", ".join(targets) or "nobody")
 
     def deliver_due(self) -> bool:
         with self.db_lock:
@@ -339,25 +316,55 @@ class Station:
             record = json.loads(row["record"])
             package = Package(Path(row["pdf"]), record, secrecy.effective(record) or row["secrecy"])
             connector = self.connectors.get(entry["connector"])
-            try:
-                if connector is None:
-                    raise DeliveryError(f"the connector '{entry['connector']}' is no longer configured", final=True)
-                receipt = deliver(package, connector)
-            except DeliveryError as e:
-                with self.db_lock:
-                    outbox.failed(self.conn, entry, str(e), e.final, self.s.retry_base_s)
-                continue
-            except Exception as e:  # noqa: BLE001 - a connector's bug is a failed delivery, not the end
-                log.exception("outbox %s: delivery failed", entry["id"])
-                with self.db_lock:
-                    outbox.failed(self.conn, entry, f"internal error while delivering ({type(e).__name__}: {e})",
-                                  False, self.s.retry_base_s)
-                continue
-            with self.db_lock:
-                outbox.sent(self.conn, entry["id"], receipt)
-                if outbox.all_sent(self.conn, row["id"]):
-                    docs.set_state(self.conn, row["id"], "secret" if package.secrecy else "delivered")
+            with about("document", row["id"]):
+                self._deliver_one(entry, row, package, connector)
         return bool(due)
+
+    def _deliver_one(self, entry: sqlite3.Row, row: sqlite3.Row, package: Package, connector: Connector | None) -> None:
+        try:
+            if connector is None:
+                raise DeliveryError(f"the connector '{entry['connector']}' is no longer configured", final=True)
+            receipt = deliver(package, connector)
+        except DeliveryError as e:
+            log.warning("delivery to %s failed: %s", entry["connector"], e)
+            with self.db_lock:
+                outbox.failed(self.conn, entry, str(e), e.final, self.s.retry_base_s)
+            return
+        except Exception as e:
+            log.exception("outbox %s: delivery failed", entry["id"])
+            with self.db_lock:
+                outbox.failed(
+                    self.conn,
+                    entry,
+                    f"internal error while delivering ({type(e).__name__}: {e})",
+                    False,
+                    self.s.retry_base_s,
+                )
+            return
+        log.info("delivered: %s", receipt)
+        with self.db_lock:
+            outbox.sent(self.conn, entry["id"], receipt)
+            if outbox.all_sent(self.conn, row["id"]):
+                with self.conn:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    transition(
+                        self.conn, row["id"], DocumentState.SECRET if package.secrecy else DocumentState.DELIVERED
+                    )
+
+
+def _announce(doc_id: int, d: DocumentResult, source: str) -> None:
+    """One line per document read, for the administrator at the terminal."""
+    fields = d.extraction.fields_json()
+    value = {k: (fields.get(k) or {}).get("value") for k in ("type", "so_ky_hieu", "issuer")}
+    what = " ".join(str(value[k]) for k in ("type", "so_ky_hieu") if value[k]) or "no number read"
+    with about("document", doc_id):
+        log.info(
+            "read from %s: %s%s, %d page(s)",
+            source,
+            what,
+            f" ({value['issuer']})" if value["issuer"] else "",
+            len(d.pages),
+        )
 
 
 def _private(path: Path) -> None:
@@ -367,13 +374,3 @@ def _private(path: Path) -> None:
             path.chmod(0o600)
     except OSError:
         pass
-
-
-def status(conn: sqlite3.Connection) -> dict:
-    failures = [dict(r) for r in conn.execute(
-        "SELECT id, name, error, updated_at FROM jobs WHERE state = 'failed' ORDER BY updated_at DESC LIMIT 10")]
-    dead = [dict(r) for r in conn.execute(
-        "SELECT id, document_id, connector, last_error FROM outbox WHERE state = 'dead' ORDER BY id DESC LIMIT 10")]
-    return {"jobs": jobs.counts(conn), "documents": docs.counts(conn), "outbox": outbox.backlog(conn),
-            "recent_failures": failures, "dead_letters": dead}
-

@@ -1,6 +1,7 @@
 """Recognised pages built straight from a synthetic Document: words where Decree 30
 puts them, with OCR-like noise applied to chosen lines. Lets field extraction be
 tested on hundreds of header variants without running OCR."""
+
 from __future__ import annotations
 
 import random
@@ -84,6 +85,7 @@ def build(doc: Document, noise: Noise = lambda kind, t: t) -> list[RecognisedPag
 
 
 # --- OCR noise of the kinds seen with Tesseract `vie` ------------------------------
+
 
 def noisy_header(rng: random.Random) -> Noise:
     """A noise function that damages the header the way OCR does, one or more ways."""

@@ -23,6 +23,7 @@ Checked:
          ModDate/xmp:ModifyDate)
  6.1.13  page sizes between 3 and 14 400 units
 """
+
 from __future__ import annotations
 
 import io
@@ -34,11 +35,15 @@ import pikepdf
 from fontTools.ttLib import TTFont
 
 NS = {
-    "x": "adobe:ns:meta/", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-    "pdfaid": "http://www.aiim.org/pdfa/ns/id/", "dc": "http://purl.org/dc/elements/1.1/",
-    "xmp": "http://ns.adobe.com/xap/1.0/", "pdf": "http://ns.adobe.com/pdf/1.3/",
+    "x": "adobe:ns:meta/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "pdfaid": "http://www.aiim.org/pdfa/ns/id/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "xmp": "http://ns.adobe.com/xap/1.0/",
+    "pdf": "http://ns.adobe.com/pdf/1.3/",
     "pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/",
-    "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#", "pdfaProperty": "http://www.aiim.org/pdfa/ns/property#",
+    "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#",
+    "pdfaProperty": "http://www.aiim.org/pdfa/ns/property#",
 }
 STANDARD_NS = {NS[k] for k in ("pdfaid", "dc", "xmp", "pdf", "pdfaExtension", "pdfaSchema", "pdfaProperty", "rdf")}
 STANDARD_NS |= {"http://ns.adobe.com/xap/1.0/mm/", "http://ns.adobe.com/xap/1.0/rights/"}
@@ -97,7 +102,10 @@ def _objects(pdf: pikepdf.Pdf) -> list[str]:
             for key in ("/Alternates", "/OPI"):
                 if key in obj.stream_dict:
                     out.append(f"6.2.8: image {obj.objgen} has {key}")
-        if obj.stream_dict.get("/Subtype") == pikepdf.Name.JavaScript or obj.stream_dict.get("/S") == pikepdf.Name.JavaScript:
+        if (
+            obj.stream_dict.get("/Subtype") == pikepdf.Name.JavaScript
+            or obj.stream_dict.get("/S") == pikepdf.Name.JavaScript
+        ):
             out.append("6.6.1: JavaScript present")
     return out
 
@@ -121,6 +129,7 @@ def _output_intent(pdf: pikepdf.Pdf) -> list[str]:
 def _font_dicts(pdf: pikepdf.Pdf):
     """(name, font) for every font the pages use: page resources, annotation
     appearances (the visible signature) and the form XObjects inside them."""
+
     def walk(resources, seen):
         if resources is None or resources.objgen in seen and resources.objgen != (0, 0):
             return

@@ -1,4 +1,5 @@
 """Running `station run` as a real process in tests, and watching its database."""
+
 from __future__ import annotations
 
 import os
@@ -16,12 +17,18 @@ from pathlib import Path
 class StationProcess:
     def __init__(self, data_dir: Path, **env: str) -> None:
         self.data_dir = data_dir
-        self.env = {**os.environ, "STATION_DATA_DIR": str(data_dir), "STATION_SETTLE_SECONDS": "0.3",
-                    "STATION_RETRY_BASE_SECONDS": "0.3", "STATION_INCOMPLETE_SECONDS": "2",
-                    "STATION_HTTP_PORT": str(free_port()), **env}
+        self.env = {
+            **os.environ,
+            "STATION_DATA_DIR": str(data_dir),
+            "STATION_SETTLE_SECONDS": "0.3",
+            "STATION_RETRY_BASE_SECONDS": "0.3",
+            "STATION_INCOMPLETE_SECONDS": "2",
+            "STATION_HTTP_PORT": str(free_port()),
+            **env,
+        }
         self.proc: subprocess.Popen | None = None
 
-    def start(self) -> "StationProcess":
+    def start(self) -> StationProcess:
         exe = str(Path(sys.executable).parent / "station")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log = open(self.data_dir / f"run-{time.monotonic_ns()}.log", "w")
@@ -81,7 +88,7 @@ class Receiver:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 self.rfile.read(int(self.headers["Content-Length"]))
                 outer.posts.append(self.headers.get("Idempotency-Key", ""))
                 self.send_response(201)

@@ -1,4 +1,5 @@
 """The web API's permissions: nothing without signing in, CSRF on every change, roles."""
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -27,9 +28,22 @@ def test_no_api_without_signing_in(app, path):
     assert TestClient(app).get(path).status_code == 401
 
 
-@pytest.mark.parametrize("path", ["/", "/search?q=quyet", "/register", "/register/2026.xlsx", "/audit", "/users",
-                                  "/documents/1", "/documents/1/pages/1.jpg", "/documents/1/file",
-                                  "/documents/1/signature", "/queue/rows"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/search?q=quyet",
+        "/register",
+        "/register/2026.xlsx",
+        "/audit",
+        "/users",
+        "/documents/1",
+        "/documents/1/pages/1.jpg",
+        "/documents/1/file",
+        "/documents/1/signature",
+        "/queue/rows",
+    ],
+)
 def test_pages_send_strangers_to_the_sign_in_page(app, path):
     r = TestClient(app).get(path, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/login"
@@ -40,16 +54,30 @@ def test_health_and_sign_in_page_are_open(app):
     assert "Đăng nhập" in TestClient(app).get("/login").text
 
 
-@pytest.mark.parametrize("path", ["/documents/1/fields", "/documents/1/approve", "/documents/1/reject",
-                                  "/documents/1/pages/1/rotate", "/documents/1/split", "/documents/merge",
-                                  "/users", "/logout"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/documents/1/fields",
+        "/documents/1/approve",
+        "/documents/1/reject",
+        "/documents/1/pages/1/rotate",
+        "/documents/1/split",
+        "/documents/merge",
+        "/users",
+        "/logout",
+    ],
+)
 def test_no_change_without_signing_in(app, path):
     assert TestClient(app).post(path, data={}, follow_redirects=False).status_code in (303, 401)
 
 
 def test_wrong_password_is_refused(app):
     r = TestClient(app).post("/login", data={"username": "thu", "password": "nope nope"}, follow_redirects=False)
-    assert r.status_code == 401 and "Sai tên đăng nhập" in r.text and "station_session" not in r.headers.get("set-cookie", "")
+    assert (
+        r.status_code == 401
+        and "Sai tên đăng nhập" in r.text
+        and "station_session" not in r.headers.get("set-cookie", "")
+    )
 
 
 def test_session_cookie_is_httponly_and_strict(app):
@@ -60,8 +88,9 @@ def test_session_cookie_is_httponly_and_strict(app):
 
 def test_a_clerk_cannot_manage_users(app):
     client, csrf = _login(app, "thu", "clerk password")
-    r = client.post("/api/users", json={"username": "x", "password": "long enough", "role": "admin"},
-                    headers={"X-CSRF-Token": csrf})
+    r = client.post(
+        "/api/users", json={"username": "x", "password": "long enough", "role": "admin"}, headers={"X-CSRF-Token": csrf}
+    )
     assert r.status_code == 403
 
 
@@ -98,8 +127,9 @@ def test_queue_api_orders_by_urgency_then_age(app, tmp_path):
     assert order == [made[2], made[4], made[1], made[0], made[3]]
 
 
-@pytest.mark.parametrize("path", ["/documents/1/reject", "/documents/1/pages/1/delete", "/documents/merge",
-                                  "/documents/1/reread", "/users"])
+@pytest.mark.parametrize(
+    "path", ["/documents/1/reject", "/documents/1/pages/1/delete", "/documents/merge", "/documents/1/reread", "/users"]
+)
 def test_page_actions_refuse_a_request_without_the_csrf_token(app, path):
     client, _ = _login(app, "admin", "admin password")
     r = client.post(path, data={"reason": "x", "ids": [1, 2], "username": "x", "password": "long enough"})

@@ -1,9 +1,10 @@
 """The archival PDF/A: conformance rules, text layer, image kept as scanned."""
+
 import json
-from collections import Counter
 import re
 import subprocess
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import pikepdf
@@ -31,7 +32,8 @@ def test_rule_checker_catches_a_broken_file(processed, tmp_path):
     with pikepdf.open(src) as pdf:
         del pdf.Root.OutputIntents
         xmp = pdf.Root.Metadata.read_bytes().replace(
-            b"<pdfaid:part>", b'<zz:undescribed xmlns:zz="urn:zz">1</zz:undescribed><pdfaid:part>', 1)
+            b"<pdfaid:part>", b'<zz:undescribed xmlns:zz="urn:zz">1</zz:undescribed><pdfaid:part>', 1
+        )
         pdf.Root.Metadata.write(xmp)
         (image,) = _images(pdf.pages[0])
         image.Interpolate = True
@@ -68,11 +70,13 @@ def test_text_layer_lies_on_the_words(processed, tmp_path, name):
     k = 300 / 72
     hits = 0
     for x0, y0, x1, y1, text in long_words:
-        crop = rendered.crop((int(float(x0) * k) - 4, int(float(y0) * k) - 4,
-                              int(float(x1) * k) + 4, int(float(y1) * k) + 4))
+        crop = rendered.crop(
+            (int(float(x0) * k) - 4, int(float(y0) * k) - 4, int(float(x1) * k) + 4, int(float(y1) * k) + 4)
+        )
         crop.save(tmp_path / "w.png", dpi=(300, 300))
-        read = subprocess.run(["tesseract", str(tmp_path / "w.png"), "stdout", "-l", "vie", "--psm", "7"],
-                              capture_output=True, text=True).stdout.strip()
+        read = subprocess.run(
+            ["tesseract", str(tmp_path / "w.png"), "stdout", "-l", "vie", "--psm", "7"], capture_output=True, text=True
+        ).stdout.strip()
         hits += Levenshtein.normalized_similarity(unicodedata.normalize("NFC", read).casefold(), text.casefold()) >= 0.8
     assert hits >= len(long_words) - 1, (hits, len(long_words))
 

@@ -1,6 +1,7 @@
 """The review page in a real browser (Debian's Chromium, headless, driven by Playwright)
 against a real `station run`: sign in, open a queued document, correct a field,
 approve; the station signs and delivers it. Screenshots are kept in test-artifacts/."""
+
 import json
 
 import pikepdf
@@ -11,8 +12,15 @@ from tests.service_helpers import StationProcess, wait_for
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = ROOT / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                 "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 def test_clerk_corrects_and_approves_then_the_station_signs_and_delivers(tmp_path, corpus):
@@ -21,8 +29,9 @@ def test_clerk_corrects_and_approves_then_the_station_signs_and_delivers(tmp_pat
     ARTIFACTS.mkdir(exist_ok=True)
     data = tmp_path / "data"
     for name, role, password in (("thu", "clerk", "mat khau van thu"), ("quantri", "admin", "mat khau quan tri")):
-        made = run_station("user", "add", name, "--role", role,
-                           env={"STATION_DATA_DIR": str(data), "STATION_NEW_PASSWORD": password})
+        made = run_station(
+            "user", "add", name, "--role", role, env={"STATION_DATA_DIR": str(data), "STATION_NEW_PASSWORD": password}
+        )
         assert made.returncode == 0, made.stderr
     station = StationProcess(data).start()
     port = station.env["STATION_HTTP_PORT"]
@@ -73,8 +82,10 @@ def test_clerk_corrects_and_approves_then_the_station_signs_and_delivers(tmp_pat
             page.wait_for_url(f"{base}/")  # the queue, now empty
             expect(page.locator("#count-review")).to_have_text("0")
 
-            assert wait_for(lambda: station.query("SELECT state FROM documents WHERE id = ?", first_id)[0]["state"]
-                            == "delivered", 90)
+            assert wait_for(
+                lambda: station.query("SELECT state FROM documents WHERE id = ?", first_id)[0]["state"] == "delivered",
+                90,
+            )
             page.goto(f"{base}/documents/{first_id}")
             expect(page.locator("#signature")).to_contain_text("Chữ ký hợp lệ", timeout=30000)
             expect(page.locator("#signature")).to_contain_text("B-B")

@@ -1,4 +1,5 @@
 """Colour-stamp dropout and blank pages."""
+
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -34,5 +35,5 @@ def test_blank_page_with_scanner_dust_is_blank():
     assert is_blank(a)
     a[400:410, 100:500:12] = 0  # a row of glyph-sized marks
     for x in range(100, 500, 12):
-        a[400:412, x:x + 6] = 0
+        a[400:412, x : x + 6] = 0
     assert not is_blank(a)

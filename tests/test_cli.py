@@ -1,4 +1,5 @@
 """`station process` as a user runs it: good files done, bad files one clear line each."""
+
 import io
 import json
 
@@ -21,17 +22,30 @@ def test_bad_inputs_fail_alone_with_one_line_each(corpus, tmp_path):
     pdf.save(bad / "locked.pdf", encryption=pikepdf.Encryption(user="x", owner="x"))
     good = corpus / "clean-000.jpg"
     out = tmp_path / "out"
-    proc = run_station("process", str(bad / "empty.tif"), str(bad / "notes.jpg"), str(good),
-                       str(bad / "truncated.jpg"), str(bad / "locked.pdf"), str(bad / "missing.png"),
-                       "--out", str(out), "--no-sign")
+    proc = run_station(
+        "process",
+        str(bad / "empty.tif"),
+        str(bad / "notes.jpg"),
+        str(good),
+        str(bad / "truncated.jpg"),
+        str(bad / "locked.pdf"),
+        str(bad / "missing.png"),
+        "--out",
+        str(out),
+        "--no-sign",
+    )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr and "Traceback" not in proc.stdout
     failures = [ln for ln in proc.stderr.splitlines() if ": failed: " in ln]
     assert len(failures) == 5, proc.stderr
     msgs = "\n".join(failures)
-    for expected in ("empty.tif: failed: the file is empty", "notes.jpg: failed: this is not a scan",
-                     "truncated.jpg: failed:", "locked.pdf: failed: the PDF is encrypted",
-                     "missing.png: failed: the file does not exist"):
+    for expected in (
+        "empty.tif: failed: the file is empty",
+        "notes.jpg: failed: this is not a scan",
+        "truncated.jpg: failed:",
+        "locked.pdf: failed: the PDF is encrypted",
+        "missing.png: failed: the file does not exist",
+    ):
         assert expected in msgs
     assert (out / "clean-000.pdf").exists()
     record = json.loads((out / "clean-000.json").read_text())

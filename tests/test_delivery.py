@@ -1,5 +1,6 @@
 """Delivery: export folder and HTTP (a real server on 127.0.0.1); secret documents never
 leave through a networked connector."""
+
 import json
 import re
 import threading
@@ -7,13 +8,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from station.delivery import ExportFolder, HttpMultipart, Package, SecretDocumentError, deliver
+from delivery import ExportFolder, HttpMultipart, Package, SecretDocumentError, deliver
 
 
 class _Receiver(BaseHTTPRequestHandler):
     received: list = []
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         type(self).received.append((self.headers.get("Idempotency-Key"), body))
         self.send_response(201)
@@ -78,8 +79,9 @@ def test_secrecy_read_from_a_scan_blocks_network_delivery(receiver, tmp_path):
     rng = random.Random(2)
     doc = random_document(rng, paragraphs=2)
     doc.secrecy, doc.urgency = "TỐI MẬT", "HỎA TỐC"  # urgency in red ink: read from the colour layer
-    scan = save_scan([degrade(p, PROFILES["clean"], rng)[0] for p in render_document(doc)],
-                     tmp_path / "secret", PROFILES["clean"])
+    scan = save_scan(
+        [degrade(p, PROFILES["clean"], rng)[0] for p in render_document(doc)], tmp_path / "secret", PROFILES["clean"]
+    )
     out = tmp_path / "out"
     assert run_station("process", str(scan), "--out", str(out), "--no-sign").returncode == 0
     record = json.loads((out / "secret.json").read_text())
@@ -93,7 +95,7 @@ def test_secrecy_read_from_a_scan_blocks_network_delivery(receiver, tmp_path):
 
 
 def test_unreachable_receiver_is_a_retryable_error(processed, tmp_path):
-    from station.delivery import DeliveryError
+    from delivery import DeliveryError
 
     pkg = _package(tmp_path, processed, None)
     with pytest.raises(DeliveryError) as e:
@@ -105,7 +107,7 @@ def test_edxml_is_parsed_back_field_by_field(processed, tmp_path):
     import base64
     import xml.etree.ElementTree as ET
 
-    from station.delivery import edxml
+    from delivery import edxml
 
     record = json.loads((processed / "rotated90-000.json").read_text())["documents"][0]
     pdf = processed / "rotated90-000.pdf"
@@ -129,19 +131,21 @@ def test_edxml_is_parsed_back_field_by_field(processed, tmp_path):
     assert mh.findtext("e:DocumentId", namespaces=ns) == f",{f['date'].replace('-', '/')},{f['so_ky_hieu']}"
     ts = root.findtext("e:edXMLEnvelope/e:edXMLHeader/e:TraceHeaderList/e:TraceHeader/e:Timestamp", namespaces=ns)
     assert re.fullmatch(r"\d{4}/\d\d/\d\d \d\d:\d\d:\d\d", ts)
-    assert root.findtext("e:edXMLEnvelope/e:edXMLBody/e:edXMLManifest/e:Reference/e:ContentId", namespaces=ns) == "cid:1"
+    assert (
+        root.findtext("e:edXMLEnvelope/e:edXMLBody/e:edXMLManifest/e:Reference/e:ContentId", namespaces=ns) == "cid:1"
+    )
     att = root.find("e:AttachmentEncoded/e:Attachment", ns)
     assert att.findtext("e:ContentId", namespaces=ns) == "cid:1"
     assert base64.b64decode(att.findtext("e:ContentTransferEncoded", namespaces=ns)) == pdf.read_bytes()
 
 
 def test_edxml_and_paperless_connectors_post_with_their_auth(processed, tmp_path):
-    from station.delivery import EdxmlHttp, Paperless
+    from delivery import EdxmlHttp, Paperless
 
     got = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             got.append((self.path, dict(self.headers), self.rfile.read(int(self.headers["Content-Length"]))))
             self.send_response(200)
             self.end_headers()
@@ -157,7 +161,9 @@ def test_edxml_and_paperless_connectors_post_with_their_auth(processed, tmp_path
         deliver(pkg, EdxmlHttp(f"{base}/edxml", {"OrganId": "000.00.00.H37"}, token="t0k"))
         deliver(pkg, Paperless(base, "p4per"))
         (p1, h1, b1), (p2, h2, b2) = got
-        assert p1 == "/edxml" and h1["Authorization"] == "Bearer t0k" and h1["Content-Type"].startswith("application/xml")
+        assert (
+            p1 == "/edxml" and h1["Authorization"] == "Bearer t0k" and h1["Content-Type"].startswith("application/xml")
+        )
         assert b"QCVN_102_2016" in b1
         assert p2 == "/api/documents/post_document/" and h2["Authorization"] == "Token p4per"
         assert b'name="document"' in b2 and pkg.pdf.read_bytes() in b2

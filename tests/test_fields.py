@@ -1,6 +1,7 @@
 """Field extraction on hundreds of OCR-noisy header variants (no OCR run), plus the
 rules that matter most: the issue date is the header's, never the body's; type and
 notation are cross-checked; secret documents are marked."""
+
 import random
 
 import pytest
@@ -10,8 +11,22 @@ from classifiers.notation import parse
 from tests.fieldpages import build, noisy_header
 from tests.synthetic.content import random_document
 
-EXACT = ["so_ky_hieu", "number", "date", "place", "issuer", "parent_issuer", "type", "subject",
-         "signer", "signer_title", "signing_authority", "secrecy", "urgency", "recipients"]
+EXACT = [
+    "so_ky_hieu",
+    "number",
+    "date",
+    "place",
+    "issuer",
+    "parent_issuer",
+    "type",
+    "subject",
+    "signer",
+    "signer_title",
+    "signing_authority",
+    "secrecy",
+    "urgency",
+    "recipients",
+]
 
 
 def _values(pages):
@@ -61,17 +76,30 @@ def test_heading_and_notation_disagree_lowers_confidence():
 def test_non_standard_page_is_flagged_for_review():
     from ocr.types import RecognisedPage, Word
 
-    words = [Word("Kính", (300, 300, 400, 350), 95, 0, 1), Word("gửi", (420, 300, 500, 350), 95, 0, 1),
-             Word("anh", (520, 300, 600, 350), 95, 0, 1), Word("chị", (620, 300, 700, 350), 95, 0, 1)]
+    words = [
+        Word("Kính", (300, 300, 400, 350), 95, 0, 1),
+        Word("gửi", (420, 300, 500, 350), 95, 0, 1),
+        Word("anh", (520, 300, 600, 350), 95, 0, 1),
+        Word("chị", (620, 300, 700, 350), 95, 0, 1),
+    ]
     ex = extract([RecognisedPage(1, 2480, 3508, 300.0, 0, 0.0, words=words)])
     assert not ex.standard and any("needs review" in n for n in ex.notes)
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("123/QĐ-UBND", "123/QĐ-UBND"), ("09/2025/QĐ-TTg", "09/2025/QĐ-TTg"), ("45/UBND-VP", "45/UBND-VP"),
-    ("12 / TTr - UBND", "12/TTr-UBND"), ("l2/TIr-UBND", "12/TTr-UBND"), ("O5/QĐÐ-BNV", None),
-    ("7/QyĐ-UBND", "07/QyĐ-UBND"), ("12/UBND-VI", "12/UBND-VT"), ("I23/KH-SNV", "123/KH-SNV"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("123/QĐ-UBND", "123/QĐ-UBND"),
+        ("09/2025/QĐ-TTg", "09/2025/QĐ-TTg"),
+        ("45/UBND-VP", "45/UBND-VP"),
+        ("12 / TTr - UBND", "12/TTr-UBND"),
+        ("l2/TIr-UBND", "12/TTr-UBND"),
+        ("O5/QĐÐ-BNV", None),
+        ("7/QyĐ-UBND", "07/QyĐ-UBND"),
+        ("12/UBND-VI", "12/UBND-VT"),
+        ("I23/KH-SNV", "123/KH-SNV"),
+    ],
+)
 def test_notation_repairs(text, expected):
     n = parse(text)
     if expected is None:

@@ -1,4 +1,5 @@
 """Orientation and skew on rendered Vietnamese text."""
+
 import math
 
 import numpy as np

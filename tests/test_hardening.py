@@ -1,34 +1,32 @@
 """Issue 10: hostile inputs, misbehaving receivers and all three roles against a real
 station. Each test names the item of the issue it holds to."""
+
 from __future__ import annotations
 
 import email
 import email.policy
 import json
 import os
-import resource
 import shutil
 import socket
 import stat
 import subprocess
 import sys
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
-import numpy as np
 import openpyxl
 import pytest
 from PIL import Image
 
 from classifiers import extract
+from delivery import DeliveryError, EdxmlHttp, HttpMultipart, Package, deliver
 from models import documents, jobs, secrecy, users
 from models.db import connect
 from ocr import InputError, load_page
 from ocr.types import Word
-from station.delivery import DeliveryError, EdxmlHttp, HttpMultipart, Package, deliver
 from station.housekeeping import OWNER_FILE, clean_stale_workdirs
 from station.names import bounded
 from station.register_export import export
@@ -36,8 +34,10 @@ from tests.fieldpages import build
 from tests.service_helpers import Receiver, StationProcess, wait_for
 from tests.synthetic.content import random_document
 
-LONG_NAME = ("Quyết định về việc phê duyệt kế hoạch triển khai hệ thống quản lý văn bản và điều hành điện tử "
-             "của Ủy ban nhân dân tỉnh Lạng Sơn giai đoạn hai nghìn hai mươi sáu đến năm hai nghìn ba mươi.tif")
+LONG_NAME = (
+    "Quyết định về việc phê duyệt kế hoạch triển khai hệ thống quản lý văn bản và điều hành điện tử "
+    "của Ủy ban nhân dân tỉnh Lạng Sơn giai đoạn hai nghìn hai mươi sáu đến năm hai nghìn ba mươi.tif"
+)
 
 
 class GarbageServer:
@@ -64,8 +64,14 @@ class GarbageServer:
                     while b"\r\n\r\n" not in data:
                         data += conn.recv(1 << 16)
                     head, _, body = data.partition(b"\r\n\r\n")
-                    length = next((int(h.split(b":")[1]) for h in head.split(b"\r\n")
-                                   if h.lower().startswith(b"content-length:")), 0)
+                    length = next(
+                        (
+                            int(h.split(b":")[1])
+                            for h in head.split(b"\r\n")
+                            if h.lower().startswith(b"content-length:")
+                        ),
+                        0,
+                    )
                     while len(body) < length:
                         body += conn.recv(1 << 16)
                 except (OSError, ValueError):
@@ -128,9 +134,14 @@ def live(tmp_path_factory, processed):
         users.add(conn, name, f"{name} password", role)
     conn.close()
     receiver, garbage = Receiver(), GarbageServer()
-    station = StationProcess(data, STATION_DELIVERY_HTTP_URL=receiver.url, STATION_EDXML_URL=garbage.url,
-                             STATION_PAPERLESS_URL="http://127.0.0.1:99999/", STATION_PAPERLESS_TOKEN="t",
-                             STATION_AUTO_APPROVE="0").start()
+    station = StationProcess(
+        data,
+        STATION_DELIVERY_HTTP_URL=receiver.url,
+        STATION_EDXML_URL=garbage.url,
+        STATION_PAPERLESS_URL="http://127.0.0.1:99999/",
+        STATION_PAPERLESS_TOKEN="t",
+        STATION_AUTO_APPROVE="0",
+    ).start()
     port = int(station.env["STATION_HTTP_PORT"])
     assert wait_for(lambda: _up(f"http://127.0.0.1:{port}"), 30)
     yield station, port, receiver, garbage
@@ -151,6 +162,7 @@ def _state(station, doc_id):
 
 
 # -- 1. secret documents -----------------------------------------------------------------
+
 
 def test_1_a_clerk_cannot_clear_a_secrecy_mark_and_the_document_stays_local(live, processed):
     station, port, receiver, _ = live
@@ -189,7 +201,9 @@ def test_1_only_an_admin_lowers_a_mark_with_a_reason_and_a_second_person_confirm
     doc = _add_document(station.data_dir, processed, "secret-release", secrecy="MẬT")
     admin = Web(port, "admin", "admin password")
     assert admin.post(f"/documents/{doc}/fields", secrecy="").status_code == 403  # no reason
-    assert admin.post(f"/documents/{doc}/fields", secrecy="", secrecy_reason="đã giải mật theo QĐ 12").status_code == 200
+    assert (
+        admin.post(f"/documents/{doc}/fields", secrecy="", secrecy_reason="đã giải mật theo QĐ 12").status_code == 200
+    )
     assert station.query("SELECT secrecy FROM documents WHERE id = ?", doc)[0]["secrecy"] == "MẬT"  # still held
     r = admin.post(f"/documents/{doc}/approve")
     assert r.status_code == 409 and "người thứ hai" in r.json()["error"]
@@ -197,13 +211,19 @@ def test_1_only_an_admin_lowers_a_mark_with_a_reason_and_a_second_person_confirm
     assert Web(port, "thu", "thu password").post(f"/documents/{doc}/secrecy/confirm").status_code == 403  # clerk
     assert Web(port, "lan", "lan password").post(f"/documents/{doc}/secrecy/confirm").status_code == 200
     assert station.query("SELECT secrecy FROM documents WHERE id = ?", doc)[0]["secrecy"] is None
-    actions = [r["action"] for r in station.query("SELECT action FROM audit WHERE entity = 'document' AND "
-                                                  "entity_id = ?", doc)]
+    actions = [
+        r["action"] for r in station.query("SELECT action FROM audit WHERE entity = 'document' AND entity_id = ?", doc)
+    ]
     assert "corrected" in actions and "secrecy lowered" in actions
     assert admin.post(f"/documents/{doc}/approve").status_code == 200
     assert wait_for(lambda: _state(station, doc) in ("delivered", "signed"), 60)
-    assert wait_for(lambda: any(r["connector"] == "http" and r["state"] == "sent" for r in station.query(
-        "SELECT connector, state FROM outbox WHERE document_id = ?", doc)), 60)
+    assert wait_for(
+        lambda: any(
+            r["connector"] == "http" and r["state"] == "sent"
+            for r in station.query("SELECT connector, state FROM outbox WHERE document_id = ?", doc)
+        ),
+        60,
+    )
 
 
 def test_1_raising_a_mark_is_allowed_to_anyone_and_then_locked(processed, tmp_path):
@@ -217,16 +237,27 @@ def test_1_raising_a_mark_is_allowed_to_anyone_and_then_locked(processed, tmp_pa
 
 # -- 3. a receiver answering garbage, an invalid address --------------------------------
 
+
 def test_3_garbage_and_invalid_receivers_are_delivery_failures_with_backoff(live, processed):
     station, port, _, garbage = live
     doc = _add_document(station.data_dir, processed, "to-garbage")
     assert Web(port, "thu", "thu password").post(f"/documents/{doc}/approve").status_code == 200
 
     def failing():
-        rows = {r["connector"]: r for r in station.query(
-            "SELECT connector, state, attempts, last_error FROM outbox WHERE document_id = ?", doc)}
-        return rows if rows.get("edxml") and rows["edxml"]["attempts"] >= 2 and rows.get("paperless") and \
-            rows["paperless"]["attempts"] >= 1 else None
+        rows = {
+            r["connector"]: r
+            for r in station.query(
+                "SELECT connector, state, attempts, last_error FROM outbox WHERE document_id = ?", doc
+            )
+        }
+        return (
+            rows
+            if rows.get("edxml")
+            and rows["edxml"]["attempts"] >= 2
+            and rows.get("paperless")
+            and rows["paperless"]["attempts"] >= 1
+            else None
+        )
 
     assert wait_for(failing, 60)
     rows = failing()
@@ -254,6 +285,7 @@ def test_3_connector_errors_are_delivery_errors(processed, tmp_path):
 
 # -- 5. sign-in throttling ---------------------------------------------------------------
 
+
 def test_5_wrong_passwords_slow_down_then_refuse_per_account_and_address(tmp_path):
     conn = connect(tmp_path / "station.db")
     users.add(conn, "thu", "thu password", "clerk")
@@ -263,14 +295,15 @@ def test_5_wrong_passwords_slow_down_then_refuse_per_account_and_address(tmp_pat
     try:
         base = f"http://127.0.0.1:{station.env['STATION_HTTP_PORT']}"
         assert wait_for(lambda: _up(base), 30)
-        codes = [httpx.post(base + "/login", data={"username": "thu", "password": f"wrong {i}"}).status_code
-                 for i in range(12)]
-        assert codes[:users.LOCK_AFTER] == [401] * users.LOCK_AFTER and set(codes[users.LOCK_AFTER:]) == {429}
+        codes = [
+            httpx.post(base + "/login", data={"username": "thu", "password": f"wrong {i}"}).status_code
+            for i in range(12)
+        ]
+        assert codes[: users.LOCK_AFTER] == [401] * users.LOCK_AFTER and set(codes[users.LOCK_AFTER :]) == {429}
         right = httpx.post(base + "/login", data={"username": "thu", "password": "thu password"})
         assert right.status_code == 429 and "Retry-After" in right.headers
         # The address is blocked too: another account from the same machine waits as well.
-        assert httpx.post(base + "/login", data={"username": "admin", "password": "admin password"}
-                          ).status_code == 429
+        assert httpx.post(base + "/login", data={"username": "admin", "password": "admin password"}).status_code == 429
         failed = station.query("SELECT actor, after FROM audit WHERE action = 'login failed'")
         assert len(failed) == users.LOCK_AFTER and json.loads(failed[0]["after"])["address"] == "127.0.0.1"
         # The admin sees them (the station's own data, as the users page shows it).
@@ -282,6 +315,7 @@ def test_5_wrong_passwords_slow_down_then_refuse_per_account_and_address(tmp_pat
 
 
 # -- 6. permissions -----------------------------------------------------------------------
+
 
 def test_6_data_folder_and_files_are_closed_to_other_users_even_if_made_open_before(tmp_path):
     data = tmp_path / "data"
@@ -306,12 +340,13 @@ def test_6_data_folder_and_files_are_closed_to_other_users_even_if_made_open_bef
 
 # -- 7. header injection through file names ----------------------------------------------
 
+
 def test_7_file_names_cannot_inject_parts_or_headers_into_uploads(processed, tmp_path):
     got: list[bytes] = []
     heads: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             got.append(self.rfile.read(int(self.headers["Content-Length"])))
             heads.append(dict(self.headers))
             self.send_response(201)
@@ -327,7 +362,8 @@ def test_7_file_names_cannot_inject_parts_or_headers_into_uploads(processed, tmp
         shutil.copy(processed / "clean-000.pdf", evil)
         HttpMultipart(f"http://127.0.0.1:{server.server_port}/").send(Package(evil, _record(processed), None))
         message = email.message_from_bytes(
-            f"Content-Type: {heads[0]['Content-Type']}\r\n\r\n".encode() + got[0], policy=email.policy.HTTP)
+            f"Content-Type: {heads[0]['Content-Type']}\r\n\r\n".encode() + got[0], policy=email.policy.HTTP
+        )
         parts = list(message.iter_parts())
         assert [p.get_param("name", header="content-disposition") for p in parts] == ["metadata", "file"]
         assert all("X-Injected" not in p for p in parts)
@@ -339,6 +375,7 @@ def test_7_file_names_cannot_inject_parts_or_headers_into_uploads(processed, tmp
 
 
 # -- 8. formula injection in the register export ------------------------------------------
+
 
 def test_8_register_export_writes_formulas_as_text(processed, tmp_path):
     from models import register
@@ -365,6 +402,7 @@ def test_8_register_export_writes_formulas_as_text(processed, tmp_path):
 
 # -- 4. a secrecy word anywhere on page 1 ---------------------------------------------------
 
+
 @pytest.mark.parametrize("where", [(1900, 120), (1200, 1500), (300, 3200)])
 def test_4_a_standalone_secrecy_word_anywhere_on_page_1_is_found(where):
     import random
@@ -380,13 +418,16 @@ def test_4_a_standalone_secrecy_word_anywhere_on_page_1_is_found(where):
 
 # -- 10. page size and page count limits ------------------------------------------------
 
+
 def test_10_a_huge_page_is_refused_before_its_pixels_are_decoded(tmp_path):
     big = tmp_path / "big.png"
     Image.new("1", (12000, 12000), 1).save(big)
     assert big.stat().st_size < 2_000_000
-    probe = ("import resource, sys\nfrom pathlib import Path\nfrom ocr import InputError, load_page\n"
-             "try:\n    load_page(Path(sys.argv[1]), 1)\nexcept InputError as e:\n    print(e)\n"
-             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n")
+    probe = (
+        "import resource, sys\nfrom pathlib import Path\nfrom ocr import InputError, load_page\n"
+        "try:\n    load_page(Path(sys.argv[1]), 1)\nexcept InputError as e:\n    print(e)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
     small = tmp_path / "small.png"
     Image.new("1", (2480, 3508), 1).save(small)
 
@@ -415,6 +456,7 @@ def test_10_a_file_over_the_page_limit_fails_clearly(tmp_path):
 
 # -- 2. file names -------------------------------------------------------------------------
 
+
 def test_2_names_the_station_makes_stay_within_the_file_system_limit():
     assert 247 < len(LONG_NAME.encode()) <= 255  # a name the file system takes, but only just
     for limit in (96, 200):
@@ -426,8 +468,9 @@ def test_2_names_the_station_makes_stay_within_the_file_system_limit():
 
 # -- 11. the stamp font cache -----------------------------------------------------------
 
+
 def test_11_the_stamp_font_is_cached_in_the_stations_own_folder(tmp_path):
-    from station.archive.signing import stamp_font
+    from archive.signing import stamp_font
 
     font = Path(stamp_font(tmp_path / "cache"))
     assert font.is_relative_to(tmp_path / "cache") and font.exists()
@@ -435,6 +478,7 @@ def test_11_the_stamp_font_is_cached_in_the_stations_own_folder(tmp_path):
 
 
 # -- 12. leftovers of killed runs ---------------------------------------------------------
+
 
 def test_12_work_folders_of_dead_runs_are_removed_live_ones_kept(tmp_path):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -450,6 +494,7 @@ def test_12_work_folders_of_dead_runs_are_removed_live_ones_kept(tmp_path):
 
 # -- 13. web headers, schema, idle sessions -----------------------------------------------
 
+
 def test_13_no_public_schema_security_headers_and_idle_sessions_end(live):
     station, port, _, _ = live
     base = f"http://127.0.0.1:{port}"
@@ -461,13 +506,17 @@ def test_13_no_public_schema_security_headers_and_idle_sessions_end(live):
     assert web.client.get("/api/session").status_code == 200
     c = connect(station.data_dir / "station.db")
     with c:
-        c.execute("UPDATE sessions SET last_seen = last_seen - ? WHERE user_id = (SELECT id FROM users WHERE "
-                  "username = 'admin2')", (users.IDLE_SECONDS + 60,))
+        c.execute(
+            "UPDATE sessions SET last_seen = last_seen - ? WHERE user_id = (SELECT id FROM users WHERE "
+            "username = 'admin2')",
+            (users.IDLE_SECONDS + 60,),
+        )
     c.close()
     assert web.client.get("/api/session").status_code == 401
 
 
 # -- end to end: a real station through all of it at once ---------------------------------
+
 
 def _drop(src: Path, folder: Path, name: str | None = None) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
@@ -525,8 +574,9 @@ def test_the_station_keeps_serving_through_all_of_it_at_once(tmp_path, corpus):
         hot.joinpath("link.tif").symlink_to(outside)
         multi_src = _multipage(tmp_path, 4)
         _drop(multi_src, hot, "multi.tif")
-        assert wait_for(lambda: station.query("SELECT state FROM jobs WHERE name = 'multi.tif'")[0]["state"]
-                        == "processing", 60)
+        assert wait_for(
+            lambda: station.query("SELECT state FROM jobs WHERE name = 'multi.tif'")[0]["state"] == "processing", 60
+        )
         twin = _drop(multi_src, hot, "multi-again.tif")
 
         def settled():

@@ -1,4 +1,5 @@
 """Loading scanner output: formats, resolution, streaming, and bad input."""
+
 import io
 import zlib
 from pathlib import Path
@@ -81,6 +82,7 @@ def test_pdf_with_vector_content_is_rasterised(tmp_path):
 
 # --- bad input: one plain sentence each --------------------------------------------
 
+
 def _write(tmp_path: Path, name: str, data: bytes) -> Path:
     p = tmp_path / name
     p.write_bytes(data)
@@ -150,9 +152,16 @@ def test_missing_page_of_pdf(tmp_path):
         load_page(path, 3)
 
 
-@pytest.mark.parametrize("name,fmt,mode", [("scan.jpg", "BMP", "1"), ("scan.gif", "GIF", "1"),
-                                           ("scan.jp2", "JPEG2000", "L"), ("scan.webp", "WEBP", "L"),
-                                           ("scan.tif", "BMP", "L")])
+@pytest.mark.parametrize(
+    "name,fmt,mode",
+    [
+        ("scan.jpg", "BMP", "1"),
+        ("scan.gif", "GIF", "1"),
+        ("scan.jp2", "JPEG2000", "L"),
+        ("scan.webp", "WEBP", "L"),
+        ("scan.tif", "BMP", "L"),
+    ],
+)
 def test_what_scanner_software_saves_is_decoded_by_content_not_name(tmp_path, name, fmt, mode):
     """A scanner's bilevel BMP saved with a .jpg name was refused: the content decides."""
     from ocr import count_pages, load_page

@@ -1,6 +1,7 @@
 """Kinds of trouble seen on real office paper (issue 12), built into synthetic pages:
 each test states the trouble, the page is generated, and extraction must cope. No
 real file, name or answer is used here."""
+
 from __future__ import annotations
 
 import random
@@ -38,8 +39,13 @@ def test_an_unread_handwritten_number_gives_the_printed_part_marked_and_red():
 
 
 def test_an_unread_number_line_never_joins_the_issuer():
-    doc = _doc(notation="236/STTTT-TTBCXB", parent="UBND THÀNH PHỐ ĐÀ NẴNG", issuer="SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
-               type_heading=None, addressees=["Các sở, ban, ngành thành phố."])
+    doc = _doc(
+        notation="236/STTTT-TTBCXB",
+        parent="UBND THÀNH PHỐ ĐÀ NẴNG",
+        issuer="SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
+        type_heading=None,
+        addressees=["Các sở, ban, ngành thành phố."],
+    )
     ex = extract(build(doc, _handwritten_number))
     assert ex.fields["issuer"].value == "SỞ THÔNG TIN VÀ TRUYỀN THÔNG"
     assert ex.fields["parent_issuer"].value == "UBND THÀNH PHỐ ĐÀ NẴNG"
@@ -63,8 +69,15 @@ def test_a_faculty_under_its_university_is_the_issuer():
     assert ex.fields["parent_issuer"].value == "TRƯỜNG ĐẠI HỌC BÁCH KHOA"
 
 
-@pytest.mark.parametrize("heading,name", [("NGHỊ ĐỊNH", "Nghị định"), ("THÔNG TƯ", "Thông tư"),
-                                          ("ĐIỀU LỆ", "Điều lệ"), ("CHƯƠNG TRÌNH PHỐI HỢP", "Chương trình phối hợp")])
+@pytest.mark.parametrize(
+    "heading,name",
+    [
+        ("NGHỊ ĐỊNH", "Nghị định"),
+        ("THÔNG TƯ", "Thông tư"),
+        ("ĐIỀU LỆ", "Điều lệ"),
+        ("CHƯƠNG TRÌNH PHỐI HỢP", "Chương trình phối hợp"),
+    ],
+)
 def test_normative_and_other_headings_give_the_type(heading, name):
     doc = _doc(type_heading=heading, notation="09/2025/XX-UBND")
     assert extract(build(doc)).fields["type"].value == name

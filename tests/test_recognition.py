@@ -1,4 +1,5 @@
 """End to end on every degradation profile: pages upright and straight, text right."""
+
 import json
 
 import pytest

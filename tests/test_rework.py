@@ -1,6 +1,7 @@
 """Page operations on documents in review: delete, move, turn, split, merge, read again,
 and the corrected-metadata refresh before signing. Real scans, real Tesseract, real
 PDF/A files checked rule by rule."""
+
 import json
 import shutil
 import subprocess
@@ -62,8 +63,10 @@ def _row(conn, doc_id):
 def _page_texts(pdf: str) -> list[str]:
     with pikepdf.open(pdf) as p:
         n = len(p.pages)
-    return [subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), pdf, "-"], capture_output=True,
-                           text=True).stdout for i in range(1, n + 1)]
+    return [
+        subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), pdf, "-"], capture_output=True, text=True).stdout
+        for i in range(1, n + 1)
+    ]
 
 
 def test_delete_and_move_pages_copy_pages_without_reading_them_again(db):
@@ -130,8 +133,9 @@ def test_turning_a_page_reads_it_again_and_a_corrected_field_survives(db):
 
 def test_reading_again_needs_the_original_scan(db):
     conn, ids = db
-    source = conn.execute("SELECT j.source FROM jobs j JOIN documents d ON d.job_id = j.id WHERE d.id = ?",
-                          (ids["short"],)).fetchone()["source"]
+    source = conn.execute(
+        "SELECT j.source FROM jobs j JOIN documents d ON d.job_id = j.id WHERE d.id = ?", (ids["short"],)
+    ).fetchone()["source"]
     Path(source).unlink()
     with pytest.raises(rework.ReworkError, match="bản quét gốc"):
         rework.reread(conn, ids["short"], "thu")
@@ -158,15 +162,17 @@ def test_metadata_refresh_puts_corrections_into_the_pdf(db):
 def test_previews_render_every_page_and_go_stale_when_the_pages_change(db, tmp_path):
     from PIL import Image
 
-    from station.archive import preview
+    from archive import preview
 
     conn, ids = db
     doc = ids["long"]
     pdf = Path(_row(conn, doc)[0]["pdf"])
     cache = tmp_path / "cache"
     preview.render(pdf, cache, doc)
-    with Image.open(preview.preview_path(cache, doc, 1)) as page, \
-            Image.open(preview.preview_path(cache, doc, 2, thumb=True)) as thumb:
+    with (
+        Image.open(preview.preview_path(cache, doc, 1)) as page,
+        Image.open(preview.preview_path(cache, doc, 2, thumb=True)) as thumb,
+    ):
         assert abs(page.width - 827) <= 2 and thumb.width == preview.THUMB_WIDTH  # A4 at 100 dpi
     assert preview.fresh(preview.preview_path(cache, doc, 2), pdf)
     rework.move_page(conn, doc, 2, 1, "thu")

@@ -1,4 +1,5 @@
 """Search: insensitive to diacritics, with filters."""
+
 from models import documents, jobs, search
 from models.db import connect
 
@@ -12,16 +13,27 @@ def _add(conn, tmp, i, text, fields, state="review"):
         conn.execute("BEGIN IMMEDIATE")
         doc = documents.add(conn, job.id, str(f), record, None)
     if state != "review":
-        documents.set_state(conn, doc, state)
+        conn.execute("UPDATE documents SET state = ? WHERE id = ?", (state, doc))  # a document further along
     return doc
 
 
 def test_search_without_diacritics_and_with_filters(tmp_path):
     conn = connect(tmp_path / "s.db")
-    a = _add(conn, tmp_path, 1, "QUYẾT ĐỊNH Về việc kiện toàn Ban Chỉ đạo chuyển đổi số",
-             {"type": "Quyết định", "issuer": "SỞ NỘI VỤ", "date": "2024-05-02", "so_ky_hieu": "12/QĐ-SNV"})
-    b = _add(conn, tmp_path, 2, "KẾ HOẠCH đào tạo, bồi dưỡng cán bộ, công chức",
-             {"type": "Kế hoạch", "issuer": "SỞ Y TẾ", "date": "2025-01-15"}, state="delivered")
+    a = _add(
+        conn,
+        tmp_path,
+        1,
+        "QUYẾT ĐỊNH Về việc kiện toàn Ban Chỉ đạo chuyển đổi số",
+        {"type": "Quyết định", "issuer": "SỞ NỘI VỤ", "date": "2024-05-02", "so_ky_hieu": "12/QĐ-SNV"},
+    )
+    b = _add(
+        conn,
+        tmp_path,
+        2,
+        "KẾ HOẠCH đào tạo, bồi dưỡng cán bộ, công chức",
+        {"type": "Kế hoạch", "issuer": "SỞ Y TẾ", "date": "2025-01-15"},
+        state="delivered",
+    )
 
     def ids(**kw):
         return [r["id"] for r in search.query(conn, **kw)]

@@ -1,4 +1,5 @@
 """Archive batches: one scan file, several documents."""
+
 import json
 
 import pytest

@@ -1,5 +1,6 @@
 """`station run` as a real process: crash and restart, receiver outage, bad files, and
 many files at once - nothing lost, nothing done twice."""
+
 import io
 import json
 import random
@@ -47,8 +48,9 @@ def test_kill_9_in_the_middle_of_a_job_then_restart_delivers_exactly_once(tmp_pa
         station.kill9()
         assert station.query("SELECT state FROM jobs")[0]["state"] == "processing"
         station = StationProcess(tmp_path / "data", **env).start()
-        assert wait_for(lambda: [r["state"] for r in station.query("SELECT state FROM documents")] == ["delivered"],
-                        180), station.query("SELECT state, error FROM jobs")
+        assert wait_for(
+            lambda: [r["state"] for r in station.query("SELECT state FROM documents")] == ["delivered"], 180
+        ), station.query("SELECT state, error FROM jobs")
         job = station.query("SELECT * FROM jobs")[0]
         assert job["state"] == "done" and job["attempts"] == 2
         assert len(receiver.posts) == 1  # delivered exactly once
@@ -64,13 +66,19 @@ def test_kill_9_in_the_middle_of_a_job_then_restart_delivers_exactly_once(tmp_pa
 
 def test_receiver_down_for_a_while_then_delivered_once(tmp_path, corpus):
     port = free_port()
-    station = StationProcess(tmp_path / "data", STATION_DELIVERY_HTTP_URL=f"http://127.0.0.1:{port}/upload",
-                             STATION_AUTO_APPROVE="0").start()
+    station = StationProcess(
+        tmp_path / "data", STATION_DELIVERY_HTTP_URL=f"http://127.0.0.1:{port}/upload", STATION_AUTO_APPROVE="0"
+    ).start()
     receiver = None
     try:
         _drop(corpus / "clean-000.jpg", station.hot)
-        assert wait_for(lambda: any(r["attempts"] >= 2 for r in station.query(
-            "SELECT attempts FROM outbox WHERE connector = 'http' AND state = 'pending'")), 90)
+        assert wait_for(
+            lambda: any(
+                r["attempts"] >= 2
+                for r in station.query("SELECT attempts FROM outbox WHERE connector = 'http' AND state = 'pending'")
+            ),
+            90,
+        )
         error = station.query("SELECT last_error FROM outbox WHERE connector = 'http'")[0]["last_error"]
         assert "cannot be reached" in error
         receiver = Receiver(port)  # the management system is back
@@ -126,7 +134,7 @@ def test_200_files_at_once_some_written_slowly_each_taken_once_and_whole(tmp_pat
         def write_slowly(path, data):
             with open(path, "wb") as f:  # straight into the hot folder, in chunks, over ~3 s
                 for k in range(0, len(data), len(data) // 6 + 1):
-                    f.write(data[k:k + len(data) // 6 + 1])
+                    f.write(data[k : k + len(data) // 6 + 1])
                     f.flush()
                     time.sleep(0.5)
 
@@ -142,8 +150,9 @@ def test_200_files_at_once_some_written_slowly_each_taken_once_and_whole(tmp_pat
                 shutil.copyfile(path, station.hot / path.name)
         for t in threads:
             t.join()
-        assert wait_for(lambda: len(station.query("SELECT id FROM jobs WHERE state = 'done'")) == 200, 400), \
+        assert wait_for(lambda: len(station.query("SELECT id FROM jobs WHERE state = 'done'")) == 200, 400), (
             station.query("SELECT state, COUNT(*) n, MIN(error) e FROM jobs GROUP BY state")
+        )
         rows = station.query("SELECT name, sha256, seen_again FROM jobs")
         assert len(rows) == 200 and len({r["name"] for r in rows}) == 200  # each file once
         import hashlib

@@ -1,17 +1,19 @@
 """Signed electronic copies: PAdES over the PDF/A by incremental update, with a PKCS#12
 file and a PKCS#11 token (SoftHSM2), time-stamped by a TSA on 127.0.0.1."""
+
 import re
-from collections import Counter
 import shutil
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from station.archive.keys import Pkcs12Key
-from station.archive.signing import SigningConfig, open_signer, sign_pdf
-from station.archive.verify import verify_pdf
+from archive.keys import Pkcs12Key
+from archive.signing import SigningConfig, open_signer, sign_pdf
+from archive.verify import verify_pdf
+from errors import ExitCode
 from tests.conftest import run_station
 from tests.pdfa_rules import violations
 from tests.pki import PIN, LocalPKI, TimeStampServer, softhsm_token
@@ -53,8 +55,9 @@ def test_pkcs12_signature_keeps_the_pdfa_bytes_rules_and_text(pki, processed, tm
     assert report.ok and report.pdfa == "PDF/A-2B", report.to_json()
     (sig,) = report.signatures
     assert sig.level == "B-B" == result.level and ORG in sig.signer
-    stamp = STAMP_RE.search(subprocess.run(["pdftotext", "-l", "1", str(dst), "-"], capture_output=True,
-                                           text=True).stdout)
+    stamp = STAMP_RE.search(
+        subprocess.run(["pdftotext", "-l", "1", str(dst), "-"], capture_output=True, text=True).stdout
+    )
     assert stamp, "the visible SAO Y text is not extractable"
     # The text layer is intact: every word is still there, plus the stamp's.
     assert not Counter(_words(src)) - Counter(_words(dst))
@@ -122,8 +125,9 @@ def test_b_t_with_a_time_stamp_authority_on_localhost(pki, tsa, processed, tmp_p
 @pytest.mark.parametrize("level", ["B-LT", "B-LTA"])
 def test_long_term_levels_embed_validation_data(pki, tsa, processed, tmp_path, level):
     dst = tmp_path / "signed.pdf"
-    _sign(pki, processed / "clean-000.pdf", dst, level=level, tsa_url=tsa.url,
-          trust_roots=(pki.ca_pem,), crls=(pki.crl,))
+    _sign(
+        pki, processed / "clean-000.pdf", dst, level=level, tsa_url=tsa.url, trust_roots=(pki.ca_pem,), crls=(pki.crl,)
+    )
     report = verify_pdf(dst, [pki.ca_pem])
     assert report.ok and report.signatures[0].level == level, report.to_json()
     assert violations(dst) == []
@@ -164,12 +168,13 @@ def test_process_signs_by_default_and_verify_exits_nonzero_on_a_bad_file(corpus,
 def test_wrong_pin_is_a_clear_error_and_never_printed(pki, corpus, tmp_path):
     env = {"STATION_SIGNING_PKCS12": str(pki.p12), "STATION_SIGNING_PIN": "wrong-pin-9876"}
     proc = run_station("process", str(corpus / "clean-000.jpg"), "--out", str(tmp_path / "o"), env=env)
-    assert proc.returncode == 2 and "wrong PIN" in proc.stderr and "wrong-pin-9876" not in proc.stderr
+    assert proc.returncode == ExitCode.SIGNING_KEY and "wrong PIN" in proc.stderr and "wrong-pin-9876" not in proc.stderr
 
 
 def test_bad_setting_names_its_key(corpus, tmp_path):
-    proc = run_station("process", str(corpus / "clean-000.jpg"), "--out", str(tmp_path / "o"),
-                       env={"STATION_SIGNING_LEVEL": "B-XYZ"})
+    proc = run_station(
+        "process", str(corpus / "clean-000.jpg"), "--out", str(tmp_path / "o"), env={"STATION_SIGNING_LEVEL": "B-XYZ"}
+    )
     assert proc.returncode == 2 and "STATION_SIGNING_LEVEL" in proc.stderr
 
 

@@ -1,6 +1,8 @@
 """Local accounts: hashed passwords, sessions, roles."""
+
 import pytest
 
+from errors import ExitCode, Invalid
 from models import users
 from models.db import connect
 
@@ -28,7 +30,7 @@ def test_sessions_carry_a_csrf_token_and_end(tmp_path):
 
 @pytest.mark.parametrize("role,password,message", [("boss", "long enough", "role"), ("clerk", "short", "8")])
 def test_bad_accounts_are_refused(tmp_path, role, password, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(Invalid, match=message):
         users.add(connect(tmp_path / "s.db"), "x", password, role)
 
 
@@ -40,5 +42,5 @@ def test_station_user_add_creates_the_first_admin(tmp_path):
     assert out.returncode == 0 and "admin (admin) created" in out.stdout
     assert "quan tri vien" not in out.stdout + out.stderr
     again = run_station("user", "add", "admin", env=env)
-    assert again.returncode == 1 and "exists already" in again.stderr
+    assert again.returncode == ExitCode.REFUSED and "exists already" in again.stderr
     assert users.authenticate(connect(tmp_path / "station.db"), "admin", "quan tri vien 1").role == "admin"

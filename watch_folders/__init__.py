@@ -1,4 +1,5 @@
 """Hot folders: watching, waiting until a file is complete, ignore rules, profiles."""
+
 from .rules import HotFolder, hoso_code, ignored
 from .watcher import HotFolderWatcher
 

@@ -1,4 +1,5 @@
 """Which files in a hot folder are scans, and what a folder's profile is."""
+
 from __future__ import annotations
 
 import fnmatch
@@ -6,8 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # Files scanners, copy tools and office software leave while working: never scans.
-IGNORED = ("*.part", "*.tmp", "*.crdownload", "*.partial", "~$*", "Thumbs.db", "desktop.ini", "*.error.txt",
-           "*.json")
+IGNORED = ("*.part", "*.tmp", "*.crdownload", "*.partial", "~$*", "Thumbs.db", "desktop.ini", "*.error.txt", "*.json")
 
 
 @dataclass(frozen=True)

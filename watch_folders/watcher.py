@@ -6,8 +6,10 @@ A file is complete when its size and modification time have not changed for
 `settle_s` seconds and it decodes as a scan. One that stays undecodable for
 `give_up_s` is handed over anyway: the job then fails with a clear error instead of
 the file waiting forever."""
+
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -35,8 +37,15 @@ class _Candidate:
 
 
 class HotFolderWatcher:
-    def __init__(self, folders: list[HotFolder], handoff: Handoff, settle_s: float = 1.0,
-                 rescan_s: float = 30.0, give_up_s: float = 60.0, tick_s: float = 0.2) -> None:
+    def __init__(
+        self,
+        folders: list[HotFolder],
+        handoff: Handoff,
+        settle_s: float = 1.0,
+        rescan_s: float = 30.0,
+        give_up_s: float = 60.0,
+        tick_s: float = 0.2,
+    ) -> None:
         self.folders = folders
         self.handoff = handoff
         self.settle_s, self.rescan_s, self.give_up_s, self.tick_s = settle_s, rescan_s, give_up_s, tick_s
@@ -138,4 +147,4 @@ class _Handler(FileSystemEventHandler):
             return
         target = getattr(event, "dest_path", None) or event.src_path
         if event.event_type in ("created", "modified", "moved", "closed"):
-            self.watcher.notice(Path(target), self.folder)
+            self.watcher.notice(Path(os.fsdecode(target)), self.folder)

@@ -1,4 +1,5 @@
 """Synthetic scans of Vietnamese administrative documents, with ground truth."""
+
 from .degrade import PROFILES
 from .generate import Sample, generate, load_truth, save_scan
 

@@ -1,4 +1,5 @@
 """python -m tests.synthetic OUT [--count N] [--profiles a,b] [--seed S]"""
+
 import argparse
 from pathlib import Path
 

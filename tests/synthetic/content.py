@@ -1,4 +1,5 @@
 """Random but realistic content for Vietnamese administrative documents (Decree 30)."""
+
 from __future__ import annotations
 
 import random
@@ -22,10 +23,21 @@ ISSUERS = [
 
 # (type name as printed in the heading, abbreviation); None = công văn
 TYPES = [
-    ("QUYẾT ĐỊNH", "QĐ"), ("KẾ HOẠCH", "KH"), ("THÔNG BÁO", "TB"), ("BÁO CÁO", "BC"),
-    ("TỜ TRÌNH", "TTr"), ("HƯỚNG DẪN", "HD"), ("CHỈ THỊ", "CT"), ("QUY ĐỊNH", "QyĐ"),
-    ("CHƯƠNG TRÌNH", "CTr"), ("GIẤY MỜI", "GM"), ("BIÊN BẢN", "BB"), ("NGHỊ QUYẾT", "NQ"),
-    (None, None), (None, None), (None, None),
+    ("QUYẾT ĐỊNH", "QĐ"),
+    ("KẾ HOẠCH", "KH"),
+    ("THÔNG BÁO", "TB"),
+    ("BÁO CÁO", "BC"),
+    ("TỜ TRÌNH", "TTr"),
+    ("HƯỚNG DẪN", "HD"),
+    ("CHỈ THỊ", "CT"),
+    ("QUY ĐỊNH", "QyĐ"),
+    ("CHƯƠNG TRÌNH", "CTr"),
+    ("GIẤY MỜI", "GM"),
+    ("BIÊN BẢN", "BB"),
+    ("NGHỊ QUYẾT", "NQ"),
+    (None, None),
+    (None, None),
+    (None, None),
 ]
 UNITS = ["VP", "TCCB", "KT", "NV", "TH", "KHTC", "VX"]
 
@@ -71,8 +83,18 @@ BODY = [
     "giao dịch điện tử, bảo đảm giá trị pháp lý của văn bản điện tử.",
 ]
 
-NAMES = ["Nguyễn Văn An", "Trần Thị Bình", "Lê Minh Châu", "Phạm Quốc Dũng", "Hoàng Thị Hà",
-         "Vũ Đức Thắng", "Đặng Thu Trang", "Bùi Xuân Trường", "Đỗ Thị Hồng Nhung", "Ngô Quang Huy"]
+NAMES = [
+    "Nguyễn Văn An",
+    "Trần Thị Bình",
+    "Lê Minh Châu",
+    "Phạm Quốc Dũng",
+    "Hoàng Thị Hà",
+    "Vũ Đức Thắng",
+    "Đặng Thu Trang",
+    "Bùi Xuân Trường",
+    "Đỗ Thị Hồng Nhung",
+    "Ngô Quang Huy",
+]
 
 # (signing authority line or "", title line(s))
 SIGNING = [
@@ -83,8 +105,15 @@ SIGNING = [
     ("", ["TL. GIÁM ĐỐC", "CHÁNH VĂN PHÒNG"]),
     ("", ["KT. BỘ TRƯỞNG", "THỨ TRƯỞNG"]),
 ]
-RECIPIENTS = ["Như Điều 3;", "Bộ Nội vụ;", "Thường trực Tỉnh ủy;", "Chủ tịch, các PCT UBND tỉnh;",
-              "Các sở, ban, ngành;", "UBND các huyện, thành phố;", "Cổng thông tin điện tử tỉnh;"]
+RECIPIENTS = [
+    "Như Điều 3;",
+    "Bộ Nội vụ;",
+    "Thường trực Tỉnh ủy;",
+    "Chủ tịch, các PCT UBND tỉnh;",
+    "Các sở, ban, ngành;",
+    "UBND các huyện, thành phố;",
+    "Cổng thông tin điện tử tỉnh;",
+]
 SECRECY = ["MẬT", "TỐI MẬT", "TUYỆT MẬT"]
 URGENCY = ["KHẨN", "THƯỢNG KHẨN", "HỎA TỐC"]
 
@@ -118,8 +147,14 @@ class Document:
 
     def truth(self) -> dict:
         """Ground-truth fields, keyed and formatted as the extraction issue fixes them."""
-        signing_prefix = next((p for p in ("TM.", "KT.", "TL.", "TUQ.", "Q.")
-                               if (self.signing_authority or self.signer_titles[0]).startswith(p)), None)
+        signing_prefix = next(
+            (
+                p
+                for p in ("TM.", "KT.", "TL.", "TUQ.", "Q.")
+                if (self.signing_authority or self.signer_titles[0]).startswith(p)
+            ),
+            None,
+        )
         return {
             "so_ky_hieu": self.notation,
             "number": self.number,
@@ -159,11 +194,22 @@ def random_document(rng: random.Random, paragraphs: int | None = None) -> Docume
     secrecy = rng.choice(SECRECY) if r < 0.12 else None
     urgency = rng.choice(URGENCY) if 0.12 <= r < 0.3 else None
     return Document(
-        parent=parent, issuer=issuer, place=place, number=number, notation=notation,
-        day=day, month=month, year=year, type_heading=type_heading,
-        subject=rng.choice(SUBJECTS), body=body, signing_authority=authority,
-        signer_titles=titles, signer=rng.choice(NAMES),
+        parent=parent,
+        issuer=issuer,
+        place=place,
+        number=number,
+        notation=notation,
+        day=day,
+        month=month,
+        year=year,
+        type_heading=type_heading,
+        subject=rng.choice(SUBJECTS),
+        body=body,
+        signing_authority=authority,
+        signer_titles=titles,
+        signer=rng.choice(NAMES),
         recipients=rng.sample(RECIPIENTS, 3),
         addressees=["Các sở, ban, ngành tỉnh;", "UBND các huyện, thành phố."] if type_heading is None else [],
-        secrecy=secrecy, urgency=urgency,
+        secrecy=secrecy,
+        urgency=urgency,
     )

@@ -1,6 +1,7 @@
 """Make clean renders look like real scans: skew, noise, blur, JPEG artefacts, yellowed
 faded paper, a red seal over the signature, the "ĐẾN" stamp over the header,
 upside-down or sideways pages, colour / grey / bilevel output."""
+
 from __future__ import annotations
 
 import math
@@ -30,19 +31,22 @@ class Profile:
     stamps: bool = False
 
 
-PROFILES: dict[str, Profile] = {p.name: p for p in [
-    Profile("clean", "jpg"),
-    Profile("skew", "jpg", skew=3.0),
-    Profile("noisy", "png", mode="L", noise=14, speckle=0.002, skew=0.6),
-    Profile("blur", "jpg", blur=1.3, jpeg_quality=80, skew=0.8),
-    Profile("jpeg", "jpg", jpeg_quality=30, skew=1.0),
-    Profile("yellowed", "jpg", yellowed=True, noise=5, skew=1.2),
-    Profile("stamps", "jpg", stamps=True, skew=0.7),
-    Profile("upside_down", "tif", rotate=180, skew=0.8),
-    Profile("rotated90", "pdf", rotate=90, skew=0.5),
-    Profile("bilevel", "tif-g4", mode="1", skew=1.5),
-    Profile("grey", "tif-jpeg", mode="L", skew=2.0, noise=4),
-]}
+PROFILES: dict[str, Profile] = {
+    p.name: p
+    for p in [
+        Profile("clean", "jpg"),
+        Profile("skew", "jpg", skew=3.0),
+        Profile("noisy", "png", mode="L", noise=14, speckle=0.002, skew=0.6),
+        Profile("blur", "jpg", blur=1.3, jpeg_quality=80, skew=0.8),
+        Profile("jpeg", "jpg", jpeg_quality=30, skew=1.0),
+        Profile("yellowed", "jpg", yellowed=True, noise=5, skew=1.2),
+        Profile("stamps", "jpg", stamps=True, skew=0.7),
+        Profile("upside_down", "tif", rotate=180, skew=0.8),
+        Profile("rotated90", "pdf", rotate=90, skew=0.5),
+        Profile("bilevel", "tif-g4", mode="1", skew=1.5),
+        Profile("grey", "tif-jpeg", mode="L", skew=2.0, noise=4),
+    ]
+}
 
 
 def degrade(page: RenderedPage, profile: Profile, rng: random.Random) -> tuple[Image.Image, float]:
@@ -91,8 +95,13 @@ def _yellow(im: Image.Image, rng: random.Random) -> Image.Image:
     for _ in range(3):
         cx, cy, r = rng.random() * w, rng.random() * h, rng.uniform(0.05, 0.15) * w
         light -= 0.06 * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * r * r))
-    light = np.asarray(Image.fromarray((light * 255).clip(0, 255).astype(np.uint8)).resize((w, h), Image.BILINEAR),
-                       dtype=np.float32) / 255.0
+    light = (
+        np.asarray(
+            Image.fromarray((light * 255).clip(0, 255).astype(np.uint8)).resize((w, h), Image.BILINEAR),
+            dtype=np.float32,
+        )
+        / 255.0
+    )
     tint = np.array([0.97, 0.90, 0.72], dtype=np.float32)
     a = a * tint * light[..., None]
     return Image.fromarray((a * 255).clip(0, 255).astype(np.uint8))
@@ -102,8 +111,7 @@ def _multiply(im: Image.Image, stamp: Image.Image, xy: tuple[int, int]) -> None:
     """Stamp ink is translucent: darken the page under it, never lighten."""
     x, y = xy
     region = im.crop((x, y, x + stamp.width, y + stamp.height))
-    mixed = Image.fromarray(
-        (np.asarray(region, np.float32) * np.asarray(stamp, np.float32) / 255).astype(np.uint8))
+    mixed = Image.fromarray((np.asarray(region, np.float32) * np.asarray(stamp, np.float32) / 255).astype(np.uint8))
     im.paste(mixed, (x, y))
 
 

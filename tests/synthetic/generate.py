@@ -1,4 +1,5 @@
 """Write synthetic scans and their ground truth to a folder."""
+
 from __future__ import annotations
 
 import io
@@ -36,8 +37,7 @@ def save_scan(images: list[Image.Image], path: Path, profile: Profile) -> Path:
         images[0].save(path, "PNG", dpi=dpi, compress_level=1)
     elif fmt.startswith("tif"):
         compression = {"tif": "tiff_lzw", "tif-g4": "group4", "tif-jpeg": "jpeg"}[fmt]
-        images[0].save(path, "TIFF", compression=compression, dpi=dpi, save_all=True,
-                       append_images=images[1:])
+        images[0].save(path, "TIFF", compression=compression, dpi=dpi, save_all=True, append_images=images[1:])
     elif fmt == "pdf":
         import img2pdf
 
@@ -52,8 +52,9 @@ def save_scan(images: list[Image.Image], path: Path, profile: Profile) -> Path:
     return path
 
 
-def generate(out: Path, count: int, profiles: list[str] | None = None, seed: int = 1,
-             paragraphs: int | None = None) -> list[Sample]:
+def generate(
+    out: Path, count: int, profiles: list[str] | None = None, seed: int = 1, paragraphs: int | None = None
+) -> list[Sample]:
     """`count` documents per profile, written as `<profile>-<n>.<ext>` with a
     `<name>.truth.json` beside each."""
     out.mkdir(parents=True, exist_ok=True)
@@ -66,8 +67,13 @@ def generate(out: Path, count: int, profiles: list[str] | None = None, seed: int
             rendered = render_document(doc)
             scans = [degrade(p, profile, rng) for p in rendered]
             path = save_scan([im for im, _ in scans], out / f"{pname}-{i:03d}", profile)
-            truth = {"fields": doc.truth(), "pages": [p.lines for p in rendered], "profile": pname,
-                     "skew": [round(a, 3) for _, a in scans], "rotate_ccw": profile.rotate}
+            truth = {
+                "fields": doc.truth(),
+                "pages": [p.lines for p in rendered],
+                "profile": pname,
+                "skew": [round(a, 3) for _, a in scans],
+                "rotate_ccw": profile.rotate,
+            }
             path.with_suffix(".truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1))
             samples.append(Sample(path, pname, truth["fields"], truth["pages"]))
     return samples

@@ -5,6 +5,7 @@ order, which is a layout matter, not a misread character.
 Each ground-truth line is aligned to its best-matching stretch of the OCR text (fuzzy
 substring alignment); its errors are the edit distance to that stretch. OCR characters
 that no ground-truth line claims (stamp noise, invented text) count as insertions."""
+
 from __future__ import annotations
 
 import re

@@ -1,10 +1,11 @@
 """Lay a Document out on A4 pages at 300 dpi in the Decree 30 layout (Appendix I)."""
+
 from __future__ import annotations
 
 import shutil
 import subprocess
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -33,7 +34,7 @@ _FONT_FILES = {
 _FONT_DIRS = ["/usr/share/fonts/truetype/liberation2", "/usr/share/fonts/truetype/liberation"]
 
 
-@lru_cache(maxsize=None)
+@cache
 def font(style: str, size_pt: float) -> ImageFont.FreeTypeFont:
     name = _FONT_FILES[style]
     for d in _FONT_DIRS:
@@ -42,8 +43,9 @@ def font(style: str, size_pt: float) -> ImageFont.FreeTypeFont:
         except OSError:
             continue
     if shutil.which("fc-match"):
-        path = subprocess.run(["fc-match", "-f", "%{file}", name.removesuffix(".ttf")],
-                              capture_output=True, text=True).stdout
+        path = subprocess.run(
+            ["fc-match", "-f", "%{file}", name.removesuffix(".ttf")], capture_output=True, text=True
+        ).stdout
         return ImageFont.truetype(path, pt(size_pt))
     raise RuntimeError("Liberation Serif is not installed (Debian package fonts-liberation2)")
 
@@ -62,8 +64,9 @@ class _Page:
         self.draw = ImageDraw.Draw(self.image)
         self.lines: list[str] = []
 
-    def text(self, s: str, x: int, y: int, style: str, size: float, anchor: str = "l",
-             fill=INK) -> tuple[int, int, int, int]:
+    def text(
+        self, s: str, x: int, y: int, style: str, size: float, anchor: str = "l", fill=INK
+    ) -> tuple[int, int, int, int]:
         """Draw one line with its top at y; anchor l/c/r is where x sits. Returns its box."""
         f = font(style, size)
         w = self.draw.textlength(s, font=f)
@@ -105,7 +108,8 @@ def render_document(doc: Document) -> list[RenderedPage]:
     y = mm(20)
     # Header: issuer block (left) beside the national title (right).
     left_lines = ([(doc.parent, "regular")] if doc.parent else []) + [
-        (ln, "bold") for ln in wrap(p, doc.issuer, "bold", 12.5, mm(74))]
+        (ln, "bold") for ln in wrap(p, doc.issuer, "bold", 12.5, mm(74))
+    ]
     ly = y
     for s, style in left_lines:
         p.text(s, LEFT_COL_C, ly, style, 12.5, "c")
@@ -126,8 +130,7 @@ def render_document(doc: Document) -> list[RenderedPage]:
     for mark, colour in ((doc.secrecy, INK), (doc.urgency, RED)):
         if mark:
             box = p.text(mark, LEFT_COL_C, y + pt(4), "bold", 13, "c", fill=colour)
-            p.draw.rectangle((box[0] - pt(6), box[1] - pt(3), box[2] + pt(6), box[3] + pt(5)),
-                             outline=colour, width=3)
+            p.draw.rectangle((box[0] - pt(6), box[1] - pt(3), box[2] + pt(6), box[3] + pt(5)), outline=colour, width=3)
             y += pt(24)
     y += pt(14)
     if doc.type_heading:

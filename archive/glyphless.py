@@ -5,6 +5,7 @@ still requires the font program to be embedded, so we embed a tiny TrueType font
 with one empty glyph 500 units wide and map every character code to it (as
 Tesseract's own PDF renderer does). Each word is then stretched with Tz to the
 width of its box, which makes selection and search highlights land on the word."""
+
 from __future__ import annotations
 
 import io
@@ -41,7 +42,7 @@ def _to_unicode_cmap() -> bytes:
     # CIDs are UTF-16 code units (Identity-H), so the map is the identity. Each bfrange
     # may only vary in its last byte, hence one range per high byte; surrogates excluded.
     ranges = [f"<{hi:02X}00> <{hi:02X}FF> <{hi:02X}00>" for hi in range(256) if not 0xD8 <= hi <= 0xDF]
-    chunks = [ranges[i:i + 100] for i in range(0, len(ranges), 100)]
+    chunks = [ranges[i : i + 100] for i in range(0, len(ranges), 100)]
     body = "\n".join(f"{len(c)} beginbfrange\n" + "\n".join(c) + "\nendbfrange" for c in chunks)
     return (
         "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
@@ -58,26 +59,48 @@ def add_font(pdf: pikepdf.Pdf) -> pikepdf.Object:
     font_file = pikepdf.Stream(pdf, zlib.compress(program))
     font_file.Filter = pikepdf.Name.FlateDecode
     font_file.Length1 = len(program)
-    descriptor = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name("/" + FONT_NAME), Flags=5,
-        FontBBox=[0, DESCENT, ADVANCE, ASCENT], ItalicAngle=0, Ascent=ASCENT, Descent=DESCENT,
-        CapHeight=ASCENT, StemV=80, FontFile2=font_file,
-    ))
+    descriptor = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.FontDescriptor,
+            FontName=pikepdf.Name("/" + FONT_NAME),
+            Flags=5,
+            FontBBox=[0, DESCENT, ADVANCE, ASCENT],
+            ItalicAngle=0,
+            Ascent=ASCENT,
+            Descent=DESCENT,
+            CapHeight=ASCENT,
+            StemV=80,
+            FontFile2=font_file,
+        )
+    )
     # Every CID -> glyph 1 (the blank glyph); never .notdef, which PDF/A forbids showing.
     gid_map = pikepdf.Stream(pdf, zlib.compress(b"\x00\x01" * 65536))
     gid_map.Filter = pikepdf.Name.FlateDecode
-    cid_font = pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2, BaseFont=pikepdf.Name("/" + FONT_NAME),
-        CIDSystemInfo=pikepdf.Dictionary(Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"),
-                                         Supplement=0),
-        FontDescriptor=descriptor, DW=ADVANCE, CIDToGIDMap=gid_map,
-    ))
+    cid_font = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.CIDFontType2,
+            BaseFont=pikepdf.Name("/" + FONT_NAME),
+            CIDSystemInfo=pikepdf.Dictionary(
+                Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"), Supplement=0
+            ),
+            FontDescriptor=descriptor,
+            DW=ADVANCE,
+            CIDToGIDMap=gid_map,
+        )
+    )
     to_unicode = pikepdf.Stream(pdf, zlib.compress(_to_unicode_cmap()))
     to_unicode.Filter = pikepdf.Name.FlateDecode
-    return pdf.make_indirect(pikepdf.Dictionary(
-        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=pikepdf.Name("/" + FONT_NAME),
-        Encoding=pikepdf.Name("/Identity-H"), DescendantFonts=[cid_font], ToUnicode=to_unicode,
-    ))
+    return pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Font,
+            Subtype=pikepdf.Name.Type0,
+            BaseFont=pikepdf.Name("/" + FONT_NAME),
+            Encoding=pikepdf.Name("/Identity-H"),
+            DescendantFonts=[cid_font],
+            ToUnicode=to_unicode,
+        )
+    )
 
 
 def encode_text(text: str) -> str:

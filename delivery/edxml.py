@@ -1,6 +1,7 @@
 """edXML (QCVN 102:2016): the message management systems exchange documents in.
 Dates are yyyy/MM/dd, time-stamps yyyy/MM/dd HH:mm:ss; the PDF travels base64-encoded
 as an attachment referenced from the manifest."""
+
 from __future__ import annotations
 
 import base64
@@ -27,20 +28,40 @@ def _el(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     return e
 
 
-def build(pdf: Path, record: dict[str, Any], sender: dict[str, str], receiver: dict[str, str],
-          now: datetime | None = None) -> bytes:
+def build(
+    pdf: Path, record: dict[str, Any], sender: dict[str, str], receiver: dict[str, str], now: datetime | None = None
+) -> bytes:
     """The edXML message of one document (`record`: the document's JSON record)."""
     now = now or datetime.now()
     f = {k: (v or {}).get("value") for k, v in record.get("fields", {}).items()}
+    root = ET.Element(f"{{{NS}}}edXML")
+    env = _el(root, "edXMLEnvelope")
+    header = _el(env, "edXMLHeader")
+    _message_header(_el(header, "MessageHeader"), f, sender, receiver, len(record.get("pages", [])))
+    trace = _el(_el(header, "TraceHeaderList"), "TraceHeader")
+    _el(trace, "OrganId", receiver.get("OrganId", ""))
+    _el(trace, "Timestamp", now.strftime("%Y/%m/%d %H:%M:%S"))
+    ref = _el(_el(_el(env, "edXMLBody"), "edXMLManifest"), "Reference")
+    _el(ref, "ContentId", "cid:1")
+    _el(ref, "ContentType", "application/pdf")
+    _el(ref, "Description", f.get("subject") or pdf.name)
+    _el(ref, "AttachmentName", pdf.name)
+    att = _el(_el(root, "AttachmentEncoded"), "Attachment")
+    _el(att, "ContentId", "cid:1")
+    _el(att, "AttachmentName", pdf.name)
+    _el(att, "ContentType", "application/pdf")
+    _el(att, "ContentTransferEncoded", base64.b64encode(pdf.read_bytes()).decode("ascii"))
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _message_header(
+    mh: ET.Element, f: dict[str, Any], sender: dict[str, str], receiver: dict[str, str], pages: int
+) -> None:
+    """The document's registration data in QCVN 102's MessageHeader."""
     so_ky_hieu = f.get("so_ky_hieu") or ""
     number, _, notation = so_ky_hieu.partition("/")  # 09/2025/QĐ-TTg: the year stays in the notation
     issued = f.get("date")
     issued_slash = issued.replace("-", "/") if issued else ""
-
-    root = ET.Element(f"{{{NS}}}edXML")
-    env = _el(root, "edXMLEnvelope")
-    header = _el(env, "edXMLHeader")
-    mh = _el(header, "MessageHeader")
     for tag, organ in (("From", sender), ("To", receiver)):
         o = _el(mh, tag)
         for key in ("OrganId", "OrganizationInCharge", "OrganName", "OrganAdd", "Email", "Telephone", "Fax", "Website"):
@@ -71,22 +92,6 @@ def build(pdf: Path, record: dict[str, Any], sender: dict[str, str], receiver: d
     _el(other, "SphereOfPromulgation", "")
     _el(other, "TyperNotation", "")
     _el(other, "PromulgationAmount", "1")
-    _el(other, "PageAmount", str(len(record.get("pages", []))))
+    _el(other, "PageAmount", str(pages))
     _el(other, "Appendixes", "")
     _el(mh, "SteeringType", "0")
-    traces = _el(header, "TraceHeaderList")
-    trace = _el(traces, "TraceHeader")
-    _el(trace, "OrganId", receiver.get("OrganId", ""))
-    _el(trace, "Timestamp", now.strftime("%Y/%m/%d %H:%M:%S"))
-    body = _el(env, "edXMLBody")
-    ref = _el(_el(body, "edXMLManifest"), "Reference")
-    _el(ref, "ContentId", "cid:1")
-    _el(ref, "ContentType", "application/pdf")
-    _el(ref, "Description", f.get("subject") or pdf.name)
-    _el(ref, "AttachmentName", pdf.name)
-    att = _el(_el(root, "AttachmentEncoded"), "Attachment")
-    _el(att, "ContentId", "cid:1")
-    _el(att, "AttachmentName", pdf.name)
-    _el(att, "ContentType", "application/pdf")
-    _el(att, "ContentTransferEncoded", base64.b64encode(pdf.read_bytes()).decode("ascii"))
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -6,17 +6,18 @@ document time-stamp for long-term archives.
 The visible signature is what Decree 30 asks of a copy digitised from paper: at the
 top right of page 1, text only, 'SAO Y – <organisation> – <signing time, ISO 8601
 with +07:00>', 10 pt black, in an embedded font with Vietnamese glyphs."""
+
 from __future__ import annotations
 
 import functools
 import os
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 from PIL import Image, ImageFont
@@ -28,19 +29,26 @@ from pyhanko.sign import fields, signers, timestamps
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator import ValidationContext
 
-from .keys import KeyError_, Pkcs11Key, Pkcs12Key, read_pin
+from errors import ExitCode, StationError
+
+from .keys import Pkcs11Key, Pkcs12Key, SigningKeyError, read_pin
 
 VIETNAM = timezone(timedelta(hours=7))  # no daylight saving: the offset is fixed
 FONT_SIZE = 10  # points; an int: pyHanko lays text out in exact fractions
-FONT_PATHS = ("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
-              "/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf",
-              "/usr/share/fonts/truetype/croscore/Tinos-Regular.ttf")
+FONT_PATHS = (
+    "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSerif-Regular.ttf",
+    "/usr/share/fonts/truetype/croscore/Tinos-Regular.ttf",
+)
 LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 FIELD_NAME = "SaoY"
 
 
-class SigningError(Exception):
+class SigningError(StationError):
     """Signing failed; the message says why in plain words."""
+
+    exit_code = ExitCode.SIGNING_KEY
+    retryable = True
 
 
 @dataclass(frozen=True)
@@ -66,8 +74,7 @@ def font_path() -> str:
     for p in FONT_PATHS:
         if os.path.exists(p):
             return p
-    raise SigningError("no font with Vietnamese glyphs for the visible signature "
-                       "(Debian package fonts-liberation2)")
+    raise SigningError("no font with Vietnamese glyphs for the visible signature (Debian package fonts-liberation2)")
 
 
 @functools.lru_cache(maxsize=4)
@@ -84,8 +91,7 @@ def stamp_font(cache_dir: Path | None = None) -> str:
 
     src = Path(font_path())
     cache = cache_dir or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "digitization-station"
-    out = cache / "fonts" / (
-        f"{src.stem}-{src.stat().st_size}-{int(src.stat().st_mtime)}-upem1000.ttf")
+    out = cache / "fonts" / (f"{src.stem}-{src.stat().st_size}-{int(src.stat().st_mtime)}-upem1000.ttf")
     if out.exists():
         return str(out)  # made by an earlier run: no need to read the font at all
     font = TTFont(str(src), lazy=False)
@@ -115,8 +121,12 @@ def find_blank_spot(pdf: Path, width: float, height: float) -> tuple[tuple[int, 
     page_w, page_h = _page_size(pdf)
     dpi = 36  # 0.5 pt per pixel: enough to see any mark, fast to render
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-r", str(dpi), "-gray", "-singlefile", str(pdf),
-                        f"{tmp}/p"], check=True, capture_output=True, timeout=60)
+        subprocess.run(
+            ["pdftoppm", "-f", "1", "-l", "1", "-r", str(dpi), "-gray", "-singlefile", str(pdf), f"{tmp}/p"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         ink = np.asarray(Image.open(f"{tmp}/p.pgm")) < 170
     px = dpi / 72.0
     margin = 6.0
@@ -153,9 +163,11 @@ def open_signer(key: Pkcs12Key | Pkcs11Key) -> Iterator[signers.Signer]:
         try:
             signer = signers.SimpleSigner.load_pkcs12(str(key.path), passphrase=pin.encode())
         except Exception as e:  # noqa: BLE001 - pyHanko raises several kinds here
-            raise KeyError_(f"the PKCS#12 file {key.path} cannot be opened (wrong PIN or damaged file: {type(e).__name__})")
+            raise SigningKeyError(
+                f"the PKCS#12 file {key.path} cannot be opened (wrong PIN or damaged file: {type(e).__name__})"
+            )
         if signer is None:
-            raise KeyError_(f"the PKCS#12 file {key.path} cannot be opened (wrong PIN or damaged file)")
+            raise SigningKeyError(f"the PKCS#12 file {key.path} cannot be opened (wrong PIN or damaged file)")
         yield signer
         return
     from pyhanko.config.pkcs11 import TokenCriteria
@@ -163,14 +175,22 @@ def open_signer(key: Pkcs12Key | Pkcs11Key) -> Iterator[signers.Signer]:
 
     pin = read_pin(key.pin_env, key.pin_file)
     try:
-        session = pkcs11.open_pkcs11_session(str(key.module), token_criteria=TokenCriteria(label=key.token_label),
-                                             user_pin=pin)
+        session = pkcs11.open_pkcs11_session(
+            str(key.module), token_criteria=TokenCriteria(label=key.token_label), user_pin=pin
+        )
     except Exception as e:  # noqa: BLE001
-        raise KeyError_(f"the token '{key.token_label}' cannot be opened ({type(e).__name__}: "
-                        f"is it plugged in, and is the PIN right?)")
+        raise SigningKeyError(
+            f"the token '{key.token_label}' cannot be opened ({type(e).__name__}: "
+            f"is it plugged in, and is the PIN right?)"
+        )
     try:
-        yield pkcs11.PKCS11Signer(session, cert_label=key.cert_label or key.key_label, key_label=key.key_label,
-                                  key_id=key.key_id, cert_id=key.key_id)
+        yield pkcs11.PKCS11Signer(
+            session,
+            cert_label=key.cert_label or key.key_label,
+            key_label=key.key_label,
+            key_id=key.key_id,
+            cert_id=key.key_id,
+        )
     finally:
         session.close()
 
@@ -200,21 +220,33 @@ def _sign(src: Path, dst: Path, config: SigningConfig, signer: signers.Signer, l
     width = text_width(text) + 4
     box, blank = find_blank_spot(src, width, FONT_SIZE * 1.6)
     if not blank:
-        notes.append("page 1 has no blank space at the top right: the signature text is placed in the "
-                     "top-right corner and overlaps the page content")
+        notes.append(
+            "page 1 has no blank space at the top right: the signature text is placed in the "
+            "top-right corner and overlaps the page content"
+        )
     vc = None
     if level in ("B-LT", "B-LTA"):
         vc = _validation_context(config)
     meta = signers.PdfSignatureMetadata(
-        field_name=FIELD_NAME, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
-        reason="SAO Y", name=config.organisation, embed_validation_info=vc is not None,
-        use_pades_lta=level == "B-LTA", validation_context=vc,
+        field_name=FIELD_NAME,
+        md_algorithm="sha256",
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason="SAO Y",
+        name=config.organisation,
+        embed_validation_info=vc is not None,
+        use_pades_lta=level == "B-LTA",
+        validation_context=vc,
     )
-    style = TextStampStyle(stamp_text="%(text)s", border_width=0, background=None,
-                           text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(stamp_font(config.cache_dir)),
-                                                       font_size=FONT_SIZE))
+    style = TextStampStyle(
+        stamp_text="%(text)s",
+        border_width=0,
+        background=None,
+        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(stamp_font(config.cache_dir)), font_size=FONT_SIZE),
+    )
     pdf_signer = signers.PdfSigner(
-        meta, signer=signer, stamp_style=style,
+        meta,
+        signer=signer,
+        stamp_style=style,
         timestamper=timestamps.HTTPTimeStamper(config.tsa_url) if config.tsa_url else None,
         new_field_spec=fields.SigFieldSpec(FIELD_NAME, on_page=0, box=box),
     )
@@ -225,7 +257,7 @@ def _sign(src: Path, dst: Path, config: SigningConfig, signer: signers.Signer, l
                 pdf_signer.sign_pdf(_writer(inf), output=outf, appearance_text_params={"text": text})
             if level == "B-LTA":
                 _document_timestamp(tmp, config, vc)
-    except KeyError_:
+    except SigningKeyError:
         raise
     except Exception as e:  # noqa: BLE001
         tmp.unlink(missing_ok=True)
@@ -249,12 +281,12 @@ def _metadata_left_alone() -> Iterator[None]:
     metadata change."""
     from pyhanko.pdf_utils.writer import BasePdfFileWriter
 
-    original = BasePdfFileWriter._update_meta  # noqa: SLF001
-    BasePdfFileWriter._update_meta = lambda self: None  # noqa: SLF001
+    original = BasePdfFileWriter._update_meta
+    BasePdfFileWriter._update_meta = lambda self: None  # type: ignore[method-assign]
     try:
         yield
     finally:
-        BasePdfFileWriter._update_meta = original  # noqa: SLF001
+        BasePdfFileWriter._update_meta = original  # type: ignore[method-assign]
 
 
 def _document_timestamp(path: Path, config: SigningConfig, vc: ValidationContext | None) -> None:
@@ -264,7 +296,8 @@ def _document_timestamp(path: Path, config: SigningConfig, vc: ValidationContext
 
     out = io.BytesIO()
     signers.PdfTimeStamper(timestamps.HTTPTimeStamper(config.tsa_url)).timestamp_pdf(
-        _writer(io.BytesIO(data)), "sha256", validation_context=vc, output=out)
+        _writer(io.BytesIO(data)), "sha256", validation_context=vc, output=out
+    )
     path.write_bytes(out.getvalue())
 
 

@@ -1,4 +1,5 @@
 """Archival output: the searchable PDF/A of a scan (signing and verification join here)."""
+
 from .pageimage import write_page_image
 from .pdfa import ArchivePage, archived_page, build_pdfa
 

@@ -1,4 +1,5 @@
 """What is delivered: the archived PDF and its metadata."""
+
 from __future__ import annotations
 
 import hashlib
@@ -23,7 +24,7 @@ class Package:
         return hashlib.sha256(self.pdf.read_bytes()).hexdigest()
 
     @classmethod
-    def from_record(cls, pdf: Path, record: dict[str, Any]) -> "Package":
+    def from_record(cls, pdf: Path, record: dict[str, Any]) -> Package:
         fields = record["documents"][0]["fields"]
         secrecy = fields.get("secrecy", {}).get("value") if fields.get("secrecy") else None
         return cls(pdf, record, secrecy)

@@ -2,6 +2,7 @@
 
 Takes and returns plain data only, so any executor (a process pool here, a task
 queue on a cluster) can run it."""
+
 from __future__ import annotations
 
 import traceback
@@ -11,11 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from ocr import InputError, OCREngineError, RecognisedPage, load_page, recognise
-from ocr.load import PAGE_PIXELS
+from archive import write_page_image
+from ocr import DEFAULT_ENGINE, InputError, OCREngineError, RecognisedPage, engine, load_page, recognise
 from ocr.barcodes import read_barcodes
-
-from .archive import write_page_image
+from ocr.load import PAGE_PIXELS
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class PageTask:
     separator: str | None = None  # read barcodes; a page with this value is a separator sheet
     rotation: int | None = None  # clockwise degrees to turn the page upright; None: detect
     max_pixels: int = PAGE_PIXELS  # a bigger page is refused before it is decoded
+    engine: str = DEFAULT_ENGINE  # see ocr.engine: built in the worker from this name
 
 
 @dataclass
@@ -50,21 +51,26 @@ def run_page(task: PageTask) -> PageOutcome:
         if task.separator and task.separator in codes:
             # A separator sheet is dropped from the output: no need to read it.
             w, h = src.image.size
-            page = RecognisedPage(task.index, w, h, src.dpi[0], 0, 0.0, barcodes=codes,
-                                  notes=["separator sheet"])
+            page = RecognisedPage(task.index, w, h, src.dpi[0], 0, 0.0, barcodes=codes, notes=["separator sheet"])
             return PageOutcome(task, page.to_dict(), np.eye(3).tolist(), src.image.size)
-        page, matrix = recognise(src, task.lang, task.detect_rotation, task.deskew, task.rotation)
+        page, matrix = recognise(src, task.lang, task.detect_rotation, task.deskew, task.rotation, engine(task.engine))
         page.barcodes = codes
         return PageOutcome(task, page.to_dict(), matrix.tolist(), src.image.size)
     except InputError as e:
         return PageOutcome(task, error=str(e))
     except OCREngineError as e:
-        return PageOutcome(task, error=f"the OCR engine failed: {e}", retryable=True)
+        return PageOutcome(task, error=f"the OCR engine failed: {e}", debug=traceback.format_exc(), retryable=True)
     except MemoryError:
         return PageOutcome(task, error="not enough memory to process this page", retryable=True)
     except Exception as e:  # noqa: BLE001 - one bad page must not stop the others
-        return PageOutcome(task, error=f"internal error while processing the page ({type(e).__name__}: {e})",
-                           debug=traceback.format_exc())
+        # Not the input's known fault: an engine or library crash may pass, so the job is
+        # tried again (a few times, then set aside with this traceback kept).
+        return PageOutcome(
+            task,
+            error=f"internal error while processing the page ({type(e).__name__}: {e})",
+            debug=traceback.format_exc(),
+            retryable=True,
+        )
 
 
 def init_worker(station_pid: int | None = None) -> None:

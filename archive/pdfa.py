@@ -5,6 +5,7 @@ The scanned image is never resampled for the archive: turning a page upright and
 straightening it is done by the matrix that draws the image, so the stored pixels are
 exactly the scanner's while the page shows upright and straight, and the text layer
 (in the upright frame where OCR found the words) lines up with it."""
+
 from __future__ import annotations
 
 import os
@@ -41,9 +42,14 @@ def archived_page(pdf: pikepdf.Pdf, path: Path, index: int, rp: RecognisedPage) 
     page = pdf.pages[index]
     image = page.Resources.XObject.Im0
     size = (int(image.Width), int(image.Height))
-    for operands, op in pikepdf.parse_content_stream(page, "cm"):
-        placed = np.array([[float(operands[0]), float(operands[2]), float(operands[4])],
-                           [float(operands[1]), float(operands[3]), float(operands[5])], [0, 0, 1.0]])
+    for operands, _op in pikepdf.parse_content_stream(page, "cm"):  # type: ignore[misc]
+        placed = np.array(
+            [
+                [float(operands[0]), float(operands[2]), float(operands[4])],
+                [float(operands[1]), float(operands[3]), float(operands[5])],
+                [0, 0, 1.0],
+            ]
+        )
         break
     else:
         raise ValueError(f"page {index + 1} of {path.name} has no placed image")
@@ -70,8 +76,13 @@ def srgb_profile() -> bytes:
     raise RuntimeError("no sRGB ICC profile found (Debian package icc-profiles-free)")
 
 
-def build_pdfa(pages: list[ArchivePage], out: Path, title: str, fields: dict[str, str] | None = None,
-               created: datetime | None = None) -> None:
+def build_pdfa(
+    pages: list[ArchivePage],
+    out: Path,
+    title: str,
+    fields: dict[str, str] | None = None,
+    created: datetime | None = None,
+) -> None:
     """Write the PDF/A to `out` atomically (a temporary name, then rename)."""
     created = created or datetime.now().astimezone()
     pdf = pikepdf.new()
@@ -85,8 +96,7 @@ def build_pdfa(pages: list[ArchivePage], out: Path, title: str, fields: dict[str
             _add_page(pdf, ap, image, font)
         _finish(pdf, title, fields or {}, created)
         tmp = out.with_name(f".{out.name}.part")
-        pdf.save(tmp, min_version="1.7", compress_streams=True,
-                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        pdf.save(tmp, min_version="1.7", compress_streams=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
         os.replace(tmp, out)
     finally:
         for s in sources.values():
@@ -106,7 +116,8 @@ def _add_page(pdf: pikepdf.Pdf, ap: ArchivePage, image: pikepdf.Object, font: pi
     content.append(text_layer(rp, k))
     page = pdf.add_blank_page(page_size=(width_pt, height_pt))
     page.Resources = pikepdf.Dictionary(
-        XObject=pikepdf.Dictionary(Im0=image), Font=pikepdf.Dictionary(F0=font),
+        XObject=pikepdf.Dictionary(Im0=image),
+        Font=pikepdf.Dictionary(F0=font),
     )
     page.Contents = pdf.make_stream("\n".join(content).encode("ascii"))
 
@@ -148,11 +159,17 @@ def _num(v: float) -> str:
 def _finish(pdf: pikepdf.Pdf, title: str, fields: dict[str, str], created: datetime) -> None:
     icc = pikepdf.Stream(pdf, srgb_profile())
     icc.N = 3
-    pdf.Root.OutputIntents = pikepdf.Array([pikepdf.Dictionary(
-        Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFA1,
-        OutputConditionIdentifier=pikepdf.String("sRGB IEC61966-2.1"),
-        Info=pikepdf.String("sRGB IEC61966-2.1"), DestOutputProfile=pdf.make_indirect(icc),
-    )])
+    pdf.Root.OutputIntents = pikepdf.Array(
+        [
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.OutputIntent,
+                S=pikepdf.Name.GTS_PDFA1,
+                OutputConditionIdentifier=pikepdf.String("sRGB IEC61966-2.1"),
+                Info=pikepdf.String("sRGB IEC61966-2.1"),
+                DestOutputProfile=pdf.make_indirect(icc),
+            )
+        ]
+    )
     creator = "digitization-station"
     # The metadata stream stays unfiltered: PDF/A-2 forbids a Filter on it.
     meta = pikepdf.Stream(pdf, build_xmp(title, created, PRODUCER, creator, fields))
@@ -162,7 +179,12 @@ def _finish(pdf: pikepdf.Pdf, title: str, fields: dict[str, str], created: datet
     pdf.Root.Lang = pikepdf.String("vi")
     # The Info dictionary must say the same as the XMP, entry for entry.
     d = pdf_date(created)
-    pdf.trailer.Info = pdf.make_indirect(pikepdf.Dictionary(
-        Title=pikepdf.String(title), Producer=pikepdf.String(PRODUCER), Creator=pikepdf.String(creator),
-        CreationDate=pikepdf.String(d), ModDate=pikepdf.String(d),
-    ))
+    pdf.trailer.Info = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Title=pikepdf.String(title),
+            Producer=pikepdf.String(PRODUCER),
+            Creator=pikepdf.String(creator),
+            CreationDate=pikepdf.String(d),
+            ModDate=pikepdf.String(d),
+        )
+    )

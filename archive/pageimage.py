@@ -5,6 +5,7 @@ taken out of a scanner PDF is copied as it was, and anything else is stored
 losslessly. The archive then copies the image object from this small file (lazily:
 qpdf reads the data only when the final PDF is written), so a long document never
 holds all its images in memory."""
+
 from __future__ import annotations
 
 import io
@@ -74,9 +75,9 @@ def _png_flate(pdf: pikepdf.Pdf, image: Image.Image) -> pikepdf.Stream:
     data = buf.getvalue()
     idat, pos = [], 8
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
         if kind == b"IDAT":
-            idat.append(data[pos + 8:pos + 8 + length])
+            idat.append(data[pos + 8 : pos + 8 + length])
         pos += 12 + length
     bits = 1 if image.mode == "1" else 8
     colours = 3 if image.mode == "RGB" else 1

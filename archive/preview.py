@@ -3,6 +3,7 @@ screen-size JPEG per page and a small thumbnail (JPEG: poppler writes a page as 
 about ten times slower, 1.6 s against 0.13 s for a 300 dpi scan). The station renders them as soon as a
 document waits for review, so the clerk's first look does not wait for rendering;
 the web page renders on demand whatever is missing or older than the PDF."""
+
 from __future__ import annotations
 
 import re
@@ -30,15 +31,22 @@ def render(pdf: Path, cache: Path, doc_id: int) -> None:
     folder = cache / str(doc_id)
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
-        out = subprocess.run(["pdftoppm", "-jpeg", "-jpegopt", "quality=85", "-r", str(SCREEN_DPI), str(pdf),
-                              str(Path(tmp) / "p")], capture_output=True, timeout=300)
+        out = subprocess.run(
+            ["pdftoppm", "-jpeg", "-jpegopt", "quality=85", "-r", str(SCREEN_DPI), str(pdf), str(Path(tmp) / "p")],
+            capture_output=True,
+            timeout=300,
+        )
         if out.returncode != 0:
             raise RuntimeError(out.stderr.decode(errors="replace").strip() or "pdftoppm failed")
         for f in Path(tmp).iterdir():
-            n = int(re.search(r"-(\d+)\.jpg$", f.name).group(1))
+            found = re.search(r"-(\d+)\.jpg$", f.name)
+            if found is None:
+                continue
+            n = int(found.group(1))
             with Image.open(f) as im:
-                thumb = im.resize((THUMB_WIDTH, max(1, round(im.height * THUMB_WIDTH / im.width))),
-                                  Image.Resampling.LANCZOS)
+                thumb = im.resize(
+                    (THUMB_WIDTH, max(1, round(im.height * THUMB_WIDTH / im.width))), Image.Resampling.LANCZOS
+                )
                 thumb.save(Path(tmp) / f"t-{n}.jpg", quality=85)
             # Atomic renames, the page first: a reader never sees half a file, and a
             # fresh thumbnail means its page is there too.

@@ -2,6 +2,7 @@
 when, at which PAdES level, was anything changed after signing, and is the PDF/A
 identification still there. The same result serves `station verify` and the review
 page (as JSON)."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -112,8 +113,13 @@ def _report(sig, vc: ValidationContext, has_dss: bool, doc_timestamps: int) -> S
             changed = True
             problems.append("the file was changed after signing (a later, unsigned revision was added)")
     return SignatureReport(
-        field_name=str(sig.field_name), signer=str(signer),
+        field_name=str(sig.field_name),
+        signer=str(signer),
         signed_at=when.astimezone(VIETNAM).isoformat(timespec="seconds") if when else None,
-        level=level, intact=bool(status.intact), valid=bool(status.valid), trusted=bool(status.trusted),
-        changed_after_signing=changed, problems=problems,
+        level=level,
+        intact=bool(status.intact),
+        valid=bool(status.valid),
+        trusted=bool(status.trusted),
+        changed_after_signing=changed,
+        problems=problems,
     )

@@ -3,6 +3,7 @@ or, with no configuration, a development certificate the station makes for itsel
 
 PINs come from an environment variable or a file; they are never logged, printed or
 stored anywhere else."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,11 +18,17 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from errors import ExitCode, StationError
+
 DEV_MARK = "CHỨNG THƯ THỬ NGHIỆM - DEVELOPMENT, NOT FOR PRODUCTION"
 
 
-class KeyError_(Exception):
-    """The signing key cannot be used; the message says why in plain words."""
+class SigningKeyError(StationError):
+    """The signing key cannot be used; the message says why in plain words. A token
+    plugged in later or a PIN file fixed makes it work: worth another try."""
+
+    exit_code = ExitCode.SIGNING_KEY
+    retryable = True
 
 
 @dataclass(frozen=True)
@@ -47,10 +54,10 @@ def read_pin(env: str | None, file: Path | None) -> str:
         try:
             return file.read_text(encoding="utf-8").strip()
         except OSError as e:
-            raise KeyError_(f"the PIN file {file} cannot be read ({e.strerror})")
+            raise SigningKeyError(f"the PIN file {file} cannot be read ({e.strerror})")
     if env and env in os.environ:
         return os.environ[env]
-    raise KeyError_(f"no PIN given: set the environment variable {env} or a PIN file")
+    raise SigningKeyError(f"no PIN given: set the environment variable {env} or a PIN file")
 
 
 @dataclass(frozen=True)
@@ -69,8 +76,12 @@ def ensure_dev_certificate(data_dir: Path, organisation: str) -> DevCredentials:
         key, cert = issue(ca_key, ca_cert, organisation[:64], organisation[:64], unit=DEV_MARK)
         pin = secrets.token_urlsafe(18)
         _write_private(pin_file, pin.encode())
-        _write_private(p12, pkcs12.serialize_key_and_certificates(
-            b"station", key, cert, [ca_cert], serialization.BestAvailableEncryption(pin.encode())))
+        _write_private(
+            p12,
+            pkcs12.serialize_key_and_certificates(
+                b"station", key, cert, [ca_cert], serialization.BestAvailableEncryption(pin.encode())
+            ),
+        )
         ca_pem.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     return DevCredentials(Pkcs12Key(p12, pin_env=None, pin_file=pin_file), ca_pem)
 
@@ -93,30 +104,52 @@ def _name(common: str, org: str | None = None, unit: str | None = None) -> x509.
 
 def make_ca(common: str) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(_name(common)).issuer_name(_name(common))
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hashes.SHA256()))
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common))
+        .issuer_name(_name(common))
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     return key, cert
 
 
-def issue(ca_key, ca_cert: x509.Certificate, common: str, org: str | None = None, public_key=None,
-          timestamping: bool = False, unit: str | None = None) -> tuple[rsa.RSAPrivateKey | None, x509.Certificate]:
+def issue(
+    ca_key,
+    ca_cert: x509.Certificate,
+    common: str,
+    org: str | None = None,
+    public_key=None,
+    timestamping: bool = False,
+    unit: str | None = None,
+) -> tuple[rsa.RSAPrivateKey | None, x509.Certificate]:
     """A certificate signed by the CA, for a new key or for `public_key` (a token's)."""
     key = None
     if public_key is None:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         public_key = key.public_key()
-    now = dt.datetime.now(dt.timezone.utc)
-    b = (x509.CertificateBuilder().subject_name(_name(common, org, unit)).issuer_name(ca_cert.subject)
-         .public_key(public_key).serial_number(x509.random_serial_number())
-         .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=1825))
-         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False))
+    now = dt.datetime.now(dt.UTC)
+    b = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common, org, unit))
+        .issuer_name(ca_cert.subject)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1825))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),  # type: ignore[arg-type]
+            critical=False,
+        )
+    )
     if timestamping:
         b = b.add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
         b = b.add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)

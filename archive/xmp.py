@@ -4,6 +4,7 @@ document's registration fields in our own namespace.
 PDF/A allows properties outside the standard schemas only when the file itself
 describes them (a PDF/A extension schema), so the description of every field we
 write travels in the same packet."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -30,6 +31,7 @@ FIELDS: dict[str, str] = {
     "recipients": "Recipients (Nơi nhận)",
     "source_file": "Name of the scanned file this document was made from",
     "page_count": "Number of pages",
+    "ocr_engine": "OCR engine and version that read the pages",
 }
 
 
@@ -43,13 +45,12 @@ def pdf_date(dt: datetime) -> str:
     return dt.strftime("D:%Y%m%d%H%M%S") + tz
 
 
-def build_xmp(title: str, created: datetime, producer: str, creator_tool: str,
-              fields: dict[str, str], language: str = "vi") -> bytes:
-    props = "".join(
-        f"   <{PREFIX}:{k}>{escape(v)}</{PREFIX}:{k}>\n" for k, v in fields.items() if k in FIELDS and v
-    )
+def build_xmp(
+    title: str, created: datetime, producer: str, creator_tool: str, fields: dict[str, str], language: str = "vi"
+) -> bytes:
+    props = "".join(f"   <{PREFIX}:{k}>{escape(v)}</{PREFIX}:{k}>\n" for k, v in fields.items() if k in FIELDS and v)
     schema_props = "".join(
-        "       <rdf:li rdf:parseType=\"Resource\">\n"
+        '       <rdf:li rdf:parseType="Resource">\n'
         f"        <pdfaProperty:name>{k}</pdfaProperty:name>\n"
         "        <pdfaProperty:valueType>Text</pdfaProperty:valueType>\n"
         "        <pdfaProperty:category>external</pdfaProperty:category>\n"
