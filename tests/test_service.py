@@ -112,7 +112,7 @@ def test_a_corrupt_file_fails_with_its_error_file_the_others_complete(tmp_path, 
             assert (station.data_dir / "failed" / name).exists()
         assert "not a scan" in failed["notes.pdf"]
         assert wait_for(lambda: len(list((station.data_dir / "export").glob("*.pdf"))) == 2, 60)
-        status = json.loads(run_station("status", env={"STATION_DATA_DIR": str(station.data_dir)}).stdout)
+        status = json.loads(run_station("status", "--json", env={"STATION_DATA_DIR": str(station.data_dir)}).stdout)
         assert status["jobs"]["failed"] == 2 and len(status["recent_failures"]) == 2
     finally:
         station.stop()

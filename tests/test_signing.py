@@ -168,7 +168,9 @@ def test_process_signs_by_default_and_verify_exits_nonzero_on_a_bad_file(corpus,
 def test_wrong_pin_is_a_clear_error_and_never_printed(pki, corpus, tmp_path):
     env = {"STATION_SIGNING_PKCS12": str(pki.p12), "STATION_SIGNING_PIN": "wrong-pin-9876"}
     proc = run_station("process", str(corpus / "clean-000.jpg"), "--out", str(tmp_path / "o"), env=env)
-    assert proc.returncode == ExitCode.SIGNING_KEY and "wrong PIN" in proc.stderr and "wrong-pin-9876" not in proc.stderr
+    assert (
+        proc.returncode == ExitCode.SIGNING_KEY and "wrong PIN" in proc.stderr and "wrong-pin-9876" not in proc.stderr
+    )
 
 
 def test_bad_setting_names_its_key(corpus, tmp_path):
