@@ -95,7 +95,11 @@ class Station:
                 job, created = jobs.intake(self.conn, path, folder.profile, hoso_code(folder, path))
         except OSError:
             return  # it went away between the check and the read; a rescan will see it if it returns
-        if created or path.resolve() == job.source.resolve():
+        if created:
+            with about("job", job.id):
+                log.info("received %s (%s folder)", path.name, folder.profile)
+            return
+        if path.resolve() == job.source.resolve():
             return
         if job.state not in ("done", "failed"):
             # Its twin is still being read: come back to this copy when that job ends.
@@ -217,8 +221,13 @@ class Station:
             # Only now that the result is committed does the original leave the hot folder.
             self._move_to(job.source, target)
             _private(target)
+            with self.db_lock:
+                states = {
+                    i: self.conn.execute("SELECT state FROM documents WHERE id = ?", (i,)).fetchone()["state"]
+                    for i, _ in added
+                }
             for doc_id, d in added:
-                _announce(doc_id, d, job.name)
+                _announce(doc_id, d, job.name, states[doc_id])
                 # The clerk's first look should not wait for page rendering.
                 self.previews.submit(render_previews, d.pdf, self.s.data_dir / "cache" / "pages", doc_id)
         elif result.retryable:
@@ -305,7 +314,13 @@ class Station:
                 after={"level": result.level},
             )
             outbox.enqueue(self.conn, row["id"], targets)
-        log.info("signed (PAdES %s); to be delivered to %s", result.level, ", ".join(targets) or "nobody")
+            approver = _approver(self.conn, row["id"])
+        log.info(
+            "approved by %s; signed (PAdES %s); to be delivered to %s",
+            approver,
+            result.level,
+            ", ".join(targets) or "nobody",
+        )
 
     def deliver_due(self) -> bool:
         with self.db_lock:
@@ -352,19 +367,29 @@ class Station:
                     )
 
 
-def _announce(doc_id: int, d: DocumentResult, source: str) -> None:
+def _announce(doc_id: int, d: DocumentResult, source: str, state: str) -> None:
     """One line per document read, for the administrator at the terminal."""
     fields = d.extraction.fields_json()
     value = {k: (fields.get(k) or {}).get("value") for k in ("type", "so_ky_hieu", "issuer")}
     what = " ".join(str(value[k]) for k in ("type", "so_ky_hieu") if value[k]) or "no number read"
     with about("document", doc_id):
         log.info(
-            "read from %s: %s%s, %d page(s)",
+            "read from %s: %s%s, %d page(s); %s",
             source,
             what,
             f" ({value['issuer']})" if value["issuer"] else "",
             len(d.pages),
+            "approved on its own (confident reading)" if state == "approved" else "waiting for review",
         )
+
+
+def _approver(conn: sqlite3.Connection, doc_id: int) -> str:
+    row = conn.execute(
+        "SELECT actor FROM audit WHERE entity = 'document' AND entity_id = ? AND action = 'approved' "
+        "ORDER BY id DESC LIMIT 1",
+        (doc_id,),
+    ).fetchone()
+    return row["actor"] if row else "the station"
 
 
 def _private(path: Path) -> None:
