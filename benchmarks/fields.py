@@ -21,25 +21,11 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from classifiers.fields import FIELD_NAMES
 from tests.synthetic import PROFILES, generate
 
 ROOT = Path(__file__).resolve().parent.parent
-FIELDS = [
-    "so_ky_hieu",
-    "number",
-    "date",
-    "place",
-    "issuer",
-    "parent_issuer",
-    "type",
-    "subject",
-    "signer",
-    "signer_title",
-    "signing_authority",
-    "secrecy",
-    "urgency",
-    "recipients",
-]
+FIELDS = list(FIELD_NAMES)
 MUST = ["so_ky_hieu", "date", "issuer", "type"]
 
 

@@ -7,6 +7,24 @@ from typing import Any
 
 from ocr.types import Box
 
+# Every field the station extracts, in the order people read them.
+FIELD_NAMES = (
+    "so_ky_hieu",
+    "number",
+    "date",
+    "place",
+    "issuer",
+    "parent_issuer",
+    "type",
+    "subject",
+    "signer",
+    "signer_title",
+    "signing_authority",
+    "secrecy",
+    "urgency",
+    "recipients",
+)
+
 
 @dataclass
 class Field:

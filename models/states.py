@@ -42,7 +42,6 @@ ALLOWED: dict[DocumentState, frozenset[DocumentState]] = {
     S.REJECTED: frozenset(),
     S.MERGED: frozenset(),
 }
-INITIAL = frozenset({S.REVIEW, S.APPROVED})
 
 
 class InvalidTransition(Refused):

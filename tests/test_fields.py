@@ -7,26 +7,12 @@ import random
 import pytest
 
 from classifiers import extract
+from classifiers.fields import FIELD_NAMES
 from classifiers.notation import parse
 from tests.fieldpages import build, noisy_header
 from tests.synthetic.content import random_document
 
-EXACT = [
-    "so_ky_hieu",
-    "number",
-    "date",
-    "place",
-    "issuer",
-    "parent_issuer",
-    "type",
-    "subject",
-    "signer",
-    "signer_title",
-    "signing_authority",
-    "secrecy",
-    "urgency",
-    "recipients",
-]
+EXACT = list(FIELD_NAMES)
 
 
 def _values(pages):
