@@ -199,9 +199,28 @@ def _fields(record: dict, pages: list[dict]) -> list[dict]:
                 else "low",
                 "page": page_i,
                 "box_pct": _pct(box, size) if box and size else "",
+                "crop": _slot_crop(box, pages[page_i - 1]) if box and size and f.get("source") == "handwritten" else "",
             }
         )
     return out
+
+
+def _slot_crop(box: list[int], page: dict) -> str:
+    """CSS that shows, beside a field read from handwriting, the written digits as they
+    stand on the page (the page image cropped to the slot by background position)."""
+    x0, y0, x1, y1 = box
+    inside = [b for b in page.get("handwritten", []) if x0 <= (b[0] + b[2]) / 2 <= x1 and y0 <= (b[1] + b[3]) / 2 <= y1]
+    if not inside:
+        return ""
+    w, h = page["size"]
+    pad = 0.4 * max(b[3] - b[1] for b in inside)
+    cx0, cy0 = max(0.0, min(b[0] for b in inside) - pad), max(0.0, min(b[1] for b in inside) - pad)
+    cx1, cy1 = min(w, max(b[2] for b in inside) + pad), min(h, max(b[3] for b in inside) + pad)
+    cw, ch = max(1.0, cx1 - cx0), max(1.0, cy1 - cy0)
+    size = f"{100 * w / cw:.1f}% {100 * h / ch:.1f}%"
+    pos_x = 100 * cx0 / (w - cw) if w > cw else 0
+    pos_y = 100 * cy0 / (h - ch) if h > ch else 0
+    return f"background-size: {size}; background-position: {pos_x:.2f}% {pos_y:.2f}%; aspect-ratio: {cw:.0f} / {ch:.0f}"
 
 
 def _save_fields(conn, doc_id: int, form, s: Session) -> int:
@@ -239,5 +258,6 @@ def _pages_with_words(pdf: Path, record: DocumentRecord) -> list[dict]:
             for t, b, c, _, _ in p["words"]
             if c < LOW_WORD
         ]
-        out.append({"size": (w, h), "words": words})
+        handwritten = [b for _, b, _, _, _ in p.get("handwritten", [])]
+        out.append({"size": (w, h), "words": words, "handwritten": handwritten})
     return out

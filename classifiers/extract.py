@@ -55,7 +55,32 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
     if rec:
         fields["recipients"] = rec
     fields.update(signature(lines, heading_nn))
+    _mark_handwriting(pages, fields, notes)
     return Extraction(fields, _is_standard(lines, fields, notes), notes)
+
+
+# Digits read from a hand: on real office scans the reader is right about half the time
+# (see the README), so such a value is shown as one to check (red), with the crop beside it.
+HANDWRITTEN_CONFIDENCE = 0.6
+
+
+def _mark_handwriting(pages: list[RecognisedPage], fields: dict[str, Field], notes: list[str]) -> None:
+    """Fields whose value includes digits read from handwriting say so, below green."""
+    for name in ("so_ky_hieu", "number", "date"):
+        f = fields.get(name)
+        if f is None or f.page is None or f.box is None or not 0 < f.page <= len(pages):
+            continue
+        box = f.box
+        if any(_inside(w.box, box) for w in pages[f.page - 1].handwritten):
+            f.confidence = min(f.confidence, HANDWRITTEN_CONFIDENCE)
+            f.source = "handwritten"
+            if name != "number":
+                notes.append(f"{name}: digits read from handwriting ({f.value}): check them")
+
+
+def _inside(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:
+    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
+    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
 
 
 def _lines(pages: list[RecognisedPage]) -> tuple[list[Line], list[Line]]:

@@ -10,6 +10,7 @@ import numpy as np
 from .cleanup import colour_ink, flatten_background, ink_mask, is_blank, to_grey_dropout
 from .engine import OcrEngine, engine
 from .geometry import estimate_skew, upright_transform, warp
+from .handwriting import find_slots, read_slots
 from .load import SourcePage
 from .tesseract import DEFAULT_LANG
 from .types import RecognisedPage, Word, lines_of
@@ -134,6 +135,12 @@ def recognise(
             result.notes.append("orientation decided by recognition confidence")
     if words:
         words = reread_weak_lines(ocr_grey, words, prep.dpi, lang, eng)
+    if find_slots(words):
+        # The slots' ink, coloured pen included (dropout took it from ocr_grey).
+        ink = cv2.warpAffine(
+            np.asarray(page.image.convert("L")), matrix[:2], prep.size, flags=cv2.INTER_LINEAR, borderValue=255
+        )
+        words, result.handwritten = read_slots(ink, words)
     result.words = words
     result.mean_confidence = _mean(words)
     result.marks = read_colour_marks(page, matrix, prep.size, prep.dpi, lang, eng)

@@ -43,6 +43,8 @@ class RecognisedPage:
     # Words read from coloured ink (red urgency marks, the ĐẾN stamp): not part of the
     # page text or the text layer, but seen by the classifiers.
     marks: list[Word] = field(default_factory=list)
+    # Digits read from handwriting (the number and day slots); also in `words`.
+    handwritten: list[Word] = field(default_factory=list)
     barcodes: list[str] = field(default_factory=list)  # decoded QR / Code 39 texts
     engine: str = ""  # the engine that read the page, with its version ("tesseract 5.3.4")
 
@@ -69,14 +71,14 @@ class RecognisedPage:
     def to_dict(self) -> dict[str, Any]:
         """Lossless form (for storage and for handing a page to another process)."""
         d = asdict(self)
-        for key in ("words", "marks"):
+        for key in ("words", "marks", "handwritten"):
             d[key] = [[w.text, list(w.box), w.confidence, w.line, w.block] for w in getattr(self, key)]
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RecognisedPage:
         d = dict(d)
-        for key in ("words", "marks"):
+        for key in ("words", "marks", "handwritten"):
             d[key] = [Word(t, tuple(b), c, ln, bl) for t, b, c, ln, bl in d.get(key, [])]
         return cls(**d)
 

@@ -3,10 +3,12 @@
 # itself into ./.venv. Safe to run again: it only installs what is missing.
 #   scripts/bootstrap.sh          runtime + test dependencies
 #   scripts/bootstrap.sh bench    also the benchmark extras (OCRmyPDF)
+#   scripts/bootstrap.sh train    also what scripts/train_digits.py needs (fonts, scikit-learn)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="test"
 [ "${1:-}" = "bench" ] && extras="test,bench"
+[ "${1:-}" = "train" ] && extras="test,train"
 
 # Debian packages: the OCR engine with Vietnamese and orientation data, poppler for
 # rasterising PDF pages, an sRGB ICC profile for the PDF/A output intent, fonts with
@@ -14,8 +16,12 @@ extras="test"
 # SoftHSM2, a software PKCS#11 token the signing tests use in place of a USB token, and
 # Chromium, which the browser tests of the review page drive headless.
 apt_packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils
-              icc-profiles-free fonts-liberation2 qpdf python3-venv softhsm2 chromium)
+              icc-profiles-free fonts-liberation2 qpdf python3-venv softhsm2 chromium
+              fonts-kaushanscript)  # the synthetic scans' handwriting (never trained on)
 [ "$extras" = "test,bench" ] && apt_packages+=(ghostscript pngquant unpaper)
+[ "$extras" = "test,train" ] && apt_packages+=(fonts-dkg-handwriting fonts-rufscript fonts-humor-sans fonts-breip
+                                              fonts-dancingscript fonts-comic-neue fonts-femkeklaver
+                                              fonts-ecolier-court fonts-tomsontalks fonts-dejavu-core)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -137,6 +137,7 @@ class Document:
     recipients: list[str]
     addressees: list[str] = field(default_factory=list)
     secrecy: str | None = None
+    handwritten: bool = False  # the number and day left blank in print and written by pen
     urgency: str | None = None
 
     @property

@@ -29,6 +29,7 @@ class Profile:
     jpeg_quality: int = 90
     yellowed: bool = False
     stamps: bool = False
+    handwritten: bool = False  # number and day written by pen into blank printed slots
 
 
 PROFILES: dict[str, Profile] = {
@@ -46,6 +47,12 @@ PROFILES: dict[str, Profile] = {
         Profile("bilevel", "tif-g4", mode="1", skew=1.5),
         Profile("grey", "tif-jpeg", mode="L", skew=2.0, noise=4),
     ]
+}
+
+
+# Profiles generated only when asked for by name (not part of every corpus).
+EXTRA_PROFILES: dict[str, Profile] = {
+    "handwritten": Profile("handwritten", "jpg", handwritten=True, skew=0.5, noise=3),
 }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from PIL import Image
 
 from .content import random_document
-from .degrade import PROFILES, Profile, degrade
+from .degrade import EXTRA_PROFILES, PROFILES, Profile, degrade
 from .render import DPI, render_document
 
 
@@ -60,10 +60,11 @@ def generate(
     out.mkdir(parents=True, exist_ok=True)
     samples = []
     for pname in profiles or list(PROFILES):
-        profile = PROFILES[pname]
+        profile = {**PROFILES, **EXTRA_PROFILES}[pname]
         for i in range(count):
             rng = random.Random(f"{seed}-{pname}-{i}")
             doc = random_document(rng, paragraphs)
+            doc.handwritten = profile.handwritten
             rendered = render_document(doc)
             scans = [degrade(p, profile, rng) for p in rendered]
             path = save_scan([im for im, _ in scans], out / f"{pname}-{i:03d}", profile)

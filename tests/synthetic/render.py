@@ -119,8 +119,11 @@ def render_document(doc: Document) -> list[RenderedPage]:
     p.text("Độc lập - Tự do - Hạnh phúc", RIGHT_COL_C, y + pt(15), "bold", 13.5, "c")
     p.rule(RIGHT_COL_C, y + pt(15) + pt(16), mm(58))
     y = max(ly, y + pt(30)) + pt(14)
-    p.text(f"Số: {doc.notation}", LEFT_COL_C, y, "regular", 13, "c")
-    p.text(doc.date_line, RIGHT_COL_C, y, "italic", 13.5, "c")
+    if doc.handwritten:
+        _handwritten_header(p, doc, y)
+    else:
+        p.text(f"Số: {doc.notation}", LEFT_COL_C, y, "regular", 13, "c")
+        p.text(doc.date_line, RIGHT_COL_C, y, "italic", 13.5, "c")
     header_bottom = y + pt(14)
     y += pt(22)
     if doc.type_heading is None:
@@ -201,6 +204,47 @@ def render_document(doc: Document) -> list[RenderedPage]:
             rp.signature_box = (RIGHT_COL_C - mm(45), sig_top, RIGHT_COL_C + mm(45), name_box[3])
         rendered.append(rp)
     return rendered
+
+
+HANDWRITING = "/usr/share/fonts/opentype/kaushanscript/KaushanScript-Regular.otf"  # never trained on
+PEN = (30, 60, 170)  # blue ballpoint
+
+
+def _handwritten_header(p: _Page, doc: Document, y: int) -> None:
+    """`Số:      /QĐ-UBND` and `..., ngày      tháng 01 năm 2025` printed with gaps,
+    the number and the day written into them in blue, a little askew, as a văn thư
+    does on the signed paper."""
+    number = doc.notation.split("/", 1)[0]
+    tail = doc.notation[len(number) :]
+    gap = mm(16)
+    lw = p.width("Số: ", "regular", 13) + gap + p.width(tail, "regular", 13)
+    x = round(LEFT_COL_C - lw / 2)
+    p.text("Số:", x, y, "regular", 13)
+    p.text(tail, round(x + lw - p.width(tail, "regular", 13)), y, "regular", 13)
+    _pen(p, number, round(x + p.width("Số: ", "regular", 13) + mm(1)), y, seed=doc.number)
+    month = doc.date_line.split(" tháng ", 1)[1]
+    before, after = f"{doc.place}, ngày", f"tháng {month}"
+    rw = p.width(before + " ", "italic", 13.5) + mm(12) + p.width(after, "italic", 13.5)
+    x = round(RIGHT_COL_C - rw / 2)
+    p.text(before, x, y, "italic", 13.5)
+    p.text(after, round(x + rw - p.width(after, "italic", 13.5)), y, "italic", 13.5)
+    _pen(
+        p,
+        f"{doc.day:02d}" if doc.day < 10 and doc.number % 2 else str(doc.day),
+        round(x + p.width(before + " ", "italic", 13.5) + mm(1)),
+        y,
+        seed=doc.day,
+    )
+
+
+def _pen(p: _Page, digits: str, x: int, y: int, seed: int) -> None:
+    f = ImageFont.truetype(HANDWRITING, pt(17))
+    w = round(p.draw.textlength(digits, font=f)) + 20
+    layer = Image.new("L", (w, pt(26)), 0)
+    ImageDraw.Draw(layer).text((10, 0), digits, fill=255, font=f)
+    layer = layer.rotate((seed % 7) - 3, resample=Image.BICUBIC, expand=False)
+    ink = Image.new("RGB", layer.size, PEN)
+    p.image.paste(ink, (x, y - pt(8)), layer)
 
 
 def _justify(p: _Page, line: str, x0: int, x1: int, y: int, size: float) -> None:

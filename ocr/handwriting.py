@@ -1,0 +1,207 @@
+"""Handwritten slots of a Decree 30 header: the number between `Số:` and `/QĐ-UBND`,
+the day between `ngày` and `tháng`. The văn thư writes them by pen (often blue) on the
+signed paper; colour dropout keeps them away from Tesseract, and Tesseract reads
+handwriting badly anyway. Here each slot is found from the printed words around it,
+its ink is cut from the page (colour and black alike) and read by the digit reader.
+
+The reading replaces whatever Tesseract made of the slot, as one word flagged in
+`RecognisedPage.handwritten`, so the classifiers parse the line as printed and know
+which values came from a hand (they never show those green)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+
+from .digits import reader
+from .types import Word
+
+_SO = re.compile(r"^so\s*[:;.,]?", re.I)  # "Số:", folded
+_DAY = re.compile(r"^ngay", re.I)
+_MONTH = re.compile(r"^thang", re.I)
+HANDWRITTEN_CAP = 80.0  # word confidence: a hand's digits are shown for a look, never as certain
+_MIN_PROBABILITY = 0.5  # below this for any digit, the slot is left unread
+
+
+def _fold(text: str) -> str:
+    t = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in t if unicodedata.category(c) != "Mn")
+
+
+@dataclass(frozen=True)
+class Slot:
+    kind: str  # "number" | "day"
+    box: tuple[int, int, int, int]  # in the page frame
+    line: int
+    block: int
+    inside: tuple[Word, ...]  # what Tesseract read there (replaced by the reading)
+    trimmed: tuple[Word, ...] = ()  # `Số:` and `/QĐ-UBND` without what they had taken of the slot
+    joined: tuple[int, ...] = ()  # line ids of the row's other pieces, joined to `line` once read
+
+
+def find_slots(words: list[Word]) -> list[Slot]:
+    out: list[Slot] = []
+    char_w = _char_width(words)
+    for w in words:
+        folded = _fold(w.text)
+        if _SO.match(folded) or _DAY.match(folded):
+            row = [w, *_right_of(w, words, 30 * char_w)]
+            out += _number_slot(row, char_w) + _day_slot(row, char_w)
+    return out
+
+
+def _right_of(anchor: Word, words: list[Word], reach: float) -> list[Word]:
+    """Words to the right of `anchor` on the same printed row, nearest first. A wide
+    blank slot makes Tesseract's line two lines (tesseract.parse_tsv splits at wide
+    gaps), so the row is found by position, not by line id."""
+    top, bottom = anchor.box[1], anchor.box[3]
+    mid, h = (top + bottom) / 2, max(1, bottom - top)
+    return sorted(
+        (
+            w
+            for w in words
+            if w is not anchor
+            and anchor.box[2] - 0.5 * h <= w.box[0] <= anchor.box[2] + reach
+            and abs((w.box[1] + w.box[3]) / 2 - mid) < 0.6 * h
+        ),
+        key=lambda w: w.box[0],
+    )
+
+
+def _number_slot(ln: list[Word], char_w: float) -> list[Slot]:
+    for i, w in enumerate(ln[:1]):
+        head = _SO.match(_fold(w.text))
+        if not head:
+            continue
+        for j in range(i + 1, min(len(ln), i + 5)):
+            if "/" in ln[j].text:
+                break
+        else:
+            return []
+        between = ln[i + 1 : j]
+        slash = ln[j]
+        tail_of_so = w.text[head.end() :]
+        head_of_slash = slash.text[: slash.text.index("/")]
+        written = tail_of_so + "".join(x.text for x in between) + head_of_slash
+        if re.fullmatch(r"\s*\d+\s*", written):
+            return []  # printed (or read) digits: nothing to do
+        # Handwriting merged into a printed word widens its box: measure the printed part
+        # by the width of printed letters, from the side that is all print.
+        x0 = min(w.box[2], round(w.box[0] + head.end() * char_w)) if tail_of_so else w.box[2]
+        x1 = slash.box[0]
+        if head_of_slash:
+            x1 = max(slash.box[0], round(slash.box[2] - (len(slash.text) - len(head_of_slash)) * char_w))
+        inside, trimmed = list(between), []
+        if tail_of_so:
+            inside.append(w)
+            trimmed.append(
+                Word(w.text[: head.end()], (w.box[0], w.box[1], x0, w.box[3]), w.confidence, w.line, w.block)
+            )
+        if head_of_slash:
+            inside.append(slash)
+            trimmed.append(
+                Word(
+                    slash.text[len(head_of_slash) :],
+                    (x1, slash.box[1], slash.box[2], slash.box[3]),
+                    slash.confidence,
+                    slash.line,
+                    slash.block,
+                )
+            )
+        return [_slot("number", ln, j, x0, x1, tuple(inside), tuple(trimmed))]
+    return []
+
+
+def _day_slot(ln: list[Word], char_w: float) -> list[Slot]:
+    for i, w in enumerate(ln[:1]):
+        if not _DAY.match(_fold(w.text)):
+            continue
+        for j in range(i + 1, min(len(ln), i + 4)):
+            if _MONTH.match(_fold(ln[j].text)):
+                break
+        else:
+            return []
+        between = ln[i + 1 : j]
+        tail = w.text[4:].strip(",. ")
+        if re.fullmatch(r"\d{1,2}", tail + "".join(x.text for x in between)):
+            return []  # a printed (or read) day
+        inside, trimmed, x0 = list(between), [], w.box[2]
+        if tail:
+            x0 = min(w.box[2], round(w.box[0] + 4 * char_w))
+            inside.append(w)
+            trimmed.append(Word(w.text[:4], (w.box[0], w.box[1], x0, w.box[3]), w.confidence, w.line, w.block))
+        return [_slot("day", ln, j, x0, ln[j].box[0], tuple(inside), tuple(trimmed))]
+    return []
+
+
+def _char_width(words: list[Word]) -> float:
+    """The width of a printed character on the page: the median over confidently read
+    longer words (handwriting is neither)."""
+    widths = sorted((w.box[2] - w.box[0]) / len(w.text) for w in words if len(w.text) >= 4 and w.confidence >= 80)
+    if widths:
+        return widths[len(widths) // 2]
+    heights = sorted(w.box[3] - w.box[1] for w in words) or [20]
+    return 0.55 * heights[len(heights) // 2]
+
+
+def _slot(
+    kind: str, ln: list[Word], end: int, x0: int, x1: int, inside: tuple[Word, ...], trimmed: tuple[Word, ...] = ()
+) -> Slot:
+    """The slot between ln[0] and ln[end] (the printed words around it)."""
+    printed = [w for w in ln[: end + 1] if w not in inside] or ln
+    heights = sorted(w.box[3] - w.box[1] for w in printed)
+    h = heights[len(heights) // 2]
+    bottoms = sorted(w.box[3] for w in printed)
+    bottom = bottoms[len(bottoms) // 2]
+    # Handwriting rises above the printed line and sinks a little below it.
+    joined = tuple(sorted({w.line for w in ln[: end + 1]} - {ln[0].line}))
+    box = (x0, max(0, bottom - round(1.7 * h)), x1, bottom + h // 2)
+    return Slot(kind, box, ln[0].line, ln[0].block, inside, trimmed, joined)
+
+
+def read_slots(ink_grey: np.ndarray, words: list[Word]) -> tuple[list[Word], list[Word]]:
+    """(words with each readable slot's reading in place of what was there, the
+    readings). `ink_grey`: the upright page with all ink, coloured ink included."""
+    digits = reader()
+    if digits is None:
+        return words, []
+    heights = sorted(w.box[3] - w.box[1] for w in words) or [1]
+    line_h = float(heights[len(heights) // 2])
+    readings: list[Word] = []
+    added: list[Word] = []
+    replaced: set[int] = set()
+    joins: dict[int, int] = {}
+    for slot in find_slots(words):
+        x0, y0, x1, y1 = slot.box
+        if x1 - x0 < 0.8 * line_h:
+            continue  # no room for a written digit
+        cut = ink_grey[y0:y1, max(0, x0) : x1].copy()
+        if cut.size == 0:
+            continue
+        for w in words:  # printed words of the lines above and below stay out
+            if w not in slot.inside and w.line != slot.line:
+                bx0, by0, bx1, by1 = w.box
+                cut[max(0, by0 - y0) : max(0, by1 - y0), max(0, bx0 - x0) : max(0, bx1 - x0)] = 255
+        _, ink = cv2.threshold(cut, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+        if np.count_nonzero(ink) < 0.02 * ink.size or cut.min() > 170:
+            continue  # an empty slot: nothing written (or only the dotted leader)
+        found = digits.read(ink, line_h)
+        if found is None or found.confidence < _MIN_PROBABILITY or len(found.text) > 6:
+            continue
+        _, by0, _, by1 = found.box
+        # The whole slot's width: the row reads as one line, without gaps around the digits.
+        box = (x0, y0 + by0, x1, y0 + by1)
+        readings.append(Word(found.text, box, min(HANDWRITTEN_CAP, 100 * found.confidence), slot.line, slot.block))
+        replaced.update(id(w) for w in slot.inside)
+        added += slot.trimmed
+        joins.update(dict.fromkeys(slot.joined, slot.line))
+    if not readings:
+        return words, []
+    kept = [w for w in words if id(w) not in replaced] + added
+    # The row's pieces become one line again, so it reads 'Số: 47 /QĐ-UBND'.
+    kept = [replace(w, line=joins[w.line]) if w.line in joins else w for w in kept]
+    return kept + readings, readings
