@@ -55,6 +55,7 @@ def run(folder: Path, keep: Path | None) -> None:
     stats: dict[tuple[str, str], Counter] = defaultdict(Counter)
     misses: list[str] = []
     untouched = Counter()
+    handwritten = Counter()  # values the station read from handwriting: how many are right
     for r in labels:
         kind = r["kind"]
         rec_path = out / f"{Path(r['file']).stem}.json"
@@ -71,6 +72,9 @@ def run(folder: Path, keep: Path | None) -> None:
             c = stats[(k, kind)]
             c["scored"] += 1
             ok = norm(k, got) == norm(k, want)
+            if f.get("source") == "handwritten":
+                handwritten[k] += 1
+                handwritten[k + "_exact"] += ok
             if ok:
                 c["exact"] += 1
                 if conf < GREEN:
@@ -106,6 +110,9 @@ def run(folder: Path, keep: Path | None) -> None:
         print(
             f"\nnothing to touch (4 key fields right and green), {kind}: {untouched[kind]}/{untouched['docs_' + kind]}"
         )
+    for k in ("so_ky_hieu", "date"):
+        if handwritten[k]:
+            print(f"\n{k} read from handwriting: {handwritten[k + '_exact']}/{handwritten[k]} exact")
     print("\nmisses:")
     for m in misses:
         print("  " + m)

@@ -25,6 +25,10 @@ _DAY = re.compile(r"^ngay", re.I)
 _MONTH = re.compile(r"^thang", re.I)
 HANDWRITTEN_CAP = 80.0  # word confidence: a hand's digits are shown for a look, never as certain
 _MIN_PROBABILITY = 0.5  # below this for any digit, the slot is left unread
+# A number is filled in only when every digit is this sure. On real office scans the
+# reader gets a written day right most of the time but a three- or four-digit number
+# rarely (README); an unsure number stays '?' with the guess in the notes.
+_NUMBER_PROBABILITY = 0.9
 
 
 def _fold(text: str) -> str:
@@ -163,12 +167,20 @@ def _slot(
     return Slot(kind, box, ln[0].line, ln[0].block, inside, trimmed, joined)
 
 
-def read_slots(ink_grey: np.ndarray, words: list[Word]) -> tuple[list[Word], list[Word]]:
+def _plausible(kind: str, digits: str, probability: float) -> bool:
+    if kind == "day":
+        return len(digits) <= 2 and 1 <= int(digits) <= 31
+    return not digits.startswith("0") and len(digits) <= 5 and probability >= _NUMBER_PROBABILITY
+
+
+def read_slots(ink_grey: np.ndarray, words: list[Word]) -> tuple[list[Word], list[Word], list[str]]:
     """(words with each readable slot's reading in place of what was there, the
-    readings). `ink_grey`: the upright page with all ink, coloured ink included."""
+    readings, notes on slots read too unsurely to fill in). `ink_grey`: the upright
+    page with all ink, coloured ink included."""
     digits = reader()
+    notes: list[str] = []
     if digits is None:
-        return words, []
+        return words, [], notes
     heights = sorted(w.box[3] - w.box[1] for w in words) or [1]
     line_h = float(heights[len(heights) // 2])
     readings: list[Word] = []
@@ -192,6 +204,10 @@ def read_slots(ink_grey: np.ndarray, words: list[Word]) -> tuple[list[Word], lis
         found = digits.read(ink, line_h)
         if found is None or found.confidence < _MIN_PROBABILITY or len(found.text) > 6:
             continue
+        if not _plausible(slot.kind, found.text, found.confidence):
+            what = "number" if slot.kind == "number" else "day"
+            notes.append(f"the handwritten {what} may be {found.text} (too unsure to fill in: check the page)")
+            continue
         _, by0, _, by1 = found.box
         # The whole slot's width: the row reads as one line, without gaps around the digits.
         box = (x0, y0 + by0, x1, y0 + by1)
@@ -200,8 +216,8 @@ def read_slots(ink_grey: np.ndarray, words: list[Word]) -> tuple[list[Word], lis
         added += slot.trimmed
         joins.update(dict.fromkeys(slot.joined, slot.line))
     if not readings:
-        return words, []
+        return words, [], notes
     kept = [w for w in words if id(w) not in replaced] + added
     # The row's pieces become one line again, so it reads 'Số: 47 /QĐ-UBND'.
     kept = [replace(w, line=joins[w.line]) if w.line in joins else w for w in kept]
-    return kept + readings, readings
+    return kept + readings, readings, notes

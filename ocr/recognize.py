@@ -140,7 +140,8 @@ def recognise(
         ink = cv2.warpAffine(
             np.asarray(page.image.convert("L")), matrix[:2], prep.size, flags=cv2.INTER_LINEAR, borderValue=255
         )
-        words, result.handwritten = read_slots(ink, words)
+        words, result.handwritten, unsure = read_slots(ink, words)
+        result.notes += unsure
     result.words = words
     result.mean_confidence = _mean(words)
     result.marks = read_colour_marks(page, matrix, prep.size, prep.dpi, lang, eng)

@@ -67,18 +67,24 @@ def test_digits_written_joined_are_cut_apart():
 @pytest.mark.slow
 def test_handwritten_number_and_day_on_a_scanned_page(tmp_path):
     """Synthetic scans whose number and day are written in blue by a hand the reader
-    never saw: read into the fields, below green, with a note; the printed parts
-    (notation, month, year) stay as printed."""
-    samples = generate(tmp_path, 3, ["handwritten"], seed=12)
-    right = 0
+    never saw: read into the fields, below green; a number too unsure to fill in stays
+    '?/CODE' with the guess in the notes; the printed parts stay as printed."""
+    samples = generate(tmp_path, 4, ["handwritten"], seed=12)
+    numbers = days = 0
     for s in samples:
         page, _ = recognise(load_page(s.path, 1))
-        fields = extract([page]).fields_json()
+        extraction = extract([page])
+        fields = extraction.fields_json()
         number, day = s.truth["so_ky_hieu"], s.truth["date"]
-        assert fields["so_ky_hieu"]["value"].endswith(number[number.index("/") :])
+        got = fields["so_ky_hieu"]
+        assert got["value"].endswith(number[number.index("/") :]) and got["confidence"] < 0.9
+        if got["value"].startswith("?"):
+            assert any("handwritten number may be" in n for n in page.notes) or not page.handwritten
+        else:
+            assert got["source"] == "handwritten" and got["value"] == number  # filled in: right
+            numbers += 1
         assert fields["date"]["value"][:8] == day[:8]  # year and month, as printed
-        for name in ("so_ky_hieu", "date"):
-            assert fields[name]["confidence"] < 0.9 and fields[name]["source"] == "handwritten"
-        assert page.handwritten
-        right += fields["so_ky_hieu"]["value"] == number and fields["date"]["value"] == day
-    assert right >= 2, right
+        if fields["date"]["source"] == "handwritten":
+            assert fields["date"]["confidence"] < 0.9
+            days += fields["date"]["value"] == day
+    assert numbers >= 2 and days >= 3, (numbers, days)
