@@ -194,11 +194,16 @@ def _numbered(text: str) -> bool:
 
 
 def _body(name: str, lines: list[Line], known: bool) -> Field:
-    text = clean(" ".join(ln.text for ln in lines))
+    # A speck or a scanner's mark before the name reads as a quote or a dash.
+    text = clean(" ".join(ln.text for ln in lines)).lstrip("'\"`‘’“”-–—.,:;·* ")
     conf = min(ln.confidence for ln in lines)
     box = (min(ln.box[0] for ln in lines), lines[0].box[1], max(ln.box[2] for ln in lines), lines[-1].box[3])
     source = "recognised"
     best = process.extractOne(fold(text), {i: fold(i) for i in issuers()}, scorer=fuzz.ratio) if known else None
+    # A near miss that names another kind of body is another body (BỘ XÂY DỰNG is not
+    # SỞ XÂY DỰNG): the list may mend the name's letters, never its organ word.
+    if best and fold(best[2]).split()[:1] != fold(text).split()[:1]:
+        best = None
     if best and best[1] >= 90:
         if best[2] != text:
             text, source = best[2], "repaired"

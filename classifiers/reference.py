@@ -78,6 +78,7 @@ _ADMIN_PHRASES = [
 @lru_cache(maxsize=1)
 def _caps_phrases() -> tuple[str, ...]:
     phrases = list(_ADMIN_PHRASES) + list(issuers()) + list(titles()) + list(_lines("organs.txt"))
+    phrases += list(_lines("name_words.txt"))
     for place in places():
         up = place.upper()
         phrases += [up, f"TỈNH {up}", f"THÀNH PHỐ {up}", f"HUYỆN {up}", f"QUẬN {up}", f"THỊ XÃ {up}"]
@@ -104,9 +105,16 @@ def caps_vocabulary() -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
 def repair_caps(text: str) -> tuple[str, int]:
     """Put the tone marks back on caps header words that OCR misread (TÍNH -> TỈNH,
     TICH -> TỊCH, ĐÁ NẴNG -> ĐÀ NẴNG), when the word without its marks is a known one.
-    Returns the text and how many words changed."""
+    Words joined by a dot (TP.HO CHÍ MINH) are taken one by one. Returns the text and
+    how many words changed."""
     words, pairs = caps_vocabulary()
-    ws = text.split(" ")
+    # Pieces with what follows each: a space or a dot.
+    pieces = [
+        (p, "." if k < len(token.split(".")) - 1 else " ")
+        for token in text.split(" ")
+        for k, p in enumerate(token.split("."))
+    ]
+    ws = [p for p, _ in pieces]
     out = list(ws)
     for i, w in enumerate(ws):
         if not w.isupper():
@@ -121,4 +129,5 @@ def repair_caps(text: str) -> tuple[str, int]:
             out[i] = before[1]
         elif after:
             out[i] = after[0]
-    return " ".join(out), sum(a != b for a, b in zip(ws, out))
+    joined = "".join(w + sep for w, (_, sep) in zip(out, pieces)).rstrip(" ")
+    return joined, sum(a != b for a, b in zip(ws, out))
