@@ -21,8 +21,6 @@ from .digits import reader
 from .types import Word
 
 _SO = re.compile(r"^so\s*[:;.,]?", re.I)  # "Số:", folded
-_DAY = re.compile(r"^ngay", re.I)
-_MONTH = re.compile(r"^thang", re.I)
 HANDWRITTEN_CAP = 80.0  # word confidence: a hand's digits are shown for a look, never as certain
 _MIN_PROBABILITY = 0.5  # below this for any digit, the slot is left unread
 # A number is filled in only when every digit is this sure. On real office scans the
@@ -38,7 +36,7 @@ def _fold(text: str) -> str:
 
 @dataclass(frozen=True)
 class Slot:
-    kind: str  # "number" | "day"
+    kind: str  # "number" | "day" | "month"
     box: tuple[int, int, int, int]  # in the page frame
     line: int
     block: int
@@ -47,14 +45,18 @@ class Slot:
     joined: tuple[int, ...] = ()  # line ids of the row's other pieces, joined to `line` once read
 
 
-def find_slots(words: list[Word]) -> list[Slot]:
+def find_slots(words: list[Word], above: float | None = None) -> list[Slot]:
+    """The header's handwritten slots; `above`: only rows higher than this (pixels),
+    as the number and date stand at the top of page 1."""
     out: list[Slot] = []
     char_w = _char_width(words)
     for w in words:
+        if above is not None and w.box[1] > above:
+            continue
         folded = _fold(w.text)
-        if _SO.match(folded) or _DAY.match(folded):
+        if _SO.match(folded) or folded.startswith(("ngay", "thang")):
             row = [w, *_right_of(w, words, 30 * char_w)]
-            out += _number_slot(row, char_w) + _day_slot(row, char_w)
+            out += _number_slot(row, char_w) + _date_slot(row, char_w)
     return out
 
 
@@ -120,25 +122,46 @@ def _number_slot(ln: list[Word], char_w: float) -> list[Slot]:
     return []
 
 
-def _day_slot(ln: list[Word], char_w: float) -> list[Slot]:
-    for i, w in enumerate(ln[:1]):
-        if not _DAY.match(_fold(w.text)):
+# Date slots: (kind, the printed word before it, the printed word after it).
+_DATE_SLOTS = (("day", "ngay", "thang"), ("month", "thang", "nam"))
+
+
+def _date_slot(ln: list[Word], char_w: float) -> list[Slot]:
+    """The day between `ngày` and `tháng`, or the month between `tháng` and `năm`.
+    The printed words may have taken some of the handwriting into their own reading
+    ('ngàyl2', 'Ẩnăm'): that part is cut off and counted as the slot's."""
+    w = ln[0]
+    start = _fold(w.text)
+    for kind, before, after in _DATE_SLOTS:
+        if not start.startswith(before):
             continue
-        for j in range(i + 1, min(len(ln), i + 4)):
-            if _MONTH.match(_fold(ln[j].text)):
+        for j in range(1, min(len(ln), 4)):
+            end = _fold(ln[j].text)
+            if after in end[:6] and end.index(after) <= 2:
                 break
         else:
-            return []
-        between = ln[i + 1 : j]
-        tail = w.text[4:].strip(",. ")
-        if re.fullmatch(r"\d{1,2}", tail + "".join(x.text for x in between)):
-            return []  # a printed (or read) day
-        inside, trimmed, x0 = list(between), [], w.box[2]
+            continue
+        between, nxt = ln[1:j], ln[j]
+        tail = w.text[len(before) :].strip(",. ")
+        head = nxt.text[: _fold(nxt.text).index(after)]
+        if re.fullmatch(r"\d{1,2}", tail + "".join(x.text for x in between) + head):
+            continue  # printed (or read) digits
+        inside, trimmed, x0, x1 = list(between), [], w.box[2], nxt.box[0]
         if tail:
-            x0 = min(w.box[2], round(w.box[0] + 4 * char_w))
+            x0 = min(w.box[2], round(w.box[0] + len(before) * char_w))
             inside.append(w)
-            trimmed.append(Word(w.text[:4], (w.box[0], w.box[1], x0, w.box[3]), w.confidence, w.line, w.block))
-        return [_slot("day", ln, j, x0, ln[j].box[0], tuple(inside), tuple(trimmed))]
+            trimmed.append(
+                Word(w.text[: len(before)], (w.box[0], w.box[1], x0, w.box[3]), w.confidence, w.line, w.block)
+            )
+        if head:
+            x1 = max(nxt.box[0], round(nxt.box[2] - (len(nxt.text) - len(head)) * char_w))
+            inside.append(nxt)
+            trimmed.append(
+                Word(
+                    nxt.text[len(head) :], (x1, nxt.box[1], nxt.box[2], nxt.box[3]), nxt.confidence, nxt.line, nxt.block
+                )
+            )
+        return [_slot(kind, ln, j, x0, x1, tuple(inside), tuple(trimmed))]
     return []
 
 
@@ -168,12 +191,14 @@ def _slot(
 
 
 def _plausible(kind: str, digits: str, probability: float) -> bool:
-    if kind == "day":
-        return len(digits) <= 2 and 1 <= int(digits) <= 31
+    if kind in ("day", "month"):
+        return len(digits) <= 2 and 1 <= int(digits) <= (31 if kind == "day" else 12)
     return not digits.startswith("0") and len(digits) <= 5 and probability >= _NUMBER_PROBABILITY
 
 
-def read_slots(ink_grey: np.ndarray, words: list[Word]) -> tuple[list[Word], list[Word], list[str]]:
+def read_slots(
+    ink_grey: np.ndarray, words: list[Word], above: float | None = None
+) -> tuple[list[Word], list[Word], list[str]]:
     """(words with each readable slot's reading in place of what was there, the
     readings, notes on slots read too unsurely to fill in). `ink_grey`: the upright
     page with all ink, coloured ink included."""
@@ -187,7 +212,7 @@ def read_slots(ink_grey: np.ndarray, words: list[Word]) -> tuple[list[Word], lis
     added: list[Word] = []
     replaced: set[int] = set()
     joins: dict[int, int] = {}
-    for slot in find_slots(words):
+    for slot in find_slots(words, above):
         x0, y0, x1, y1 = slot.box
         if x1 - x0 < 0.8 * line_h:
             continue  # no room for a written digit
@@ -205,8 +230,7 @@ def read_slots(ink_grey: np.ndarray, words: list[Word]) -> tuple[list[Word], lis
         if found is None or found.confidence < _MIN_PROBABILITY or len(found.text) > 6:
             continue
         if not _plausible(slot.kind, found.text, found.confidence):
-            what = "number" if slot.kind == "number" else "day"
-            notes.append(f"the handwritten {what} may be {found.text} (too unsure to fill in: check the page)")
+            notes.append(f"the handwritten {slot.kind} may be {found.text} (too unsure to fill in: check the page)")
             continue
         _, by0, _, by1 = found.box
         # The whole slot's width: the row reads as one line, without gaps around the digits.

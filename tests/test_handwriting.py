@@ -88,3 +88,10 @@ def test_handwritten_number_and_day_on_a_scanned_page(tmp_path):
             assert fields["date"]["confidence"] < 0.9
             days += fields["date"]["value"] == day
     assert numbers >= 2 and days >= 3, (numbers, days)
+
+
+def test_the_month_slot_and_a_printed_word_that_took_some_of_the_handwriting():
+    (slot,) = find_slots(_line(("tháng", 100, 200), ("Ẩnăm", 300, 400), ("2019", 410, 480)))
+    assert slot.kind == "month" and slot.box[0] == 200 and slot.box[2] < 400
+    assert [w.text for w in slot.trimmed] == ["năm"]
+    assert find_slots(_line(("tháng", 100, 200), ("12", 210, 240), ("năm", 250, 330))) == []
