@@ -66,6 +66,8 @@ def partial_notation(lines: list[Line]) -> dict[str, Field]:
     for ln in header_lines(lines):
         if ln.centre_x > 0.55 or not _looks_numbered(ln.text):
             continue
+        if after_so(ln.text) is None and len(ln.text.split()) > 5:
+            continue  # a sentence that ends citing another document ('... số 05-NQ/BCSĐ')
         m = _NOTATION_TAIL.search(ln.text.strip())
         if m:
             tail = re.sub(r"\s+", "", m.group(0))

@@ -86,9 +86,9 @@ def parse(rest: str) -> Notation | None:
         unknown += fixed not in known_codes()
         out_parts.append(fixed)
     number = int(num_s)
-    # Numbers below 10 carry a leading zero (Decree 30); keep what was printed otherwise.
-    num_text = num_s if len(num_s) > 1 else f"0{num_s}"
-    repairs += num_text != num_s
+    # As printed: Decree 30 asks for a leading zero below 10, but offices print "3/2025"
+    # too, and the register must carry the number as the document shows it.
+    num_text = num_s
     text = f"{num_text}/{year_s + '/' if year_s else ''}{'-'.join(out_parts)}"
     return Notation(text, number, int(year_s) if year_s else None, out_parts, repairs, unknown)
 

@@ -116,3 +116,21 @@ def test_a_repair_never_turns_one_real_body_into_another():
     """BỘ XÂY DỰNG read right stays BỘ, though SỞ XÂY DỰNG is a known body too."""
     doc = _doc(parent="", issuer="BỘ XÂY DỰNG")
     assert extract(build(doc)).fields["issuer"].value == "BỘ XÂY DỰNG"
+
+
+def test_a_number_below_ten_stays_as_printed():
+    doc = _doc(notation="3/2025/QĐ-UBND", type_heading="QUYẾT ĐỊNH")
+    assert extract(build(doc)).fields["so_ky_hieu"].value == "3/2025/QĐ-UBND"
+
+
+def test_a_sentence_citing_another_document_is_not_the_number_line():
+    """No 'Số:' line at all (a school's notice): the body's '... số 05-NQ/BCSĐ' must
+    not become the document's '?/BCSĐ'."""
+    doc = _doc(type_heading="THÔNG BÁO")
+
+    def no_number(kind: str, text: str) -> str:
+        if kind == "number":
+            return "Thực hiện Chỉ thị của Thủ tướng Chính phủ và Nghị quyết số 05-NQ/BCSĐ"
+        return text
+
+    assert "so_ky_hieu" not in extract(build(doc, no_number)).fields
