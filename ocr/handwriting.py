@@ -1,7 +1,7 @@
 """Handwritten slots of a Decree 30 header: the number between `Số:` and `/QĐ-UBND`,
-the day between `ngày` and `tháng`. The văn thư writes them by pen (often blue) on the
-signed paper; colour dropout keeps them away from Tesseract, and Tesseract reads
-handwriting badly anyway. Here each slot is found from the printed words around it,
+the day between `ngày` and `tháng`, the month between `tháng` and `năm`. The văn thư
+writes them by pen (often blue) on the signed paper; colour dropout keeps them away
+from Tesseract, and Tesseract reads handwriting badly anyway. Here each slot is found from the printed words around it,
 its ink is cut from the page (colour and black alike) and read by the digit reader.
 
 The reading replaces whatever Tesseract made of the slot, as one word flagged in
@@ -54,7 +54,8 @@ def find_slots(words: list[Word], above: float | None = None) -> list[Slot]:
         if above is not None and w.box[1] > above:
             continue
         folded = _fold(w.text)
-        if _SO.match(folded) or folded.startswith(("ngay", "thang")):
+        # 'Số:' of the header starts with a capital; 'số' inside a sentence cites another document.
+        if (_SO.match(folded) and w.text[:1] == "S") or folded.startswith(("ngay", "thang")):
             row = [w, *_right_of(w, words, 30 * char_w)]
             out += _number_slot(row, char_w) + _date_slot(row, char_w)
     return out
