@@ -17,6 +17,7 @@ from archive import preview
 from models import audit, documents, register
 from models.record import DocumentRecord
 from models.status import status as station_status
+from ocr.types import centre_in
 from station.pipeline import words_path
 
 from .auth import Session, session
@@ -208,8 +209,7 @@ def _fields(record: dict, pages: list[dict]) -> list[dict]:
 def _slot_crop(box: list[int], page: dict) -> str:
     """CSS that shows, beside a field read from handwriting, the written digits as they
     stand on the page (the page image cropped to the slot by background position)."""
-    x0, y0, x1, y1 = box
-    inside = [b for b in page.get("handwritten", []) if x0 <= (b[0] + b[2]) / 2 <= x1 and y0 <= (b[1] + b[3]) / 2 <= y1]
+    inside = [b for b in page.get("handwritten", []) if centre_in(b, box)]
     if not inside:
         return ""
     w, h = page["size"]

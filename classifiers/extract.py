@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ocr.types import RecognisedPage
+from ocr.types import RecognisedPage, centre_in
 
 from .fields import Field
 from .header import (
@@ -71,16 +71,11 @@ def _mark_handwriting(pages: list[RecognisedPage], fields: dict[str, Field], not
         if f is None or f.page is None or f.box is None or not 0 < f.page <= len(pages):
             continue
         box = f.box
-        if any(_inside(w.box, box) for w in pages[f.page - 1].handwritten):
+        if any(centre_in(w.box, box) for w in pages[f.page - 1].handwritten):
             f.confidence = min(f.confidence, HANDWRITTEN_CONFIDENCE)
             f.source = "handwritten"
             if name != "number":
                 notes.append(f"{name}: digits read from handwriting ({f.value}): check them")
-
-
-def _inside(inner: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:
-    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
-    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
 
 
 def _lines(pages: list[RecognisedPage]) -> tuple[list[Line], list[Line]]:

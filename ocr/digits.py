@@ -75,10 +75,7 @@ class DigitReader:
         """Class probabilities (n × 10) of n normalised 28×28 frames."""
         x = frames.reshape(len(frames), SIZE * SIZE).astype(np.float32)
         outputs = self.session.run(None, {self.input: x})
-        probs = outputs[1] if len(outputs) > 1 else outputs[0]
-        if isinstance(probs, list):  # scikit-learn's converter gives a list of {class: p}
-            probs = np.array([[row[k] for k in range(10)] for row in probs], np.float32)
-        return np.asarray(probs, np.float32)
+        return np.asarray(outputs[1], np.float32)  # (labels, probabilities): converted without zipmap
 
     def read(self, ink: np.ndarray, line_height: float) -> DigitReading | None:
         """The digits written in `ink` (a binary mask of one slot, ink > 0), or None

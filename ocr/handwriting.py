@@ -80,47 +80,19 @@ def _right_of(anchor: Word, words: list[Word], reach: float) -> list[Word]:
 
 
 def _number_slot(ln: list[Word], char_w: float) -> list[Slot]:
-    for i, w in enumerate(ln[:1]):
-        head = _SO.match(_fold(w.text))
-        if not head:
-            continue
-        for j in range(i + 1, min(len(ln), i + 5)):
-            if "/" in ln[j].text:
-                break
-        else:
-            return []
-        between = ln[i + 1 : j]
-        slash = ln[j]
-        tail_of_so = w.text[head.end() :]
-        head_of_slash = slash.text[: slash.text.index("/")]
-        written = tail_of_so + "".join(x.text for x in between) + head_of_slash
-        if re.fullmatch(r"\s*\d+\s*", written):
-            return []  # printed (or read) digits: nothing to do
-        # Handwriting merged into a printed word widens its box: measure the printed part
-        # by the width of printed letters, from the side that is all print.
-        x0 = min(w.box[2], round(w.box[0] + head.end() * char_w)) if tail_of_so else w.box[2]
-        x1 = slash.box[0]
-        if head_of_slash:
-            x1 = max(slash.box[0], round(slash.box[2] - (len(slash.text) - len(head_of_slash)) * char_w))
-        inside, trimmed = list(between), []
-        if tail_of_so:
-            inside.append(w)
-            trimmed.append(
-                Word(w.text[: head.end()], (w.box[0], w.box[1], x0, w.box[3]), w.confidence, w.line, w.block)
-            )
-        if head_of_slash:
-            inside.append(slash)
-            trimmed.append(
-                Word(
-                    slash.text[len(head_of_slash) :],
-                    (x1, slash.box[1], slash.box[2], slash.box[3]),
-                    slash.confidence,
-                    slash.line,
-                    slash.block,
-                )
-            )
-        return [_slot("number", ln, j, x0, x1, tuple(inside), tuple(trimmed))]
-    return []
+    w = ln[0]
+    so = _SO.match(_fold(w.text))
+    if not so:
+        return []
+    j = next((k for k in range(1, min(len(ln), 5)) if "/" in ln[k].text), None)
+    if j is None:
+        return []
+    tail_of_so = w.text[so.end() :]
+    head_of_slash = ln[j].text[: ln[j].text.index("/")]
+    written = tail_of_so + "".join(x.text for x in ln[1:j]) + head_of_slash
+    if re.fullmatch(r"\s*\d+\s*", written):
+        return []  # printed (or read) digits: nothing to do
+    return [_between("number", ln, j, so.end() if tail_of_so else None, head_of_slash, char_w)]
 
 
 # Date slots: (kind, the printed word before it, the printed word after it).
@@ -142,28 +114,31 @@ def _date_slot(ln: list[Word], char_w: float) -> list[Slot]:
                 break
         else:
             continue
-        between, nxt = ln[1:j], ln[j]
         tail = w.text[len(before) :].strip(",. ")
-        head = nxt.text[: _fold(nxt.text).index(after)]
-        if re.fullmatch(r"\d{1,2}", tail + "".join(x.text for x in between) + head):
+        head = ln[j].text[: _fold(ln[j].text).index(after)]
+        if re.fullmatch(r"\d{1,2}", tail + "".join(x.text for x in ln[1:j]) + head):
             continue  # printed (or read) digits
-        inside, trimmed, x0, x1 = list(between), [], w.box[2], nxt.box[0]
-        if tail:
-            x0 = min(w.box[2], round(w.box[0] + len(before) * char_w))
-            inside.append(w)
-            trimmed.append(
-                Word(w.text[: len(before)], (w.box[0], w.box[1], x0, w.box[3]), w.confidence, w.line, w.block)
-            )
-        if head:
-            x1 = max(nxt.box[0], round(nxt.box[2] - (len(nxt.text) - len(head)) * char_w))
-            inside.append(nxt)
-            trimmed.append(
-                Word(
-                    nxt.text[len(head) :], (x1, nxt.box[1], nxt.box[2], nxt.box[3]), nxt.confidence, nxt.line, nxt.block
-                )
-            )
-        return [_slot(kind, ln, j, x0, x1, tuple(inside), tuple(trimmed))]
+        return [_between(kind, ln, j, len(before) if tail else None, head, char_w)]
     return []
+
+
+def _between(kind: str, ln: list[Word], j: int, printed: int | None, head: str, char_w: float) -> Slot:
+    """The slot between the printed words ln[0] and ln[j]. `printed`: how many
+    characters of ln[0] are print when it took some handwriting into its reading (None:
+    all of it); `head`: what ln[j] took of the handwriting before its printed part.
+    Handwriting merged into a printed word widens its box, so the printed part is
+    measured by the width of printed letters, from the side that is all print."""
+    w, nxt = ln[0], ln[j]
+    inside, trimmed, x0, x1 = list(ln[1:j]), [], w.box[2], nxt.box[0]
+    if printed is not None:
+        x0 = min(w.box[2], round(w.box[0] + printed * char_w))
+        inside.append(w)
+        trimmed.append(replace(w, text=w.text[:printed], box=(w.box[0], w.box[1], x0, w.box[3])))
+    if head:
+        x1 = max(nxt.box[0], round(nxt.box[2] - (len(nxt.text) - len(head)) * char_w))
+        inside.append(nxt)
+        trimmed.append(replace(nxt, text=nxt.text[len(head) :], box=(x1, nxt.box[1], nxt.box[2], nxt.box[3])))
+    return _slot(kind, ln, j, x0, x1, tuple(inside), tuple(trimmed))
 
 
 def _char_width(words: list[Word]) -> float:
@@ -197,12 +172,10 @@ def _plausible(kind: str, digits: str, probability: float) -> bool:
     return not digits.startswith("0") and len(digits) <= 5 and probability >= _NUMBER_PROBABILITY
 
 
-def read_slots(
-    ink_grey: np.ndarray, words: list[Word], above: float | None = None
-) -> tuple[list[Word], list[Word], list[str]]:
+def read_slots(ink_grey: np.ndarray, words: list[Word], slots: list[Slot]) -> tuple[list[Word], list[Word], list[str]]:
     """(words with each readable slot's reading in place of what was there, the
     readings, notes on slots read too unsurely to fill in). `ink_grey`: the upright
-    page with all ink, coloured ink included."""
+    page with all ink, coloured ink included; `slots`: find_slots(words)."""
     digits = reader()
     notes: list[str] = []
     if digits is None:
@@ -213,7 +186,7 @@ def read_slots(
     added: list[Word] = []
     replaced: set[int] = set()
     joins: dict[int, int] = {}
-    for slot in find_slots(words, above):
+    for slot in slots:
         x0, y0, x1, y1 = slot.box
         if x1 - x0 < 0.8 * line_h:
             continue  # no room for a written digit

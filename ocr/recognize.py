@@ -154,12 +154,13 @@ def recognise(
     if words:
         words = reread_weak_lines(ocr_grey, words, prep.dpi, lang, eng)
     header = 0.4 * prep.size[1]  # the number and date stand in the top of the page
-    if find_slots(words, header):
+    slots = find_slots(words, header)
+    if slots:
         # The slots' ink, coloured pen included (dropout took it from ocr_grey).
         ink = cv2.warpAffine(
             np.asarray(page.image.convert("L")), matrix[:2], prep.size, flags=cv2.INTER_LINEAR, borderValue=255
         )
-        words, result.handwritten, unsure = read_slots(ink, words, header)
+        words, result.handwritten, unsure = read_slots(ink, words, slots)
         result.notes += unsure
     result.words = words
     result.mean_confidence = _mean(words)

@@ -6,6 +6,7 @@ left, y down) unless a name says otherwise; that frame is what the PDF page show
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -81,6 +82,12 @@ class RecognisedPage:
         for key in ("words", "marks", "handwritten"):
             d[key] = [Word(t, tuple(b), c, ln, bl) for t, b, c, ln, bl in d.get(key, [])]
         return cls(**d)
+
+
+def centre_in(inner: Sequence[float], outer: Sequence[float]) -> bool:
+    """Whether the middle of box `inner` lies in box `outer` (x0, y0, x1, y1)."""
+    cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
+    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
 
 
 def lines_of(words: list[Word]) -> list[list[Word]]:

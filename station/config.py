@@ -185,18 +185,22 @@ class ServiceSettings:
     folders: list[HotFolder] = field(default_factory=list)
     connectors: list[dict[str, Any]] = field(default_factory=list)  # [[connectors]] tables, see delivery.registry
     organ_id: str = ""  # this office's agency code (mã định danh), for edXML
-    trust_roots: tuple[Path, ...] = ()  # what the review page's signature check trusts
     ocr_engine: str = DEFAULT_ENGINE  # a built-in name or module:Class (ocr.engine)
     auto_approve_above: float = 0.9
     settle_s: float = 1.0
     give_up_s: float = 60.0  # a file that stays undecodable this long is taken (and fails clearly)
     jobs: int = os.cpu_count() or 1
     retry_base_s: float = 2.0  # first wait before a delivery is tried again
-    job_retry_base_s: float = 30.0  # first wait before a failed job is tried again
     http_host: str = "127.0.0.1"  # the web server listens on this machine only, unless configured
     http_port: int = 8470  # 0: no web server
     max_pages: int = 2000  # per file
     max_page_pixels: int = 100_000_000  # per page: bounds a worker's memory
+
+    @property
+    def job_retry_base_s(self) -> float:
+        """First wait before a failed job is tried again: longer than a delivery's, as a
+        page that crashed an engine is costly to redo."""
+        return 5 * self.retry_base_s
 
     def __post_init__(self) -> None:
         if not self.folders:
@@ -252,14 +256,12 @@ def service(env: dict[str, str] | None = None) -> ServiceSettings:
     """Settings of `station run`."""
     env, tables = _with_file(dict(os.environ if env is None else env))
     base = load(env)
-    retry_base = _number(env, "STATION_RETRY_BASE_SECONDS", 2.0, 0.05, 3600.0)
     return ServiceSettings(
         data_dir=base.data_dir,
         signing=base.signing,
         folders=_hot_folders(tables.get("hot_folders", [])),
         connectors=_connector_tables(env, tables.get("connectors", [])),
         organ_id=env.get("STATION_ORGAN_ID", ""),
-        trust_roots=base.trust_roots,
         ocr_engine=env.get("STATION_OCR_ENGINE") or DEFAULT_ENGINE,
         http_host=env.get("STATION_HTTP_HOST", "127.0.0.1"),
         http_port=int(_number(env, "STATION_HTTP_PORT", 8470, 0, 65535)),
@@ -267,9 +269,7 @@ def service(env: dict[str, str] | None = None) -> ServiceSettings:
         settle_s=_number(env, "STATION_SETTLE_SECONDS", 1.0, 0.1, 600.0),
         give_up_s=_number(env, "STATION_INCOMPLETE_SECONDS", 60.0, 0.5, 86400.0),
         jobs=int(_number(env, "STATION_JOBS", os.cpu_count() or 1, 1, 256)),
-        # Jobs wait longer than deliveries: a page that crashed an engine is costly to redo.
-        retry_base_s=retry_base,
-        job_retry_base_s=retry_base * 5,
+        retry_base_s=_number(env, "STATION_RETRY_BASE_SECONDS", 2.0, 0.05, 3600.0),
         max_pages=int(_number(env, "STATION_MAX_PAGES", 2000, 1, 100000)),
         max_page_pixels=int(_number(env, "STATION_MAX_PAGE_MEGAPIXELS", 100, 1, 150) * 1_000_000),
     )
