@@ -40,15 +40,15 @@ def test_an_unread_handwritten_number_gives_the_printed_part_marked_and_red():
 
 def test_an_unread_number_line_never_joins_the_issuer():
     doc = _doc(
-        notation="236/STTTT-TTBCXB",
-        parent="UBND THÀNH PHỐ ĐÀ NẴNG",
+        notation="118/STTTT-BCVT",
+        parent="UBND TỈNH LẠNG SƠN",
         issuer="SỞ THÔNG TIN VÀ TRUYỀN THÔNG",
         type_heading=None,
         addressees=["Các sở, ban, ngành thành phố."],
     )
     ex = extract(build(doc, _handwritten_number))
     assert ex.fields["issuer"].value == "SỞ THÔNG TIN VÀ TRUYỀN THÔNG"
-    assert ex.fields["parent_issuer"].value == "UBND THÀNH PHỐ ĐÀ NẴNG"
+    assert ex.fields["parent_issuer"].value == "UBND TỈNH LẠNG SƠN"
 
 
 def test_a_speck_before_the_issuer_line_does_not_merge_it_into_the_parent():
@@ -63,9 +63,9 @@ def test_a_speck_before_the_issuer_line_does_not_merge_it_into_the_parent():
 
 
 def test_a_faculty_under_its_university_is_the_issuer():
-    doc = _doc(parent="TRƯỜNG ĐẠI HỌC BÁCH KHOA", issuer="KHOA CÔNG NGHỆ THÔNG TIN")
+    doc = _doc(parent="TRƯỜNG ĐẠI HỌC BÁCH KHOA", issuer="KHOA CƠ KHÍ ĐỘNG LỰC")
     ex = extract(build(doc))
-    assert ex.fields["issuer"].value == "KHOA CÔNG NGHỆ THÔNG TIN"
+    assert ex.fields["issuer"].value == "KHOA CƠ KHÍ ĐỘNG LỰC"
     assert ex.fields["parent_issuer"].value == "TRƯỜNG ĐẠI HỌC BÁCH KHOA"
 
 
@@ -84,7 +84,7 @@ def test_normative_and_other_headings_give_the_type(heading, name):
 
 
 def test_a_heading_run_together_with_its_subject_gives_the_type_but_not_green():
-    doc = _doc(type_heading="KẾ HOẠCH TRIỂN KHAI THỰC TẬP DOANH NGHIỆP", notation="46/KH-KHMT")
+    doc = _doc(type_heading="KẾ HOẠCH TRIỂN KHAI THỰC TẬP DOANH NGHIỆP", notation="27/KH-CKĐL")
     f = extract(build(doc)).fields["type"]
     assert f.value == "Kế hoạch" and f.confidence < 0.9
 
@@ -94,10 +94,10 @@ def test_a_heading_run_together_with_its_subject_gives_the_type_but_not_green():
     [
         # Tone marks OCR loses or swaps on real headers: each word is put back only
         # through a phrase of body names it stands in (TRƯỜNG ĐẠI HỌC, THỰC PHẨM, ...).
-        ("TRƯỜNG ĐẠI HỌC CÔNG NGHIỆP THỰC PHẨM TP.HỒ CHÍ MINH", "TRƯƠNG ĐẠI HỌC CÔNG NGHIỆP THỰC PHẢM TP.HO CHÍ MINH"),
-        ("VIỆN KIẾN TRÚC QUỐC GIA", "VIỆN KIÊN TRÚC QUỐC GIA"),
-        ("KHOA AN NINH ĐIỀU TRA", "KHOA AN NINH ĐIÊU TRA"),
-        ("BAN TỔ CHỨC LỄ KỶ NIỆM", "BAN TÓ CHỨC LẺ KỸ NIỆM"),
+        ("TRƯỜNG ĐẠI HỌC SƯ PHẠM KỸ THUẬT TP.HỒ CHÍ MINH", "TRƯƠNG ĐẠI HỌC SƯ PHAM KỸ THUẬT TP.HO CHÍ MINH"),
+        ("VIỆN KIẾN TRÚC NHIỆT ĐỚI", "VIỆN KIÊN TRÚC NHIỆT ĐỚI"),
+        ("PHÒNG CẢNH SÁT ĐIỀU TRA", "PHÒNG CẢNH SÁT ĐIÊU TRA"),
+        ("BAN TỔ CHỨC ĐẠI HỘI", "BAN TÓ CHỨC ĐAI HỘI"),
     ],
 )
 def test_misread_tone_marks_in_a_body_name_are_put_back_but_not_green(issuer, misread):
@@ -119,18 +119,18 @@ def test_a_repair_never_turns_one_real_body_into_another():
 
 
 def test_a_number_below_ten_stays_as_printed():
-    doc = _doc(notation="3/2025/QĐ-UBND", type_heading="QUYẾT ĐỊNH")
-    assert extract(build(doc)).fields["so_ky_hieu"].value == "3/2025/QĐ-UBND"
+    doc = _doc(notation="7/2024/QĐ-UBND", type_heading="QUYẾT ĐỊNH")
+    assert extract(build(doc)).fields["so_ky_hieu"].value == "7/2024/QĐ-UBND"
 
 
 def test_a_sentence_citing_another_document_is_not_the_number_line():
-    """No 'Số:' line at all (a school's notice): the body's '... số 05-NQ/BCSĐ' must
+    """No 'Số:' line at all (a school's notice): the body's '... số 12-NQ/BCSĐ' must
     not become the document's '?/BCSĐ'."""
     doc = _doc(type_heading="THÔNG BÁO")
 
     def no_number(kind: str, text: str) -> str:
         if kind == "number":
-            return "Thực hiện Chỉ thị của Thủ tướng Chính phủ và Nghị quyết số 05-NQ/BCSĐ"
+            return "Thực hiện Chỉ thị của Thủ tướng Chính phủ và Nghị quyết số 12-NQ/BCSĐ"
         return text
 
     assert "so_ky_hieu" not in extract(build(doc, no_number)).fields
