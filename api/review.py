@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from archive import preview
+from errors import NotFound
 from models import audit, documents, register
 from models.record import DocumentRecord
 from models.status import status as station_status
@@ -173,6 +174,19 @@ def download(doc_id: int, site: SiteDep, s: Session = Depends(session)) -> Respo
     with site.db() as conn:
         row = site.document(conn, doc_id)
     return FileResponse(row["pdf"], media_type="application/pdf", filename=Path(row["pdf"]).name)
+
+
+@router.get("/documents/{doc_id}/original")
+def download_original(doc_id: int, site: SiteDep, s: Session = Depends(session)) -> Response:
+    """The file as the sender sent it, byte for byte (its signature intact)."""
+    from delivery.package import original_beside
+
+    with site.db() as conn:
+        row = site.document(conn, doc_id)
+    path = original_beside(Path(row["pdf"]), json.loads(row["record"]))
+    if path is None:
+        raise NotFound("văn bản này không có bản gốc điện tử được lưu (this document has no kept original)")
+    return FileResponse(path, media_type="application/pdf", filename=path.name)
 
 
 def _fields(record: dict, pages: list[dict]) -> list[dict]:

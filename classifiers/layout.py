@@ -92,8 +92,14 @@ def split_columns(line: Line) -> list[Line]:
             _SO.match(f) and ws[i].text[:1] == "S" and i + 1 < len(ws) and any(c.isdigit() for c in ws[i + 1].text)
         ):
             return split_columns(line.sub(ws[:i])) + split_columns(line.sub(ws[i:]))
-    gaps = [(ws[i + 1].box[0] - ws[i].box[2], i) for i in range(len(ws) - 1)]
-    gap, i = max(gaps)
+    # The slot of the number ("Số:    55    /QĐ-UBND", left wide for the văn thư to fill)
+    # is a gap inside one line, not between columns.
+    gaps = [
+        (ws[i + 1].box[0] - ws[i].box[2], i)
+        for i in range(len(ws) - 1)
+        if not (_SO.match(fold(ws[i].text)) or ws[i + 1].text.startswith("/"))
+    ]
+    gap, i = max(gaps, default=(0, 0))
     if gap > 1.2 * h:
         return split_columns(line.sub(ws[: i + 1])) + split_columns(line.sub(ws[i + 1 :]))
     return [line]

@@ -15,7 +15,7 @@ from .text import clean
 # After "Số:" - the colon is often lost and the word misread (Sô, Sỗ, Sôt, Sổ, So).
 SO_RE = re.compile(r"^\s*S[ôốồổỗộoóòỏõọơớờởỡợ0]\w?\s*[:;.,]?\s*(?P<rest>.+)$", re.IGNORECASE)
 NOTATION_RE = re.compile(
-    r"^(?P<num>[0-9OoIl|]{1,5})(?:/(?P<year>[0-9OoIl|]{4}))?/(?P<code>[^\W\d_][^\W_]*(?:-[^\W_]+)*)$"
+    r"^(?P<num>[0-9OoIl|]{1,5})(?:/(?P<year>[0-9OoIl|]{4}))?/(?P<code>[^\W\d_][^\W_]*(?:&[^\W_]+)*(?:-[^\W_]+(?:&[^\W_]+)*)*)$"
 )
 _DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
 # Letter misreads inside codes, tried when a part is not a known abbreviation.

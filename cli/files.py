@@ -64,6 +64,7 @@ def process(args: argparse.Namespace) -> int:
         deskew=not args.no_deskew,
         separation=separation,
         engine=args.engine,
+        trust_roots=list(config.sender_trust_roots()) + list(args.trust),
     )
     with ExitStack() as stack:
         if not args.no_sign:

@@ -109,6 +109,14 @@ def _process_parser(sub: argparse._SubParsersAction) -> None:
         help="do not sign the PDF (signing is on by default; "
         "the key comes from STATION_SIGNING_* settings, else a development certificate)",
     )
+    p.add_argument(
+        "--trust",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="CA.pem",
+        help="trust this certification authority for senders' signatures, besides STATION_TRUST_ROOTS (repeatable)",
+    )
     p.add_argument("--no-rotate", action="store_true", help="do not detect page orientation")
     p.add_argument("--no-deskew", action="store_true", help="do not straighten pages")
     p.add_argument(

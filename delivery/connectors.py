@@ -97,17 +97,23 @@ class ExportFolder:
 
     def send(self, package: Package) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
-        message = edxml.build(package.pdf, package.metadata, sender_of(package), self.organisation)
-        for src_bytes, target in (
-            (None, self.folder / package.pdf.name),
+        message = edxml.build(
+            package.pdf, package.metadata, sender_of(package), self.organisation, original=package.original
+        )
+        files: list[tuple[Path | bytes, Path]] = [
+            (package.pdf, self.folder / package.pdf.name),
             (json.dumps(package.metadata, ensure_ascii=False, indent=2).encode(), self.folder / f"{package.name}.json"),
             (message, self.folder / f"{package.name}.edxml"),
-        ):
+        ]
+        if package.original is not None:
+            # "<name>.ban-goc.pdf" beside "<name>.pdf": the sender's file as received.
+            files.append((package.original, self.folder / package.original.name))
+        for src, target in files:
             tmp = target.with_name(f".{target.name}.part")
-            if src_bytes is None:
-                shutil.copyfile(package.pdf, tmp)
+            if isinstance(src, Path):
+                shutil.copyfile(src, tmp)
             else:
-                tmp.write_bytes(src_bytes)
+                tmp.write_bytes(src)
             os.replace(tmp, target)
         return str(self.folder / package.pdf.name)
 
@@ -137,7 +143,12 @@ class HttpMultipart:
             [
                 ("metadata", None, "application/json", json.dumps(package.metadata, ensure_ascii=False).encode()),
                 ("file", package.pdf.name, "application/pdf", package.pdf.read_bytes()),
-            ],
+            ]
+            + (
+                [("original", package.original.name, "application/pdf", package.original.read_bytes())]
+                if package.original is not None
+                else []
+            ),
         )
         return _post(
             self.url,
@@ -168,7 +179,9 @@ class EdxmlHttp:
         return cls(t.url(), ctx.organisation, t.get("token") or None, t.number("timeout", 60.0))
 
     def send(self, package: Package) -> str:
-        body = edxml.build(package.pdf, package.metadata, sender_of(package), self.organisation)
+        body = edxml.build(
+            package.pdf, package.metadata, sender_of(package), self.organisation, original=package.original
+        )
         headers = {"Content-Type": "application/xml; charset=utf-8", "Idempotency-Key": package.idempotency_key}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"

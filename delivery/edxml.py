@@ -29,9 +29,15 @@ def _el(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
 
 
 def build(
-    pdf: Path, record: dict[str, Any], sender: dict[str, str], receiver: dict[str, str], now: datetime | None = None
+    pdf: Path,
+    record: dict[str, Any],
+    sender: dict[str, str],
+    receiver: dict[str, str],
+    now: datetime | None = None,
+    original: Path | None = None,
 ) -> bytes:
-    """The edXML message of one document (`record`: the document's JSON record)."""
+    """The edXML message of one document (`record`: the document's JSON record); the
+    sender's `original`, when there is one, is a second attachment."""
     now = now or datetime.now()
     f = {k: (v or {}).get("value") for k, v in record.get("fields", {}).items()}
     root = ET.Element(f"{{{NS}}}edXML")
@@ -41,16 +47,22 @@ def build(
     trace = _el(_el(header, "TraceHeaderList"), "TraceHeader")
     _el(trace, "OrganId", receiver.get("OrganId", ""))
     _el(trace, "Timestamp", now.strftime("%Y/%m/%d %H:%M:%S"))
-    ref = _el(_el(_el(env, "edXMLBody"), "edXMLManifest"), "Reference")
-    _el(ref, "ContentId", "cid:1")
-    _el(ref, "ContentType", "application/pdf")
-    _el(ref, "Description", f.get("subject") or pdf.name)
-    _el(ref, "AttachmentName", pdf.name)
-    att = _el(_el(root, "AttachmentEncoded"), "Attachment")
-    _el(att, "ContentId", "cid:1")
-    _el(att, "AttachmentName", pdf.name)
-    _el(att, "ContentType", "application/pdf")
-    _el(att, "ContentTransferEncoded", base64.b64encode(pdf.read_bytes()).decode("ascii"))
+    manifest = _el(_el(env, "edXMLBody"), "edXMLManifest")
+    encoded = _el(root, "AttachmentEncoded")
+    files = [(pdf, f.get("subject") or pdf.name)]
+    if original is not None:
+        files.append((original, "Bản gốc nhận được, nguyên vẹn chữ ký số của cơ quan gửi"))
+    for n, (path, description) in enumerate(files, 1):
+        ref = _el(manifest, "Reference")
+        _el(ref, "ContentId", f"cid:{n}")
+        _el(ref, "ContentType", "application/pdf")
+        _el(ref, "Description", description)
+        _el(ref, "AttachmentName", path.name)
+        att = _el(encoded, "Attachment")
+        _el(att, "ContentId", f"cid:{n}")
+        _el(att, "AttachmentName", path.name)
+        _el(att, "ContentType", "application/pdf")
+        _el(att, "ContentTransferEncoded", base64.b64encode(path.read_bytes()).decode("ascii"))
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 

@@ -110,6 +110,13 @@ def _with_file(env: dict[str, str]) -> tuple[dict[str, str], dict[str, list[Any]
     return {**merged, **env}, tables
 
 
+def sender_trust_roots(env: dict[str, str] | None = None) -> tuple[Path, ...]:
+    """The CA certificates senders' signatures are checked against (STATION_TRUST_ROOTS),
+    read without touching signing keys."""
+    merged, _ = _with_file(dict(os.environ if env is None else env))
+    return _paths("STATION_TRUST_ROOTS", merged)
+
+
 def load(env: dict[str, str] | None = None) -> Settings:
     env, _ = _with_file(dict(os.environ if env is None else env))
     base_dir = data_dir(env)

@@ -15,7 +15,9 @@ import numpy as np
 from archive import write_page_image
 from ocr import DEFAULT_ENGINE, InputError, OCREngineError, RecognisedPage, engine, load_page, recognise
 from ocr.barcodes import read_barcodes
-from ocr.load import PAGE_PIXELS
+from ocr.digital import read_pdf_page
+from ocr.load import PAGE_PIXELS, sniff
+from ocr.textlayer import read_text_layer
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,13 @@ def run_page(task: PageTask) -> PageOutcome:
             w, h = src.image.size
             page = RecognisedPage(task.index, w, h, src.dpi[0], 0, 0.0, barcodes=codes, notes=["separator sheet"])
             return PageOutcome(task, page.to_dict(), np.eye(3).tolist(), src.image.size)
-        page, matrix = recognise(src, task.lang, task.detect_rotation, task.deskew, task.rotation, engine(task.engine))
+        eng = engine(task.engine)
+        if sniff(task.source) == "pdf":
+            # A PDF may state its text exactly: that comes before any OCR.
+            layer = read_text_layer(task.source, task.index, src.dpi[0])
+            page, matrix = read_pdf_page(src, layer, task.lang, task.detect_rotation, task.deskew, task.rotation, eng)
+        else:
+            page, matrix = recognise(src, task.lang, task.detect_rotation, task.deskew, task.rotation, eng)
         page.barcodes = codes
         return PageOutcome(task, page.to_dict(), matrix.tolist(), src.image.size)
     except InputError as e:

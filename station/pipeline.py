@@ -23,12 +23,15 @@ import numpy as np
 
 from archive import ArchivePage, build_pdfa
 from archive.keys import SigningKeyError
+from archive.original import Original, examine, keep
 from archive.signing import SigningError, SignResult
 from classifiers import Extraction, extract
+from classifiers.sender import weigh_sender_signature
 from classifiers.separate import SeparationOptions, separate
 from models.record import DocumentRecord
 from ocr import DEFAULT_ENGINE, InputError, RecognisedPage, count_pages
-from ocr.load import PAGE_PIXELS
+from ocr.digital import LAYER_ENGINE
+from ocr.load import PAGE_PIXELS, sniff
 
 from .housekeeping import make_workdir
 from .names import stem_of
@@ -48,6 +51,7 @@ class Options:
     max_pages: int = 2000  # a longer file is refused with a clear error
     max_pixels: int = PAGE_PIXELS  # per page
     engine: str = DEFAULT_ENGINE  # OCR engine: a built-in name or module:Class (ocr.engine)
+    trust_roots: list[Path] = field(default_factory=list)  # CA certificates for senders' signatures
 
 
 @dataclass
@@ -56,6 +60,7 @@ class DocumentResult:
     pages: list[RecognisedPage]
     extraction: Extraction
     signature: SignResult | None = None
+    original: Original | None = None  # the file as received (shared by the documents split from it)
 
     def record(self) -> DocumentRecord:
         ex = self.extraction
@@ -75,6 +80,7 @@ class DocumentResult:
             }
             if self.signature
             else None,
+            "original": self.original.to_json() if self.original else None,
         }
 
 
@@ -327,13 +333,15 @@ def _finish(st: _FileState, options: Options) -> FileResult:
     kept = {p.index for g in groups for p in g}
     result = FileResult(st.source, "ok", dropped_pages=[p.index for p in pages if p.index not in kept])
     try:
+        original = _original(st, pages, options)
         for n, group in enumerate(groups, 1):
             stem = st.stem if len(groups) == 1 else f"{st.stem}-{n:03d}"
             extraction = extract(group)
+            weigh_sender_signature(extraction, original.status, original.signer_names())
             pdf_path = out_dir / f"{stem}.pdf"
             write_document([archive[p.index] for p in group], pdf_path, extraction.fields_json(), st.source.name)
             signature = options.sign(pdf_path) if options.sign else None
-            result.documents.append(DocumentResult(pdf_path, group, extraction, signature))
+            result.documents.append(DocumentResult(pdf_path, group, extraction, signature, original))
     except (SigningKeyError, SigningError) as e:
         return _write_failure(FileResult(st.source, "failed", f"the PDF could not be signed: {e}"), out_dir, st.stem)
     except Exception as e:  # noqa: BLE001
@@ -347,6 +355,18 @@ def _finish(st: _FileState, options: Options) -> FileResult:
     result.json_path = _write_json(out_dir / f"{st.stem}.json", result.record())
     shutil.rmtree(st.workdir, ignore_errors=True)
     return result
+
+
+def _original(st: _FileState, pages: list[RecognisedPage], options: Options) -> Original:
+    """The received file's digest and signatures; a PDF that arrived digital or signed
+    is also kept beside the PDF/A as it came (that file, not the copy, is the record)."""
+    is_pdf = sniff(st.source) == "pdf"
+    original = examine(st.source, options.trust_roots, is_pdf)
+    if original.signatures or any(LAYER_ENGINE in p.engine for p in pages):
+        keep(st.source, original, st.out_dir, st.stem)
+    if original.summary:
+        log.info("%s: %s", st.source.name, original.summary)
+    return original
 
 
 def write_document(pages: list[ArchivePage], out: Path, fields: Mapping[str, Mapping[str, Any]], source: str) -> None:

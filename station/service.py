@@ -26,6 +26,7 @@ from pyhanko.sign.signers import Signer
 from archive.preview import render as render_previews
 from archive.signing import sign_pdf
 from delivery import Connector, DeliveryError, Package, deliver
+from delivery.package import original_beside
 from errors import ExitCode, StationError
 from models import documents as docs
 from models import jobs, outbox, secrecy
@@ -166,7 +167,11 @@ class Station:
         by_source = {j.source: j for j in batch}
         out_dirs = [self.s.data_dir / "archive" / f"{j.id:06d}" for j in batch]
         options = Options(
-            jobs=self.s.jobs, max_pages=self.s.max_pages, max_pixels=self.s.max_page_pixels, engine=self.s.ocr_engine
+            jobs=self.s.jobs,
+            max_pages=self.s.max_pages,
+            max_pixels=self.s.max_page_pixels,
+            engine=self.s.ocr_engine,
+            trust_roots=list(self.s.signing.trust_roots),
         )
         settled: set[int] = set()
         work_dirs = [d / "work" for d in out_dirs]  # pages done survive a crash: a long file resumes
@@ -329,7 +334,8 @@ class Station:
             with self.db_lock:
                 row = self.conn.execute("SELECT * FROM documents WHERE id = ?", (entry["document_id"],)).fetchone()
             record = json.loads(row["record"])
-            package = Package(Path(row["pdf"]), record, secrecy.effective(record) or row["secrecy"])
+            pdf = Path(row["pdf"])
+            package = Package(pdf, record, secrecy.effective(record) or row["secrecy"], original_beside(pdf, record))
             connector = self.connectors.get(entry["connector"])
             with about("document", row["id"]):
                 self._deliver_one(entry, row, package, connector)

@@ -56,6 +56,8 @@ class RenderedPage:
     lines: list[str] = field(default_factory=list)  # ground truth text, one entry per drawn line
     header_box: tuple[int, int, int, int] = (0, 0, 0, 0)
     signature_box: tuple[int, int, int, int] | None = None
+    drawn: list[tuple[str, float, int, str, float, tuple[int, int, int]]] = field(default_factory=list)
+    rules: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 class _Page:
@@ -63,6 +65,10 @@ class _Page:
         self.image = Image.new("RGB", A4_PX, "white")
         self.draw = ImageDraw.Draw(self.image)
         self.lines: list[str] = []
+        # What was drawn, for a born-digital twin of the page (tests.synthetic.digital):
+        # (text, left x, top y, style, size in pt, colour) and rules (x0, x1, y).
+        self.drawn: list[tuple[str, float, int, str, float, tuple[int, int, int]]] = []
+        self.rules: list[tuple[int, int, int]] = []
 
     def text(
         self, s: str, x: int, y: int, style: str, size: float, anchor: str = "l", fill=INK
@@ -73,10 +79,12 @@ class _Page:
         x0 = x if anchor == "l" else x - w / 2 if anchor == "c" else x - w
         self.draw.text((x0, y), s, font=f, fill=fill)
         self.lines.append(s)
+        self.drawn.append((s, x0, y, style, size, fill))
         return (int(x0), y, int(x0 + w), y + pt(size))
 
     def rule(self, xc: int, y: int, width: int) -> None:
         self.draw.line((xc - width // 2, y, xc + width // 2, y), fill=INK, width=3)
+        self.rules.append((xc - width // 2, xc + width // 2, y))
 
     def width(self, s: str, style: str, size: float) -> float:
         return self.draw.textlength(s, font=font(style, size))
@@ -197,7 +205,7 @@ def render_document(doc: Document) -> list[RenderedPage]:
     name_box = p.text(doc.signer, RIGHT_COL_C, sy, "bold", 14, "c")
     rendered = []
     for i, pg in enumerate(pages):
-        rp = RenderedPage(pg.image, pg.lines)
+        rp = RenderedPage(pg.image, pg.lines, drawn=pg.drawn, rules=pg.rules)
         if i == 0:
             rp.header_box = (LEFT, mm(18), RIGHT, header_bottom)
         if pg is p:
@@ -255,5 +263,6 @@ def _justify(p: _Page, line: str, x0: int, x1: int, y: int, size: float) -> None
     x = float(x0)
     for w, wd in zip(words, widths):
         p.draw.text((x, y), w, font=f, fill=INK)
+        p.drawn.append((w, x, y, "regular", size, INK))
         x += wd + gap
     p.lines.append(line)
