@@ -46,8 +46,10 @@ class Original:
         """The sender's signature, in one word: None when the file is not signed."""
         if not self.signatures:
             return None
-        if any(not s.intact for s in self.signatures):
+        if any(s.readable and not s.intact for s in self.signatures):
             return "altered"
+        if not all(s.readable for s in self.signatures):
+            return "unverified"  # a signature pyHanko cannot parse proves nothing either way
         last = self.signatures[-1]
         if not last.covers_whole_file and last.changed_after_signing:
             return "altered"  # something was added after the last signature, unsigned

@@ -32,6 +32,7 @@ class SignatureReport:
     changed_after_signing: bool
     covers_whole_file: bool = False  # nothing at all was appended after this signature
     common_name: str = ""  # the certificate's CN (an office, or a person)
+    readable: bool = True  # False: the signature's data could not even be parsed
     modification: str = "none"  # what later revisions did: none, form filling (more signatures), other
     problems: list[str] = field(default_factory=list)
 
@@ -161,6 +162,7 @@ def _unreadable(field_name: str, e: Exception) -> SignatureReport:
         trusted=False,
         changed_after_signing=False,
         modification="unknown",
+        readable=False,
         problems=[f"this signature cannot be checked: its data is malformed ({type(e).__name__})"],
     )
 

@@ -62,6 +62,7 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
 # Digits read from a hand: on real office scans the reader is right about half the time
 # (see the README), so such a value is shown as one to check (red), with the crop beside it.
 HANDWRITTEN_CONFIDENCE = 0.6
+_AGREE = 0.96  # heading score when the notation's type code confirms it
 
 
 def _mark_handwriting(pages: list[RecognisedPage], fields: dict[str, Field], notes: list[str]) -> None:
@@ -108,6 +109,10 @@ def _type_and_subject(
             type_field.confidence *= _DISAGREE
             for k in ("so_ky_hieu", "number"):
                 fields[k].confidence *= _DISAGREE
+        elif abbr == doc_type.abbreviation and score < 1.0:
+            # A heading run together with its subject is not enough alone; the number's
+            # code naming the same type (KẾ HOẠCH ... and 46/KH-...) is a second source.
+            type_field.confidence = ln.confidence * max(score, _AGREE)
     elif vv:
         subject = vv
         type_field = Field("type", "Công văn", vv.confidence, vv.page, vv.box)

@@ -8,6 +8,8 @@ from datetime import date
 
 from rapidfuzz import fuzz, process
 
+from ocr.types import STATED
+
 from .fields import Field
 from .layout import Line
 from .notation import Notation, after_so, parse
@@ -48,7 +50,10 @@ def notation_fields(found: tuple[Notation, Line] | None) -> dict[str, Field]:
     if not found:
         return {}
     n, ln = found
-    conf = ln.confidence * (0.9**n.repairs) * (0.93**n.unknown_parts)
+    # An abbreviation missing from the lists lowers a reading (OCR may have garbled it),
+    # not what the file itself states.
+    stated = all(w.confidence >= STATED for w in ln.words)
+    conf = ln.confidence * (0.9**n.repairs) * (1.0 if stated else 0.93**n.unknown_parts)
     source = "repaired" if n.repairs else "recognised"
     return {
         "so_ky_hieu": Field("so_ky_hieu", n.text, conf, ln.page, ln.box, source),

@@ -107,6 +107,11 @@ def _report(result: FileResult, verbose: bool, bar: _Progress | None) -> None:
     if result.status == "ok":
         docs = ", ".join(f"{d.pdf} ({len(d.pages)} pages)" for d in result.documents)
         line = f"{result.source}: ok -> {docs}"
+        original = result.documents[0].original if result.documents else None
+        if original and original.kept_as:
+            line += f"; received file kept as {original.kept_as}"
+        if original and original.summary:
+            line += f"\n  {original.summary}"
         stream = sys.stdout
     else:
         line = f"{result.source}: failed: {result.error}"

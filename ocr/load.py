@@ -99,6 +99,12 @@ def count_pages(path: Path) -> int:
     if kind == "pdf":
         with _open_pdf(path) as pdf:
             n = len(pdf.pages)
+            active = _active_content(pdf)
+        if active:
+            raise InputError(
+                f"the PDF carries {active}, active content that runs when the file is opened; the station "
+                "does not take such files: ask the sender for a plain PDF (or print this one to PDF)"
+            )
     else:
         with _open_image(path) as im:
             n = getattr(im, "n_frames", 1)
@@ -217,6 +223,21 @@ def _open_pdf(path: Path) -> pikepdf.Pdf:
         raise InputError("the PDF is encrypted with a password; save an unprotected copy and scan it in again")
     except pikepdf.PdfError as e:
         raise InputError(f"the PDF is damaged and cannot be opened ({_plain(e)})")
+
+
+def _active_content(pdf: pikepdf.Pdf) -> str | None:
+    """'JavaScript' or 'a Launch action' when any object of the PDF holds one. Such a
+    file would be kept and delivered byte for byte as the sender's original, so it is
+    refused at the door instead."""
+    for obj in pdf.objects:
+        d = obj.stream_dict if isinstance(obj, pikepdf.Stream) else obj
+        if not isinstance(d, pikepdf.Dictionary):
+            continue
+        if d.get("/S") == pikepdf.Name.JavaScript or "/JS" in d:
+            return "JavaScript"
+        if d.get("/S") == pikepdf.Name.Launch:
+            return "a Launch action"
+    return None
 
 
 _IMAGE_ONLY_OPS = {"q", "Q", "cm", "Do"}

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pikepdf
 
-from .types import Word
+from .types import STATED, Word
 from .vietnamese import from_tcvn3, from_vni, to_unicode
 
 _NS = "{http://www.w3.org/1999/xhtml}"
@@ -75,7 +75,7 @@ def _words(root: ET.Element, scale: float) -> list[Word]:
                 if not text:
                     continue
                 box = tuple(round(float(w.get(k, 0)) * scale) for k in ("xMin", "yMin", "xMax", "yMax"))
-                words.append(Word(text, box, 99.0, line_id, block_id))  # type: ignore[arg-type]
+                words.append(Word(text, box, STATED, line_id, block_id))  # type: ignore[arg-type]
             line_id += 1
     return words
 

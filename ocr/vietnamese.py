@@ -32,6 +32,12 @@ def _toneless(word: str) -> tuple[str, int]:
     return unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONES)), tones
 
 
+def bare(text: str) -> str:
+    """Lower case without any diacritic (đ as d): what survives a misread accent."""
+    nfd = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
+    return "".join(c for c in nfd if not unicodedata.combining(c))
+
+
 def is_syllable(word: str) -> bool:
     """Whether `word` (letters only) is a possible Vietnamese syllable: onset, vowel
     nucleus, coda, and at most one tone mark. Foreign words and abbreviations fail,

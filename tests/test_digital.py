@@ -23,6 +23,7 @@ from archive.verify import verify_pdf
 from classifiers import extract
 from delivery import ExportFolder, Package
 from ocr import RecognisedPage
+from ocr.types import STATED
 from ocr.vietnamese import syllable_share, to_unicode
 from station.page_work import PageTask, run_page
 from tests.conftest import run_station
@@ -115,7 +116,20 @@ def test_a_number_stamped_as_an_image_is_read_by_ocr_and_the_rest_from_the_layer
     assert page.engine.startswith("pdf text layer + tesseract")
     assert _fields(page)["so_ky_hieu"]["value"] == truth["so_ky_hieu"]
     # Only the picture was OCR'd: the body keeps the layer's exact words.
-    assert sum(w.confidence == 99.0 for w in page.words) > 0.9 * len(page.words)
+    assert sum(w.confidence == STATED for w in page.words) > 0.9 * len(page.words)
+
+
+def test_a_font_that_lost_letters_has_its_lines_read_again_by_ocr(tmp_path):
+    doc, truth = _doc(1)
+    pdf = digital_pdf(doc, tmp_path / "lossy.pdf", lost_letters="CHI")
+    own = subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "CỘNG HÒA" not in own  # the layer lost the letters
+    page = _read(pdf, tmp_path)
+    assert any("lost letters" in n for n in page.notes)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in page.text
+    fields = _fields(page)
+    for k in KEYS:
+        assert fields[k]["value"] == truth[k], k
 
 
 def test_a_scanners_garbled_ocr_layer_is_ignored_and_the_scan_is_read(tmp_path):
@@ -141,6 +155,21 @@ def test_an_image_only_pdf_page_is_read_by_ocr(tmp_path):
     page = _read(pdf, tmp_path)
     assert page.engine.startswith("tesseract") and "pdf text layer" not in page.engine
     assert _fields(page)["so_ky_hieu"]["value"] == truth["so_ky_hieu"]
+
+
+def test_a_pdf_carrying_javascript_is_refused_in_plain_words(tmp_path):
+    import pikepdf
+
+    from ocr import InputError, count_pages
+
+    doc, _ = _doc(6)
+    pdf_path = digital_pdf(doc, tmp_path / "active.pdf")
+    with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
+        action = pdf.make_indirect(pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")))
+        pdf.Root.OpenAction = action
+        pdf.save(pdf_path)
+    with pytest.raises(InputError, match="JavaScript.*ask the sender for a plain PDF"):
+        count_pages(pdf_path)
 
 
 # --- the sender's signed original -----------------------------------------------------
@@ -262,3 +291,50 @@ def test_delivery_carries_the_senders_original_beside_the_pdfa(signed_inputs, tm
     message = (tmp_path / "export" / "valid.edxml").read_text(encoding="utf-8")
     assert message.count("<edXML:Attachment>") == 2 or message.count("Attachment>") >= 4
     assert "valid.ban-goc.pdf" in message
+
+
+def test_the_review_page_shows_the_senders_signature_and_offers_the_original(signed_inputs, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from models import documents, jobs, users
+    from models.db import connect
+
+    out = signed_inputs["out"]
+    conn = connect(tmp_path / "station.db")
+    users.add(conn, "thu", "clerk password", "clerk")
+    shown = {}
+    for name in ("valid", "altered"):
+        job, _ = jobs.intake(conn, signed_inputs["in"] / f"{name}.pdf", "incoming", None)
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
+            shown[name] = documents.add(conn, job.id, str(out / f"{name}.pdf"), _record(signed_inputs, name), None)
+    client = TestClient(create_app(tmp_path), base_url="http://127.0.0.1")
+    client.post("/login", data={"username": "thu", "password": "clerk password"})
+    page = client.get(f"/documents/{shown['valid']}").text
+    assert "Chữ ký số của cơ quan gửi: hợp lệ" in page and signed_inputs["office"] in page
+    assert 'class="sender sender-valid"' in page
+    assert "tài liệu bị sửa sau khi ký" in client.get(f"/documents/{shown['altered']}").text
+    original = client.get(f"/documents/{shown['valid']}/original")
+    assert original.status_code == 200
+    assert original.content == (signed_inputs["in"] / "valid.pdf").read_bytes()
+
+
+def test_the_station_delivers_a_signed_input_with_its_original_to_the_export_folder(signed_inputs, tmp_path):
+    from tests.service_helpers import StationProcess, wait_for
+
+    received = signed_inputs["in"] / "valid.pdf"
+    station = StationProcess(tmp_path / "data", STATION_TRUST_ROOTS=str(signed_inputs["ca"])).start()
+    try:
+        assert wait_for(station.hot.exists, 30)
+        (station.hot / "cv-den.pdf").write_bytes(received.read_bytes())
+        export = station.data_dir / "export"
+        assert wait_for(lambda: (export / "cv-den.edxml").exists(), 120), station.query("SELECT state FROM documents")
+        original = export / "cv-den.ban-goc.pdf"
+        assert hashlib.sha256(original.read_bytes()).hexdigest() == hashlib.sha256(received.read_bytes()).hexdigest()
+        (report,) = verify_pdf(original, [signed_inputs["ca"]]).signatures
+        assert report.ok
+        record = json.loads((export / "cv-den.json").read_text(encoding="utf-8"))
+        assert record["original"]["status"] == "valid"
+    finally:
+        assert station.stop() == 0

@@ -83,10 +83,14 @@ def test_normative_and_other_headings_give_the_type(heading, name):
     assert extract(build(doc)).fields["type"].value == name
 
 
-def test_a_heading_run_together_with_its_subject_gives_the_type_but_not_green():
-    doc = _doc(type_heading="KẾ HOẠCH TRIỂN KHAI THỰC TẬP DOANH NGHIỆP", notation="27/KH-CKĐL")
-    f = extract(build(doc)).fields["type"]
+def test_a_heading_run_together_with_its_subject_gives_the_type_green_only_when_the_number_agrees():
+    alone = _doc(type_heading="KẾ HOẠCH TRIỂN KHAI THỰC TẬP DOANH NGHIỆP", notation="27/CKĐL")
+    f = extract(build(alone)).fields["type"]
     assert f.value == "Kế hoạch" and f.confidence < 0.9
+    # The number's code names the same type: a second, independent source.
+    agreed = _doc(type_heading="KẾ HOẠCH TRIỂN KHAI THỰC TẬP DOANH NGHIỆP", notation="27/KH-CKĐL")
+    f = extract(build(agreed)).fields["type"]
+    assert f.value == "Kế hoạch" and f.confidence >= 0.9
 
 
 @pytest.mark.parametrize(

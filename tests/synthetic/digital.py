@@ -6,7 +6,9 @@ an e-office system exports them, with the troubles seen on real files.
   WinAnsi font, as a document typed with .VnTime or VNI-Times fonts comes out;
 - `number_as_image`: the number of "Số:" stamped as a picture, the rest text (e-office
   systems that write the number onto the signed file);
-- `scanner_layer`: the page is a scan with an invisible, garbled OCR layer on it.
+- `lost_letters`: the bold font's Unicode map lacks some capitals, so the layer drops
+  them ("CÔNG NG ỆP"), as a real exported PDF did;
+- `scan_with_ocr_layer`: the page is a scan with an invisible, garbled OCR layer on it.
 
 Geometry comes from the same layout as the scans (render.py), so the fields are the
 same and the truth is the document's."""
@@ -30,7 +32,9 @@ _STYLE_CODE = {"regular": "", "bold": "B", "italic": "I", "bolditalic": "BI"}
 _PT = 72 / DPI  # points per rendered pixel
 
 
-def digital_pdf(doc: Document, path: Path, encoding: str = "unicode", number_as_image: bool = False) -> Path:
+def digital_pdf(
+    doc: Document, path: Path, encoding: str = "unicode", number_as_image: bool = False, lost_letters: str = ""
+) -> Path:
     """Write `doc` as a born-digital PDF at `path`."""
     pdf = FPDF(unit="pt", format=(A4_PX[0] * _PT, A4_PX[1] * _PT))
     pdf.set_auto_page_break(False)
@@ -49,7 +53,29 @@ def digital_pdf(doc: Document, path: Path, encoding: str = "unicode", number_as_
             pdf.set_line_width(3 * _PT)
             pdf.line(x0 * _PT, y * _PT, x1 * _PT, y * _PT)
     pdf.output(str(path))
+    if lost_letters:
+        _lose_letters(path, lost_letters)
     return path
+
+
+def _lose_letters(path: Path, letters: str) -> None:
+    """Drop `letters` from the ToUnicode maps of the bold fonts: the glyphs are drawn,
+    but a text extractor finds no character for them."""
+    import re
+
+    import pikepdf
+
+    codes = "|".join(f"{ord(c):04X}" for c in letters)
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        for page in pdf.pages:
+            for f in page.Resources.Font.values():
+                if "Bold" not in str(f.get("/BaseFont", "")) or "/ToUnicode" not in f:
+                    continue
+                lines = f.ToUnicode.read_bytes().decode().split("\n")
+                kept = [ln for ln in lines if not re.fullmatch(rf"<[0-9A-F]{{4}}> <({codes})>", ln)]
+                count = sum(1 for ln in kept if re.fullmatch(r"<[0-9A-F]{4}> <[0-9A-F]{4,}>", ln))
+                f.ToUnicode.write(re.sub(r"\d+ beginbfchar", f"{count} beginbfchar", "\n".join(kept)).encode())
+        pdf.save(path)
 
 
 def scan_with_ocr_layer(image: Image.Image, path: Path, lines: list[str], seed: int = 0) -> Path:
