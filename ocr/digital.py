@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from .cleanup import to_grey_dropout
 from .engine import OcrEngine, engine
@@ -35,10 +36,11 @@ _USABLE_SHARE = 0.8
 # e-mail addresses in them: only text this far from Vietnamese is ignored there.
 _GARBLED_SHARE = 0.5
 # Ink left unexplained by the layer: regions smaller than this are specks and rules.
-_MIN_REGION_INK, _MIN_REGION_HEIGHT_IN = 250, 0.06
+_MIN_REGION_INK_IN2, _MIN_REGION_HEIGHT_IN = 0.0028, 0.06  # 250 pixels at 300 dpi
 # More unexplained ink than this share of the page: read the whole page by OCR.
 _MAX_REGION_SHARE = 0.35
 _MAX_REGIONS = 12
+_SMALL = 3  # ink is compared with the layer at 1/_SMALL of the resolution
 _MIN_OCR_CONFIDENCE = 40.0
 _SURE_LINE = 75.0  # a line read again by OCR replaces the layer's only when this sure
 LAYER_ENGINE = "pdf text layer"  # in a page's `engine` when some of its words came from the PDF
@@ -101,10 +103,17 @@ def read_pdf_page(
 def _from_layer(page: SourcePage, layer: TextLayer, lang: str, eng: OcrEngine) -> RecognisedPage | None:
     """The layer's words plus OCR of the ink they leave unexplained; None when that ink
     is most of the page (then the page is better read as a scan)."""
-    grey = to_grey_dropout(page.image)
-    h, w = grey.shape
+    image = page.image if page.image.mode != "1" else page.image.convert("L")
+    w, h = image.size
     dpi = page.dpi[0]
-    regions = _unexplained(grey, layer.words, dpi)
+    # Ink is compared with the layer at a third of the resolution (dropping colour at
+    # full resolution cost more than the rest of the page); cut-outs are read at full.
+    small = image.reduce(_SMALL) if min(w, h) >= 3 * _SMALL * 100 else image
+    scale = small.size[0] / w
+    regions = [
+        _scaled(r, 1 / scale)
+        for r in _unexplained(to_grey_dropout(small), _scaled_words(layer.words, scale), dpi * scale)
+    ]
     if sum((r[2] - r[0]) * (r[3] - r[1]) for r in regions) > _MAX_REGION_SHARE * w * h:
         return None
     # Unexplained ink right against a line's words is either letters its font lost
@@ -127,7 +136,7 @@ def _from_layer(page: SourcePage, layer: TextLayer, lang: str, eng: OcrEngine) -
     for block in blocks:
         inside = [(ln, rs) for ln, rs in touched if _overlap(_union([wd.box for wd in ln]), block) > 0]
         layer_words = [wd for ln, _ in inside for wd in ln]
-        ocr = _ocr(grey, block, dpi, lang, eng, len(found), psm=6)
+        ocr = _ocr(image, block, dpi, lang, eng, len(found), psm=6)
         if _mean(ocr) >= _SURE_LINE and _agrees(layer_words, ocr):
             found += ocr
             reread += len(layer_words)
@@ -140,7 +149,7 @@ def _from_layer(page: SourcePage, layer: TextLayer, lang: str, eng: OcrEngine) -
         beside = [wd.box for wd in kept if _beside(wd.box, r, dpi)]
         context = _union([r, *beside])
         psm = 7 if context[3] - context[1] < 0.3 * dpi else 6
-        found += [wd for wd in _ocr(grey, context, dpi, lang, eng, len(found), psm) if centre_in(wd.box, _grown(r, 4))]
+        found += [wd for wd in _ocr(image, context, dpi, lang, eng, len(found), psm) if centre_in(wd.box, _grown(r, 4))]
     regions = blocks + alone
     words = merge_words(kept, found)
     result = RecognisedPage(
@@ -161,16 +170,17 @@ def _from_layer(page: SourcePage, layer: TextLayer, lang: str, eng: OcrEngine) -
     return result
 
 
-def _ocr(grey: np.ndarray, box: Box, dpi: float, lang: str, eng: OcrEngine, first_id: int, psm: int) -> list[Word]:
+def _ocr(image: Image.Image, box: Box, dpi: float, lang: str, eng: OcrEngine, first_id: int, psm: int) -> list[Word]:
     """Words of one cut-out, in page pixels; line ids kept apart from other cut-outs'."""
     # A box from the layer's words is tight on the glyphs: a margin of the page around
     # it keeps the edge strokes (Tesseract lost a whole "KẾ" cut at its left edge).
     margin = max(4, (box[3] - box[1]) // 6)
-    h, w = grey.shape
+    w, h = image.size
     x0, y0 = max(0, box[0] - margin), max(0, box[1] - margin)
     x1, y1 = min(w, box[2] + margin), min(h, box[3] + margin)
     pad = 20  # Tesseract reads a cut-out best with some white around it
-    crop = cv2.copyMakeBorder(grey[y0:y1, x0:x1], pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+    grey = to_grey_dropout(image.crop((x0, y0, x1, y1)))
+    crop = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
     out = []
     for t in eng.words(crop, dpi, lang, psm=psm):
         if t.confidence >= _MIN_OCR_CONFIDENCE and t.text.strip("|_-—.,:;'\""):
@@ -235,6 +245,14 @@ def _union(boxes: list[Box]) -> Box:
     )
 
 
+def _scaled(box: Box, by: float) -> Box:
+    return (round(box[0] * by), round(box[1] * by), round(box[2] * by), round(box[3] * by))
+
+
+def _scaled_words(words: list[Word], by: float) -> list[Word]:
+    return [Word(w.text, _scaled(w.box, by), w.confidence, w.line, w.block) for w in words]
+
+
 def _unexplained(grey: np.ndarray, words: list[Word], dpi: float) -> list[Box]:
     """Boxes of text-like ink that no word of the layer covers, largest first."""
     ink = (grey < 140).astype(np.uint8)
@@ -255,7 +273,7 @@ def _unexplained(grey: np.ndarray, words: list[Word], dpi: float) -> list[Box]:
     for i in range(1, n):
         x, y, bw, bh, _ = stats[i]
         inside = int(ink[y : y + bh, x : x + bw].sum())
-        if inside >= _MIN_REGION_INK and bh >= _MIN_REGION_HEIGHT_IN * dpi:
+        if inside >= _MIN_REGION_INK_IN2 * dpi * dpi and bh >= _MIN_REGION_HEIGHT_IN * dpi:
             out.append((int(x), int(y), int(x + bw), int(y + bh)))
     return sorted(out, key=lambda r: -(r[2] - r[0]) * (r[3] - r[1]))
 
