@@ -24,7 +24,7 @@ from .load import SourcePage
 from .recognize import recognise
 from .tesseract import DEFAULT_LANG
 from .textlayer import TextLayer
-from .types import Box, RecognisedPage, Word, centre_in, lines_of
+from .types import Box, RecognisedPage, Word, centre_in, lines_of, mean_confidence
 from .vietnamese import bare, syllable_share
 
 # A page is a scan when one image covers this much of it.
@@ -94,7 +94,7 @@ def read_pdf_page(
         result.words = merge_words(result.words, moved)
         # Digits the PDF states are not handwriting, whatever stood in the slot.
         result.handwritten = [h for h in result.handwritten if not any(_overlap(h.box, m.box) > 0.5 for m in moved)]
-        result.mean_confidence = _mean(result.words)
+        result.mean_confidence = mean_confidence(result.words)
         result.engine += " + " + LAYER_ENGINE
     result.notes[:0] = verdict.notes
     return result, matrix
@@ -137,7 +137,7 @@ def _from_layer(page: SourcePage, layer: TextLayer, lang: str, eng: OcrEngine) -
         inside = [(ln, rs) for ln, rs in touched if _overlap(_union([wd.box for wd in ln]), block) > 0]
         layer_words = [wd for ln, _ in inside for wd in ln]
         ocr = _ocr(image, block, dpi, lang, eng, len(found), psm=6)
-        if _mean(ocr) >= _SURE_LINE and _agrees(layer_words, ocr):
+        if mean_confidence(ocr) >= _SURE_LINE and _agrees(layer_words, ocr):
             found += ocr
             reread += len(layer_words)
         else:
@@ -160,7 +160,7 @@ def _from_layer(page: SourcePage, layer: TextLayer, lang: str, eng: OcrEngine) -
         rotation=0,
         skew_degrees=0.0,
         words=words,
-        mean_confidence=_mean(words),
+        mean_confidence=mean_confidence(words),
         engine=LAYER_ENGINE + (f" + {eng.name} {eng.version()}" if regions else ""),
     )
     if reread:
@@ -364,8 +364,3 @@ def _moved(w: Word, matrix: np.ndarray) -> Word:
     pts = np.array([[x0, y0, 1.0], [x1, y0, 1.0], [x0, y1, 1.0], [x1, y1, 1.0]]) @ matrix.T
     xs, ys = pts[:, 0], pts[:, 1]
     return Word(w.text, (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())), w.confidence, w.line, w.block)
-
-
-def _mean(words: list[Word]) -> float:
-    total = sum(len(w.text) for w in words)
-    return sum(w.confidence * len(w.text) for w in words) / total if total else 0.0

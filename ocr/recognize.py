@@ -13,7 +13,7 @@ from .geometry import estimate_skew, upright_transform, warp
 from .handwriting import find_slots, read_slots
 from .load import SourcePage
 from .tesseract import DEFAULT_LANG
-from .types import RecognisedPage, Word, lines_of
+from .types import RecognisedPage, Word, lines_of, mean_confidence
 
 # OSD below this confidence is a guess; then recognition confidence decides 0° vs 180°.
 _OSD_SURE = 2.0
@@ -91,8 +91,8 @@ def _upright_way(grey: np.ndarray, rotation: int, dpi: float, eng: OcrEngine) ->
     up = np.rot90(grey, -(rotation // 90))
     h = up.shape[0]
     band = np.ascontiguousarray(up[int(0.3 * h) : int(0.55 * h)])
-    as_said = _mean(eng.words(band, dpi, DEFAULT_LANG, psm=6))
-    opposite = _mean(eng.words(np.ascontiguousarray(band[::-1, ::-1]), dpi, DEFAULT_LANG, psm=6))
+    as_said = mean_confidence(eng.words(band, dpi, DEFAULT_LANG, psm=6))
+    opposite = mean_confidence(eng.words(np.ascontiguousarray(band[::-1, ::-1]), dpi, DEFAULT_LANG, psm=6))
     return (rotation + 180) % 360 if opposite > as_said + 10 else rotation
 
 
@@ -139,12 +139,12 @@ def recognise(
         detect_rotation
         and rotation is None
         and prep.orientation_confidence < _OSD_SURE
-        and _mean(words) < _WEAK_PAGE_CONFIDENCE
+        and mean_confidence(words) < _WEAK_PAGE_CONFIDENCE
     ):
         # OSD was unsure and the text reads badly: try the page the other way up.
         flipped = np.ascontiguousarray(prep.grey[::-1, ::-1])
         alt = eng.words(flipped, prep.dpi, lang)
-        if _mean(alt) > _mean(words) + 10:
+        if mean_confidence(alt) > mean_confidence(words) + 10:
             words, ocr_grey = alt, flipped
             w, h = prep.size
             turn = np.array([[-1, 0, w], [0, -1, h], [0, 0, 1.0]])
@@ -163,7 +163,7 @@ def recognise(
         words, result.handwritten, unsure = read_slots(ink, words, slots)
         result.notes += unsure
     result.words = words
-    result.mean_confidence = _mean(words)
+    result.mean_confidence = mean_confidence(words)
     result.marks = read_colour_marks(page, matrix, prep.size, prep.dpi, lang, eng)
     return result, matrix
 
@@ -216,7 +216,7 @@ def reread_weak_lines(
     regions: list[tuple[list[int], list[int]]] = []  # (box, line ids)
     for ln in lines:
         confs = [w.confidence for w in ln]
-        if min(confs) >= _WEAK_WORD and _mean(ln) >= _WEAK_LINE:
+        if min(confs) >= _WEAK_WORD and mean_confidence(ln) >= _WEAK_LINE:
             continue
         box = [
             min(w.box[0] for w in ln),
@@ -244,7 +244,7 @@ def reread_weak_lines(
         old = [w for w in words if w.line in ids]
         others = [w.box for w in words if w.line not in ids]
         new = _read_region(grey, box, others, line_h, dpi, lang, old[0].block, eng or engine())
-        if new and _mean(new) > _mean(old) + 10:
+        if new and mean_confidence(new) > mean_confidence(old) + 10:
             dropped.update(ids)
             replaced[ids[0]] = new
     if not replaced:
@@ -286,12 +286,3 @@ def _read_region(
         Word(t.text, (t.box[0] + dx, t.box[1] + dy, t.box[2] + dx, t.box[3] + dy), t.confidence, t.line, block)
         for t in eng.words(crop, dpi, lang, psm)
     ]
-
-
-def _mean(words: list[Word]) -> float:
-    """Mean word confidence weighted by word length (a long word misread matters more
-    than a stray one-letter fragment)."""
-    total = sum(len(w.text) for w in words)
-    if not total:
-        return 0.0
-    return sum(w.confidence * len(w.text) for w in words) / total

@@ -87,6 +87,13 @@ class RecognisedPage:
         return cls(**d)
 
 
+def mean_confidence(words: list[Word]) -> float:
+    """Mean word confidence weighted by word length (a long word misread matters more
+    than a stray one-letter fragment)."""
+    total = sum(len(w.text) for w in words)
+    return sum(w.confidence * len(w.text) for w in words) / total if total else 0.0
+
+
 def centre_in(inner: Sequence[float], outer: Sequence[float]) -> bool:
     """Whether the middle of box `inner` lies in box `outer` (x0, y0, x1, y1)."""
     cx, cy = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
