@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ocr.types import RecognisedPage, centre_in
 
+from .arrival import ArrivalStamp, find_arrival_stamp
 from .fields import Field
 from .header import (
     find_date,
@@ -31,6 +32,7 @@ class Extraction:
     fields: dict[str, Field]
     standard: bool  # has the Decree 30 header; False: a form, letter or handwritten page
     notes: list[str] = field(default_factory=list)
+    arrival_stamp: ArrivalStamp | None = None  # the receiving office's ĐẾN stamp, when stamped
 
     def fields_json(self) -> dict:
         return {k: f.to_json() for k, f in self.fields.items()}
@@ -56,7 +58,9 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
         fields["recipients"] = rec
     fields.update(signature(lines, heading_nn))
     _mark_handwriting(pages, fields, notes)
-    return Extraction(fields, _is_standard(lines, fields, notes), notes)
+    issued = fields["date"].value if "date" in fields else None
+    arrival = find_arrival_stamp(lines, marks, issued)
+    return Extraction(fields, _is_standard(lines, fields, notes), notes, arrival)
 
 
 # Digits read from a hand: on real office scans the reader is right about half the time

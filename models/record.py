@@ -24,6 +24,7 @@ class DocumentRecord(TypedDict, total=False):
     notes: list[str]
     ocr_engine: str  # name and version of the engine that read the pages
     signature: dict[str, Any] | None  # level, signed_at, stamp box
+    arrival_stamp: dict[str, Any] | None  # the ĐẾN stamp: number, date (ISO), box, page, confidence
     original: dict[str, Any] | None  # the file as received: sha256, kept_as, the sender's signatures
     secrecy_lock: dict[str, Any]  # see models.secrecy
     rejection: dict[str, Any]  # reason, by, at

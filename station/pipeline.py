@@ -81,6 +81,7 @@ class DocumentResult:
             if self.signature
             else None,
             "original": self.original.to_json() if self.original else None,
+            "arrival_stamp": ex.arrival_stamp.to_json() if ex.arrival_stamp else None,
         }
 
 

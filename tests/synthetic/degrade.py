@@ -64,7 +64,7 @@ def degrade(page: RenderedPage, profile: Profile, rng: random.Random) -> tuple[I
         if page.signature_box:
             _seal(im, page.signature_box, rng)
         if page.header_box != (0, 0, 0, 0):
-            _den_stamp(im, page.header_box, rng)
+            page.arrival = _den_stamp(im, page.header_box, rng)
     if profile.yellowed:
         im = _yellow(im, rng)
     if profile.blur:
@@ -147,8 +147,9 @@ def _seal(im: Image.Image, sig_box: tuple[int, int, int, int], rng: random.Rando
     _multiply(im, s, (x, y))
 
 
-def _den_stamp(im: Image.Image, header: tuple[int, int, int, int], rng: random.Random) -> None:
-    """The 35 × 50 mm incoming stamp: office name, ĐẾN, handwritten number and date."""
+def _den_stamp(im: Image.Image, header: tuple[int, int, int, int], rng: random.Random) -> dict[str, int]:
+    """The 35 × 50 mm incoming stamp: office name, ĐẾN, handwritten number and date.
+    Returns what it says (number, day, month), for the ground truth."""
     w, h = mm(50), mm(35)
     s = Image.new("RGB", (w, h), "white")
     d = ImageDraw.Draw(s)
@@ -156,10 +157,12 @@ def _den_stamp(im: Image.Image, header: tuple[int, int, int, int], rng: random.R
     d.rectangle((2, 2, w - 3, h - 3), outline=ink, width=6)
     d.text((mm(3), mm(2)), "VĂN PHÒNG UBND TỈNH", font=font("bold", 9), fill=ink)
     d.text((mm(3), mm(8)), "ĐẾN", font=font("bold", 16), fill=ink)
-    d.text((mm(20), mm(9)), f"Số: {rng.randint(1, 4000)}", font=font("italic", 12), fill=ink)
-    d.text((mm(3), mm(18)), f"Ngày: {rng.randint(1, 28)}/{rng.randint(1, 12)}", font=font("italic", 12), fill=ink)
+    said = {"number": rng.randint(1, 4000), "day": rng.randint(1, 28), "month": rng.randint(1, 12)}
+    d.text((mm(20), mm(9)), f"Số: {said['number']}", font=font("italic", 12), fill=ink)
+    d.text((mm(3), mm(18)), f"Ngày: {said['day']}/{said['month']}", font=font("italic", 12), fill=ink)
     d.text((mm(3), mm(26)), "Chuyển: VP", font=font("italic", 11), fill=ink)
     s = s.rotate(rng.uniform(-6, 6), resample=Image.BICUBIC, expand=True, fillcolor="white")
     x = rng.randint(header[0] + mm(40), header[2] - s.width)
     y = header[1] + rng.randint(0, mm(10))
     _multiply(im, s, (x, y))
+    return said

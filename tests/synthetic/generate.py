@@ -74,6 +74,7 @@ def generate(
                 "profile": pname,
                 "skew": [round(a, 3) for _, a in scans],
                 "rotate_ccw": profile.rotate,
+                "arrival_stamp": rendered[0].arrival,
             }
             path.with_suffix(".truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1))
             samples.append(Sample(path, pname, truth["fields"], truth["pages"]))

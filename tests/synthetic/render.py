@@ -58,6 +58,7 @@ class RenderedPage:
     signature_box: tuple[int, int, int, int] | None = None
     drawn: list[tuple[str, float, int, str, float, tuple[int, int, int]]] = field(default_factory=list)
     rules: list[tuple[int, int, int]] = field(default_factory=list)
+    arrival: dict[str, int] | None = None  # what the ĐẾN stamp says, when one was stamped (degrade)
 
 
 class _Page:
