@@ -190,7 +190,9 @@ def read_colour_marks(
     upright = cv2.warpAffine(ink, matrix[:2], size, flags=cv2.INTER_LINEAR, borderValue=255)[:zone_h]
     if np.count_nonzero(upright < 128) < _MIN_COLOUR_PIXELS:
         return []
-    return [w for w in (eng or engine()).words(upright, dpi, lang, psm=11) if w.confidence >= 50 and (len(w.text) >= 2 or w.text.isdigit())]
+    words = (eng or engine()).words(upright, dpi, lang, psm=11)
+    # A lone digit is kept (the number written on a ĐẾN stamp), other lone marks are specks.
+    return [w for w in words if w.confidence >= 50 and (len(w.text) >= 2 or w.text.isdigit())]
 
 
 # A line is re-read when a word in it is barely recognised or the line as a whole is weak.
