@@ -42,6 +42,7 @@ _MAX_REGION_SHARE = 0.35
 _MAX_REGIONS = 12
 _SMALL = 3  # ink is compared with the layer at 1/_SMALL of the resolution
 _MIN_OCR_CONFIDENCE = 40.0
+_SURE_WORD = 60.0  # a word OCR'd from a picture on a digital page is kept from this confidence
 _SURE_LINE = 75.0  # a line read again by OCR replaces the layer's only when this sure
 LAYER_ENGINE = "pdf text layer"  # in a page's `engine` when some of its words came from the PDF
 
@@ -149,7 +150,11 @@ def _from_layer(page: SourcePage, layer: TextLayer, lang: str, eng: OcrEngine) -
         beside = [wd.box for wd in kept if _beside(wd.box, r, dpi)]
         context = _union([r, *beside])
         psm = 7 if context[3] - context[1] < 0.3 * dpi else 6
-        found += [wd for wd in _ocr(image, context, dpi, lang, eng, len(found), psm) if centre_in(wd.box, _grown(r, 4))]
+        found += [
+            wd
+            for wd in _ocr(image, context, dpi, lang, eng, len(found), psm)
+            if centre_in(wd.box, _grown(r, 4)) and _plausible(wd)
+        ]
     regions = blocks + alone
     words = merge_words(kept, found)
     result = RecognisedPage(
@@ -187,6 +192,13 @@ def _ocr(image: Image.Image, box: Box, dpi: float, lang: str, eng: OcrEngine, fi
             moved = (t.box[0] + x0 - pad, t.box[1] + y0 - pad, t.box[2] + x0 - pad, t.box[3] + y0 - pad)
             out.append(Word(t.text, moved, t.confidence, (first_id + 1) * 1000 + t.line, first_id + 1))
     return out
+
+
+def _plausible(w: Word) -> bool:
+    """A word OCR found in a picture that reads as text (a logo or a signature gives
+    stray marks: '>', 'L.', a faint syllable)."""
+    core = w.text.strip(".,:;()'\"")
+    return w.confidence >= _SURE_WORD and any(c.isalnum() for c in core) and (len(core) >= 2 or core.isdigit())
 
 
 def _agrees(layer_words: list[Word], ocr: list[Word]) -> bool:
