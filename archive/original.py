@@ -60,14 +60,22 @@ class Original:
         """One line for the review page and the log."""
         if self.status is None:
             return ""
-        last = self.signatures[-1]
+        readable = [s for s in self.signatures if s.readable] or self.signatures
+        last = readable[-1]
         who = " - ".join(dict.fromkeys(n for n in (last.common_name, last.organisation) if n)) or last.signer
         when = f", {last.signed_at}" if last.signed_at else ""
-        why = ""
-        if self.status != "valid":
-            problems = [p for s in self.signatures for p in s.problems]
-            why = f" ({problems[0]})" if problems else ""
+        why = f" ({self._why()})" if self.status == "unverified" else ""
         return f"Chữ ký số của cơ quan gửi: {STATUS_TEXT[self.status]}: {who}{when}{why}"
+
+    def _why(self) -> str:
+        """Why a signature could not be confirmed, for the clerk (the English details
+        stay in `problems` of each signature)."""
+        if not all(s.readable for s in self.signatures):
+            return "có chữ ký có dữ liệu hỏng, không kiểm tra được"
+        last = self.signatures[-1]
+        if not last.valid:
+            return "chữ ký không khớp với chứng thư số của người ký"
+        return "chứng thư số của người ký không thuộc tổ chức chứng thực mà cơ quan này tin cậy"
 
     def signer_names(self) -> list[str]:
         """The names on the signatures that check out and are trusted: the bodies a

@@ -264,7 +264,8 @@ def test_an_untrusted_signer_is_reported_as_such_not_as_valid(signed_inputs):
     doc = _record(signed_inputs, "untrusted")
     assert doc["original"]["status"] == "unverified"
     assert "không xác minh được" in doc["original"]["summary"]
-    assert "trusted certification authority" in doc["original"]["summary"]
+    assert "không thuộc tổ chức chứng thực mà cơ quan này tin cậy" in doc["original"]["summary"]
+    assert any("trusted certification authority" in p for p in doc["original"]["signatures"][0]["problems"])
     assert doc["fields"]["issuer"]["source"] != "confirmed by signature"
 
 
