@@ -19,7 +19,18 @@ from .text import clean, fold, is_caps
 HEADER_ZONE = 0.40  # fraction of the page height that holds the header blocks
 NATIONAL = ["cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh phuc"]
 # Letters OCR puts for digits, and the digits they may stand for (folded, lower case).
-_DIGIT_LOOKALIKES = {"o": "0", "i": "1", "l": "1", "|": "1", "z": "20", "s": "5", "b": "86", "g": "9", "q": "9"}
+_DIGIT_LOOKALIKES = {
+    "o": "0",
+    "i": "1",
+    "l": "1",
+    "|": "1",
+    "!": "1",
+    "z": "20",
+    "s": "5",
+    "b": "86",
+    "g": "9",
+    "q": "9",
+}
 _D = "[0-9" + re.escape("".join(_DIGIT_LOOKALIKES)) + "]"
 DATE_RE = re.compile(rf"ngay\s*(?P<d>{_D}{{1,2}})\s*thang\s*(?P<m>{_D}{{1,2}})\s*nam\s*(?P<y>{_D}{{4}})")
 
