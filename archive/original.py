@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -87,6 +87,13 @@ class Original:
             if s.valid and s.trusted:
                 names += [n for n in (s.common_name, s.organisation) if n]
         return names
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Original:
+        """Back from the record (what `to_json` wrote, the derived keys left out)."""
+        names = {f.name for f in fields(SignatureReport)}
+        sigs = [SignatureReport(**{k: v for k, v in s.items() if k in names}) for s in d.get("signatures", [])]
+        return cls(d["received_as"], d["sha256"], d["size"], sigs, list(d.get("problems", [])), d.get("kept_as"))
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)

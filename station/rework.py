@@ -24,7 +24,9 @@ import numpy as np
 import pikepdf
 
 from archive import ArchivePage, archived_page
+from archive.original import Original
 from classifiers import extract
+from classifiers.sender import weigh_sender_signature
 from errors import Refused
 from models import documents
 from models.jobs import audit
@@ -135,8 +137,9 @@ def apply(
             aps = [placed[(r.doc_id, r.page)] for r in out]
             corrected = corrected_fields(keeper.record) if n == 0 else {}
             note = f"{action} by {actor}"
+            original = _shared_original([docs[r.doc_id] for r in out])
             written.append(
-                _write(keeper.pdf, n, [a for a, _ in aps], [o for _, o in aps], corrected, source_name, note)
+                _write(keeper.pdf, n, [a for a, _ in aps], [o for _, o in aps], corrected, source_name, note, original)
             )
     return _commit(conn, docs, keep, written, actor, action)
 
@@ -277,16 +280,29 @@ def _write(
     corrected: dict[str, Any],
     source_name: str,
     note: str,
+    original: Original | None,
 ) -> tuple[Path, DocumentRecord]:
     pages = [a.page for a in aps]
     extraction = extract(pages)
+    if original is not None:
+        weigh_sender_signature(extraction, original.status, original.signer_names())
     out = _fresh(current, n)
     fields = extraction.fields_json() | corrected
     write_document(aps, out, fields, source_name)
-    record = DocumentResult(out, pages, extraction).record()
+    record = DocumentResult(out, pages, extraction, original=original).record()
     record["fields"], record["origins"] = fields, origins
     record["notes"].append(note)
     return out, record
+
+
+def _shared_original(docs: list[_Doc]) -> Original | None:
+    """The received file the pages all came from, when they came from one (a document
+    merged from two received files has no single original)."""
+    found = {json.dumps(d.record.get("original"), sort_keys=True) for d in docs}
+    if len(found) != 1:
+        return None
+    original = docs[0].record.get("original")
+    return Original.from_json(original) if original else None
 
 
 def base_name(pdf: Path) -> str:

@@ -339,3 +339,27 @@ def test_the_station_delivers_a_signed_input_with_its_original_to_the_export_fol
         assert record["original"]["status"] == "valid"
     finally:
         assert station.stop() == 0
+
+
+def test_reading_a_digital_document_again_keeps_its_original_and_the_signature_check(signed_inputs, tmp_path):
+    import shutil
+
+    from delivery.package import original_beside
+    from models import documents, jobs
+    from models.db import connect
+    from station import rework
+
+    out = signed_inputs["out"]
+    for name in ("valid.pdf", "valid.words.json", "valid.ban-goc.pdf"):
+        shutil.copy(out / name, tmp_path / name)
+    conn = connect(tmp_path / "station.db")
+    job, _ = jobs.intake(conn, signed_inputs["in"] / "valid.pdf", "incoming", None)
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        doc_id = documents.add(conn, job.id, str(tmp_path / "valid.pdf"), _record(signed_inputs, "valid"), None)
+    (new_id,) = rework.reread(conn, doc_id, "thu")
+    row = conn.execute("SELECT pdf, record FROM documents WHERE id = ?", (new_id,)).fetchone()
+    record = json.loads(row["record"])
+    assert record["original"]["status"] == "valid"
+    assert record["fields"]["issuer"]["source"] == "confirmed by signature"
+    assert original_beside(Path(row["pdf"]), record) == tmp_path / "valid.ban-goc.pdf"
