@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import subprocess
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pikepdf
 
-from .types import STATED, Word
-from .vietnamese import from_tcvn3, from_vni, to_unicode
+from .types import STATED, Word, lines_of
+from .vietnamese import from_tcvn3, from_vni, normalise, to_unicode
 
 _NS = "{http://www.w3.org/1999/xhtml}"
 _TIMEOUT_S = 60
@@ -81,20 +81,19 @@ def _words(root: ET.Element, scale: float) -> list[Word]:
 
 
 def _convert_legacy(layer: TextLayer) -> None:
-    """Decide the encoding on the whole page, then convert line by line (a TCVN3
-    capitals font is recognised per line)."""
+    """Decide the encoding once, on the whole page; then convert line by line (a TCVN3
+    capitals font is recognised per line). A Unicode page is only normalised: one word
+    alone is too little text to decide an encoding by."""
     _, layer.encoding = to_unicode(layer.text)
     convert = {"tcvn3": from_tcvn3, "vni": from_vni}.get(layer.encoding)
-    lines: dict[int, list[Word]] = {}
-    for w in layer.words:
-        lines.setdefault(w.line, []).append(w)
     out: list[Word] = []
-    for ws in lines.values():
-        texts = [to_unicode(w.text)[0] if convert is None else w.text for w in ws]
-        if convert is not None:
-            converted = convert(" ".join(texts)).split(" ")
+    for ws in lines_of(layer.words):
+        if convert is None:
+            texts = [normalise(w.text) for w in ws]
+        else:
+            converted = convert(" ".join(w.text for w in ws)).split(" ")
             texts = converted if len(converted) == len(ws) else [convert(w.text) for w in ws]
-        out += [Word(t, w.box, w.confidence, w.line, w.block) for t, w in zip(texts, ws) if t]
+        out += [replace(w, text=t) for t, w in zip(texts, ws) if t]
     layer.words = out
 
 

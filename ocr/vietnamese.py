@@ -160,9 +160,14 @@ def from_vni(text: str) -> str:
 _MARGIN = 0.15
 
 
+def normalise(text: str) -> str:
+    """Unicode text in NFC, with "ƣ" (U+01A3, a converter's habit) as "ư"."""
+    return unicodedata.normalize("NFC", text.replace("\u01a3", "ư").replace("\u01a2", "Ư"))
+
+
 def to_unicode(text: str) -> tuple[str, str]:
     """(`text` in NFC Unicode, the encoding it was in: "unicode", "tcvn3" or "vni")."""
-    text = unicodedata.normalize("NFC", text.replace("\u01a3", "ư").replace("\u01a2", "Ư"))
+    text = normalise(text)
     if not any(ord(c) > 127 for c in text):
         return text, "unicode"
     best, best_share, encoding = text, syllable_share(text), "unicode"
