@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ocr.types import Box
+from ocr.types import Box, centre_in, union_box
 
 from .layout import Line
 from .text import fold
@@ -60,13 +60,13 @@ def find_arrival_stamp(lines: list[Line], marks: list[Line], issued: str | None)
         # A stamp in colour is read from the coloured ink alone: the document's own
         # "Số:" line in black may stand within reach.
         source = coloured if any(ln is c for c in coloured) else page1
-        inside = [x for y in source for x in y.words if _within(x.box, zone)]
+        inside = [x for y in source for x in y.words if centre_in(x.box, zone)]
         row = max(1, int(0.012 * h))  # words of one stamp line share a row, give or take
         ordered = sorted(inside, key=lambda x: ((x.box[1] + x.box[3]) // (2 * row), x.box[0]))
         text = " ".join(fold(x.text) for x in ordered)
         number = _NUMBER.search(text)
         day = _DAY.search(text)
-        box = _bounds([x.box for x in inside])
+        box = union_box([x.box for x in inside])
         conf = min([STAMP_CONFIDENCE] + [x.confidence / 100 for x in inside])
         return ArrivalStamp(
             int(number.group(1)) if number else None,
@@ -94,12 +94,3 @@ def _date(m: re.Match[str], issued: str | None) -> str | None:
         return date(year, mo, d).isoformat()
     except ValueError:
         return None
-
-
-def _within(box: Box, zone: tuple[float, float, float, float]) -> bool:
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return zone[0] <= cx <= zone[2] and zone[1] <= cy <= zone[3]
-
-
-def _bounds(boxes: list[Box]) -> Box:
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ocr.types import Box, RecognisedPage, Word, lines_of
+from ocr.types import Box, RecognisedPage, Word, lines_of, union_box
 
 from .text import clean, fold
 
@@ -29,12 +29,7 @@ class Line:
 
     @property
     def box(self) -> Box:
-        return (
-            min(w.box[0] for w in self.words),
-            min(w.box[1] for w in self.words),
-            max(w.box[2] for w in self.words),
-            max(w.box[3] for w in self.words),
-        )
+        return union_box(w.box for w in self.words)
 
     @property
     def height(self) -> int:

@@ -12,7 +12,7 @@ signature box) replaces what OCR read at the same place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -24,7 +24,7 @@ from .load import SourcePage
 from .recognize import recognise
 from .tesseract import DEFAULT_LANG
 from .textlayer import TextLayer
-from .types import Box, RecognisedPage, Word, centre_in, lines_of, mean_confidence
+from .types import Box, RecognisedPage, Word, centre_in, lines_of, mean_confidence, union_box
 from .vietnamese import bare, syllable_share
 
 # A page is a scan when one image covers this much of it.
@@ -130,12 +130,12 @@ def _from_layer(page: SourcePage, layer: TextLayer, lang: str, eng: OcrEngine) -
             touched.append((ln, touching))
         else:
             kept += ln
-    blocks = _merged([_union([wd.box for wd in ln] + rs) for ln, rs in touched])
+    blocks = _merged([union_box([wd.box for wd in ln] + rs) for ln, rs in touched])
     alone = [r for r in regions if not any(_overlap(r, b) > 0 for b in blocks)]
     found: list[Word] = []
     reread = 0
     for block in blocks:
-        inside = [(ln, rs) for ln, rs in touched if _overlap(_union([wd.box for wd in ln]), block) > 0]
+        inside = [(ln, rs) for ln, rs in touched if _overlap(union_box([wd.box for wd in ln]), block) > 0]
         layer_words = [wd for ln, _ in inside for wd in ln]
         ocr = _ocr(image, block, dpi, lang, eng, len(found), psm=6)
         if mean_confidence(ocr) >= _SURE_LINE and _agrees(layer_words, ocr):
@@ -148,14 +148,13 @@ def _from_layer(page: SourcePage, layer: TextLayer, lang: str, eng: OcrEngine) -
         # A lone number reads badly on its own (Tesseract made "So)" of a clean "55"):
         # it is read with the printed words beside it, and only what lies in it is kept.
         beside = [wd.box for wd in kept if _beside(wd.box, r, dpi)]
-        context = _union([r, *beside])
+        context = union_box([r, *beside])
         psm = 7 if context[3] - context[1] < 0.3 * dpi else 6
         found += [
             wd
             for wd in _ocr(image, context, dpi, lang, eng, len(found), psm)
             if centre_in(wd.box, _grown(r, 4)) and _plausible(wd)
         ]
-    regions = blocks + alone
     words = merge_words(kept, found)
     result = RecognisedPage(
         index=page.index,
@@ -166,7 +165,7 @@ def _from_layer(page: SourcePage, layer: TextLayer, lang: str, eng: OcrEngine) -
         skew_degrees=0.0,
         words=words,
         mean_confidence=mean_confidence(words),
-        engine=LAYER_ENGINE + (f" + {eng.name} {eng.version()}" if regions else ""),
+        engine=LAYER_ENGINE + (f" + {eng.name} {eng.version()}" if blocks or alone else ""),
     )
     if reread:
         result.notes.append(f"{reread} words of the text layer had lost letters (font mapping); read by OCR")
@@ -190,7 +189,7 @@ def _ocr(image: Image.Image, box: Box, dpi: float, lang: str, eng: OcrEngine, fi
     for t in eng.words(crop, dpi, lang, psm=psm):
         if t.confidence >= _MIN_OCR_CONFIDENCE and t.text.strip("|_-—.,:;'\""):
             moved = (t.box[0] + x0 - pad, t.box[1] + y0 - pad, t.box[2] + x0 - pad, t.box[3] + y0 - pad)
-            out.append(Word(t.text, moved, t.confidence, (first_id + 1) * 1000 + t.line, first_id + 1))
+            out.append(replace(t, box=moved, line=(first_id + 1) * 1000 + t.line, block=first_id + 1))
     return out
 
 
@@ -243,18 +242,9 @@ def _merged(boxes: list[Box]) -> list[Box]:
             if hit is None:
                 break
             out.remove(hit)
-            b = _union([hit, b])
+            b = union_box([hit, b])
         out.append(b)
     return sorted(out, key=lambda r: -(r[2] - r[0]) * (r[3] - r[1]))
-
-
-def _union(boxes: list[Box]) -> Box:
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )
 
 
 def _scaled(box: Box, by: float) -> Box:
@@ -262,7 +252,7 @@ def _scaled(box: Box, by: float) -> Box:
 
 
 def _scaled_words(words: list[Word], by: float) -> list[Word]:
-    return [Word(w.text, _scaled(w.box, by), w.confidence, w.line, w.block) for w in words]
+    return [replace(w, box=_scaled(w.box, by)) for w in words]
 
 
 def _unexplained(grey: np.ndarray, words: list[Word], dpi: float) -> list[Box]:
@@ -308,11 +298,11 @@ def merge_words(base: list[Word], extra: list[Word]) -> list[Word]:
             alone.append(e)
             continue
         host = hosts[0]
-        placed.setdefault(host[0].line, []).append(Word(e.text, e.box, e.confidence, host[0].line, host[0].block))
+        placed.setdefault(host[0].line, []).append(replace(e, line=host[0].line, block=host[0].block))
         if len(hosts) > 1:
             # The word filled a gap that had cut one printed line in two ("Số:" and
             # "/QĐ-UBND" either side of an empty slot): the parts are one line again.
-            joined = [Word(w.text, w.box, w.confidence, host[0].line, host[0].block) for ln in hosts for w in ln]
+            joined = [replace(w, line=host[0].line, block=host[0].block) for ln in hosts for w in ln]
             lines = [ln for ln in lines if ln not in hosts[1:]]
             lines[lines.index(host)] = joined
     new_lines = lines_of(alone)
@@ -326,9 +316,9 @@ def merge_words(base: list[Word], extra: list[Word]) -> list[Word]:
         top = min(w.box[1] for w in ln)
         above = [b.line for b in kept if b.box[3] <= top]
         key = (max(above) + 0.5 if above else -1.0, top)
-        keyed += [(key, Word(w.text, w.box, w.confidence, 0, last_block + 1 + n)) for w in ln]
+        keyed += [(key, replace(w, block=last_block + 1 + n)) for w in ln]
     order = {k: i for i, k in enumerate(sorted({k for k, _ in keyed}))}
-    return [Word(w.text, w.box, w.confidence, order[k], w.block) for k, w in keyed]
+    return [replace(w, line=order[k]) for k, w in keyed]
 
 
 def _without_extra(b: Word, extra: list[Word]) -> Word:
@@ -341,7 +331,7 @@ def _without_extra(b: Word, extra: list[Word]) -> Word:
                 text = text[: -len(e.text)]
             elif text.startswith(e.text):
                 text = text[len(e.text) :]
-    return b if text == b.text else Word(text, b.box, b.confidence, b.line, b.block)
+    return b if text == b.text else replace(b, text=text)
 
 
 def _same_line(line: list[Word], w: Word) -> bool:
@@ -375,4 +365,4 @@ def _moved(w: Word, matrix: np.ndarray) -> Word:
     x0, y0, x1, y1 = w.box
     pts = np.array([[x0, y0, 1.0], [x1, y0, 1.0], [x0, y1, 1.0], [x1, y1, 1.0]]) @ matrix.T
     xs, ys = pts[:, 0], pts[:, 1]
-    return Word(w.text, (int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())), w.confidence, w.line, w.block)
+    return replace(w, box=(int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max())))

@@ -6,7 +6,7 @@ left, y down) unless a name says otherwise; that frame is what the PDF page show
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -92,6 +92,12 @@ def mean_confidence(words: list[Word]) -> float:
     than a stray one-letter fragment)."""
     total = sum(len(w.text) for w in words)
     return sum(w.confidence * len(w.text) for w in words) / total if total else 0.0
+
+
+def union_box(boxes: Iterable[Box]) -> Box:
+    """The smallest box holding all of `boxes` (at least one)."""
+    x0, y0, x1, y1 = zip(*boxes)
+    return (min(x0), min(y0), max(x1), max(y1))
 
 
 def centre_in(inner: Sequence[float], outer: Sequence[float]) -> bool:
