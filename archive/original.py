@@ -106,11 +106,7 @@ class Original:
 
 def examine(path: Path, trust_roots: list[Path], is_pdf: bool) -> Original:
     """Digest and signatures of the received file (read only, never changed)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    original = Original(path.name, digest.hexdigest(), path.stat().st_size)
+    original = Original(path.name, _sha256(path), path.stat().st_size)
     if is_pdf:
         signatures, problems = read_signatures(path, trust_roots)
         original.signatures = signatures
@@ -123,9 +119,19 @@ def keep(path: Path, original: Original, out_dir: Path, stem: str) -> Path:
     target = out_dir / f"{stem}{SUFFIX}{path.suffix.lower() or '.pdf'}"
     tmp = target.with_name(f".{target.name}.part")
     shutil.copyfile(path, tmp)
-    if hashlib.sha256(tmp.read_bytes()).hexdigest() != original.sha256:
+    if _sha256(tmp) != original.sha256:
         tmp.unlink(missing_ok=True)
         raise OSError("the copy of the received file does not match it (the file changed while being read?)")
     os.replace(tmp, target)
     original.kept_as = target.name
     return target
+
+
+def _sha256(path: Path) -> str:
+    """Read in pieces: a received file may be far larger than a page. (models.jobs has
+    the same for the job's digest; archive and models do not import each other.)"""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
