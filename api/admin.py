@@ -7,17 +7,20 @@ import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.background import BackgroundTask
 
 from classifiers.reference import doc_types
-from models import audit, register, search, users
-from station.register_export import export
+from models import audit, register, search, units, users
+from models.validation import parse_date, vietnam_today
+from station.register_export import TITLE, export, period_title
 
 from .auth import Session, role, session
 from .site import Site, current_site, htmx_redirect
+from .wording import describe
 
 router = APIRouter()
 SiteDep = Annotated[Site, Depends(current_site)]
@@ -62,28 +65,76 @@ def search_page(
     )
 
 
+def _period(year: int | None, date_from: str, date_to: str) -> tuple[int | None, date | None, date | None]:
+    """The register's filter: a range of arrival days (typed dd/mm/yyyy), else a year."""
+    start = parse_date(date_from) if date_from.strip() else None
+    end = parse_date(date_to) if date_to.strip() else None
+    if start or end:
+        return None, start, end
+    return year or vietnam_today().year, None, None
+
+
 @router.get("/register", response_class=HTMLResponse)
-def register_page(request: Request, site: SiteDep, year: int | None = None, s: Session = Depends(session)):
-    year = year or date.today().year
+def register_page(
+    request: Request,
+    site: SiteDep,
+    year: int | None = None,
+    date_from: str = "",
+    date_to: str = "",
+    s: Session = Depends(session),
+):
+    the_year, start, end = _period(year, date_from, date_to)
     with site.db() as conn:
-        rows = register.rows(conn, year)
-        ids = register.document_ids(conn, year)
-        years = sorted(set(register.years(conn)) | {year}, reverse=True)
+        rows = register.rows(conn, the_year, start, end)
+        years = sorted(set(register.years(conn)) | {vietnam_today().year}, reverse=True)
     return site.render(
         request,
         "register.html",
         s,
-        {"year": year, "years": years, "columns": register.COLUMNS, "rows": list(zip(ids, rows))},
+        {
+            "year": the_year,
+            "years": years,
+            "columns": register.COLUMNS,
+            "rows": rows,
+            "period": period_title(the_year, start, end),
+            "query": urlencode({"year": the_year or "", "date_from": date_from, "date_to": date_to}),
+            "filters": {"date_from": date_from, "date_to": date_to},
+        },
+    )
+
+
+@router.get("/register/print", response_class=HTMLResponse)
+def register_print(
+    request: Request,
+    site: SiteDep,
+    year: int | None = None,
+    date_from: str = "",
+    date_to: str = "",
+    s: Session = Depends(session),
+):
+    """The register as it is printed for the daily hand-over: A4 landscape, its title,
+    the period, a column for the receiver's signature."""
+    the_year, start, end = _period(year, date_from, date_to)
+    with site.db() as conn:
+        rows = register.rows(conn, the_year, start, end)
+    return site.render(
+        request,
+        "register_print.html",
+        s,
+        {"columns": register.COLUMNS, "rows": rows, "title": TITLE, "period": period_title(the_year, start, end)},
     )
 
 
 @router.get("/register/{year}.{fmt}")
-def register_file(year: int, fmt: str, site: SiteDep, s: Session = Depends(session)):
+def register_file(
+    year: int, fmt: str, site: SiteDep, date_from: str = "", date_to: str = "", s: Session = Depends(session)
+):
     if fmt not in ("csv", "xlsx"):
         raise HTTPException(404, "chỉ có CSV hoặc XLSX (CSV or XLSX only)")
+    the_year, start, end = _period(year, date_from, date_to)
     tmp = tempfile.TemporaryDirectory(prefix="station-register-")
     with site.db() as conn:
-        csv_path, xlsx_path = export(conn, year, Path(tmp.name))
+        csv_path, xlsx_path = export(conn, the_year, Path(tmp.name), start, end)
     path = csv_path if fmt == "csv" else xlsx_path
     media = (
         "text/csv; charset=utf-8"
@@ -104,7 +155,9 @@ def audit_page(
     s: Session = Depends(role("reviewer", "admin")),
 ):
     with site.db() as conn:
-        entries = audit.history(conn, entity or None, entity_id, actor or None, before, limit=100)
+        entries = [
+            describe(e) for e in audit.history(conn, entity or None, entity_id, actor or None, before, limit=100)
+        ]
     return site.render(
         request,
         "audit.html",
@@ -124,7 +177,12 @@ def users_page(request: Request, site: SiteDep, s: Session = Depends(role("admin
             request,
             "users.html",
             s,
-            {"users": users.all_users(conn), "roles": users.ROLES, "failures": users.recent_login_failures(conn)},
+            {
+                "users": users.all_users(conn),
+                "roles": users.ROLES,
+                "failures": users.recent_login_failures(conn),
+                "units": units.names(conn),
+            },
         )
 
 

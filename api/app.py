@@ -5,18 +5,22 @@ place."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from errors import Forbidden, Invalid, NotFound, Refused, StationError
 from models.db import connect
+from models.register import LABELS, NeedsAttention
 
-from . import admin, edit, json_api, review, signin
+from . import admin, approval, edit, json_api, review, signin
 from .site import Site
+from .wording import for_clerk
 
 # Scripts and styles come from the station itself; inline style attributes (page
 # overlays are positioned with them) are allowed, inline scripts are not.
@@ -29,13 +33,14 @@ CSP = (
 STATUS = ((NotFound, 404), (Forbidden, 403), (Refused, 409), (Invalid, 400))
 
 
-def create_app(data_dir: Path, trust_roots: tuple[Path, ...] = ()) -> FastAPI:
-    """`trust_roots`: the certification authorities the signature status trusts."""
+def create_app(data_dir: Path, trust_roots: tuple[Path, ...] = (), grace_s: float = 30.0) -> FastAPI:
+    """`trust_roots`: the certification authorities the signature status trusts;
+    `grace_s`: how long a clerk can undo an approval (the station signs after it)."""
     # No published schema: the API is for the station's own page, behind sign-in.
     app = FastAPI(title="Digitization station", docs_url=None, redoc_url=None, openapi_url=None)
     db = data_dir / "station.db"
     app.state.connect = lambda: connect(db)  # for the session check (auth.py)
-    app.state.site = Site(data_dir, tuple(trust_roots))
+    app.state.site = Site(data_dir, tuple(trust_roots), grace_s)
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(StationError, _station_error)  # type: ignore[arg-type]
     app.middleware("http")(_security_headers)
@@ -44,7 +49,7 @@ def create_app(data_dir: Path, trust_roots: tuple[Path, ...] = ()) -> FastAPI:
     def health() -> dict:
         return {"ok": True}
 
-    for area in (signin, json_api, review, edit, admin):
+    for area in (signin, json_api, review, approval, edit, admin):
         app.include_router(area.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     return app
@@ -54,12 +59,47 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
     # A person opening a page without a session gets the sign-in page, not JSON.
     if exc.status_code == 401 and not request.url.path.startswith("/api/"):
         return RedirectResponse("/login", status_code=303)
-    return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+    return _answer(request, str(exc.detail), exc.status_code)
 
 
 async def _station_error(request: Request, exc: StationError) -> Response:
     code = next((c for cls, c in STATUS if isinstance(exc, cls)), 503 if exc.retryable else 500)
-    return JSONResponse({"error": str(exc)}, status_code=code)
+    extra: dict[str, Any] = {}
+    if getattr(exc, "field", None):
+        extra["field"] = exc.field  # type: ignore[attr-defined]
+    if isinstance(exc, NeedsAttention):
+        extra["problems"] = [
+            {"field": p.field, "label": LABELS.get(p.field, p.field), "message": p.message} for p in exc.problems
+        ]
+    return _answer(request, str(exc), code, extra)
+
+
+def _answer(request: Request, message: str, code: int, extra: dict[str, Any] | None = None) -> Response:
+    """An error for whoever asked: JSON for the API and the page's own requests (htmx
+    shows it in the page, and focuses the field at fault), a page in plain Vietnamese
+    for a person's browser - never a server path."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message, **(extra or {})}, status_code=code)
+    if request.headers.get("HX-Request"):
+        return JSONResponse({"error": for_clerk(message), **(extra or {})}, status_code=code)
+    if "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse({"error": message, **(extra or {})}, status_code=code)
+    text = for_clerk(message)
+    page = ERROR_PAGE.format(title=ERROR_TITLES.get(code, "Có lỗi"), text=html.escape(text))
+    return HTMLResponse(page, status_code=code)
+
+
+ERROR_TITLES = {
+    400: "Giá trị chưa đúng",
+    403: "Bạn không có quyền làm việc này",
+    404: "Không tìm thấy",
+    409: "Chưa làm được",
+    500: "Trạm gặp lỗi",
+    503: "Trạm đang bận",
+}
+ERROR_PAGE = """<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>{title}</title>
+<link rel="stylesheet" href="/static/station.css"></head><body><main class="error-page">
+<h1>{title}</h1><p>{text}</p><p><a href="/">Về hàng chờ</a></p></main></body></html>"""
 
 
 async def _security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

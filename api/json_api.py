@@ -56,10 +56,19 @@ def find(
 
 
 @router.post("/documents/{doc_id}/approve")
-def approve(doc_id: int, site: SiteDep, s: Session = Reviewer) -> dict:
+def approve(doc_id: int, site: SiteDep, payload: dict | None = None, s: Session = Reviewer) -> dict:
+    """Approve; `{"override": "reason"}` approves despite the problems a 409 named."""
+    override = (payload or {}).get("override")
     with site.db() as conn:
-        so_den = register.approve(conn, doc_id, s.user.username, register=site.is_incoming(conn, doc_id))
-    return {"approved": doc_id, "so_den": so_den}
+        done = register.approve(
+            conn,
+            doc_id,
+            s.user.username,
+            register=site.is_incoming(conn, doc_id),
+            hold_s=site.grace_s,
+            override=None if override is None else str(override),
+        )
+    return {"approved": doc_id, "so_den": done.so_den, "year": done.year}
 
 
 @router.post("/documents/{doc_id}/reject")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,15 +15,20 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from archive import preview
+from classifiers import reference
+from classifiers.reference import doc_types
 from errors import NotFound
-from models import audit, documents, register
+from models import audit, documents, register, units
 from models.record import DocumentRecord
+from models.secrecy import LEVELS
 from models.status import status as station_status
+from models.validation import VIETNAM, show_date, type_codes, vietnam_today
 from ocr.types import centre_in
 from station.pipeline import words_path
 
 from .auth import Session, session
 from .site import Site, current_site, htmx_redirect
+from .wording import describe
 
 router = APIRouter()
 SiteDep = Annotated[Site, Depends(current_site)]
@@ -43,6 +49,7 @@ LABELS = {
     "urgency": "Độ khẩn",
     "recipients": "Nơi nhận",
 }
+AMENDABLE = {st.value for st in documents.AMENDABLE}
 LOW_WORD = 75  # words read with less confidence are outlined on the page
 # Fields most documents do not have: absent is a normal answer, not a weak reading.
 OPTIONAL = {"parent_issuer", "secrecy", "urgency", "signing_authority"}
@@ -55,7 +62,7 @@ def _queue_context(site: Site) -> dict[str, Any]:
     docs = [
         dict(r)
         | {
-            "arrived": datetime.fromtimestamp(r["created_at"]).strftime("%d/%m %H:%M"),
+            "arrived": datetime.fromtimestamp(r["created_at"], VIETNAM).strftime("%d/%m %H:%M"),
             "subject": (json.loads(r["record"])["fields"].get("subject") or {}).get("value"),
         }
         for r in rows
@@ -64,8 +71,12 @@ def _queue_context(site: Site) -> dict[str, Any]:
 
 
 @router.get("/", response_class=HTMLResponse)
-def queue(request: Request, site: SiteDep, s: Session = Depends(session)) -> Response:
-    return site.render(request, "queue.html", s, _queue_context(site))
+def queue(request: Request, site: SiteDep, done: int | None = None, s: Session = Depends(session)) -> Response:
+    context = _queue_context(site)
+    if done:
+        with site.db() as conn:
+            context["banner"] = approval_banner(conn, site, done)
+    return site.render(request, "queue.html", s, context)
 
 
 @router.get("/queue/rows", response_class=HTMLResponse)
@@ -74,31 +85,121 @@ def rows(request: Request, site: SiteDep, s: Session = Depends(session)) -> Resp
 
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
-def document(doc_id: int, request: Request, site: SiteDep, s: Session = Depends(session)) -> Response:
+def document(
+    doc_id: int, request: Request, site: SiteDep, done: int | None = None, s: Session = Depends(session)
+) -> Response:
+    return site.render(request, "document.html", s, document_context(site, s, doc_id, done=done))
+
+
+def document_context(site: Site, s: Session, doc_id: int, *, done: int | None = None, saved: str = "") -> dict:
+    """Everything the document page shows (also re-rendered after a save, so the
+    colours follow the corrections)."""
     with site.db() as conn:
         row = site.document(conn, doc_id)
         entry = register.entry(conn, doc_id)
-        history = audit.history(conn, "document", doc_id, limit=50)
-        next_id = documents.next_in_queue(conn, doc_id)
+        history = audit.history(conn, "document", doc_id, limit=50) + audit.history(conn, "register", doc_id, limit=5)
+        order = documents.queue_order(conn, site.skipped(s))
+        nxt = documents.next_in_queue(conn, doc_id, site.skipped(s))
+        next_label = _label(conn, nxt)
+        incoming = site.is_incoming(conn, doc_id)
+        arrival = _arrival_form(conn, row, entry) if incoming and row["state"] == "review" else None
+        duplicate = register.duplicate_text(conn, row["duplicate_of"]) if row["duplicate_of"] else ""
+        issuers_seen = [
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT issuer FROM documents WHERE issuer IS NOT NULL AND state IN "
+                "('approved', 'signed', 'delivered', 'secret') ORDER BY issuer"
+            )
+        ]
+        banner = approval_banner(conn, site, done) if done else None
+        scan = conn.execute("SELECT source FROM jobs WHERE id = ?", (row["job_id"],)).fetchone()
     record = json.loads(row["record"])
     pages = _pages_with_words(Path(row["pdf"]), record)
-    return site.render(
-        request,
-        "document.html",
-        s,
-        {
-            "doc": row,
-            "record": record,
-            "pages": pages,
-            "fields": _fields(record, pages),
-            "editable": row["state"] == "review",
-            "register": entry,
-            "history": history,
-            "next_id": next_id,
-            # The images change when the pages do; the version keeps browsers from showing old ones.
-            "version": int(Path(row["pdf"]).stat().st_mtime) if Path(row["pdf"]).exists() else 0,
-        },
-    )
+    history.sort(key=lambda h: h["id"], reverse=True)
+    return {
+        "doc": row,
+        "record": record,
+        "pages": pages,
+        "fields": _fields(record, pages),
+        "editable": row["state"] == "review",
+        "amendable": row["state"] in {st.value for st in documents.AMENDABLE}
+        and (row["release_at"] or 0) <= time.time(),
+        "register": entry,
+        "arrival": arrival,
+        "duplicate": duplicate,
+        "history": [describe(h) for h in history],
+        "next_id": nxt,
+        "next_label": next_label,
+        "position": (order.index(doc_id) + 1, len(order)) if doc_id in order else None,
+        "banner": banner,
+        "saved": saved,
+        "has_scan": bool(scan) and Path(scan["source"]).exists(),
+        "choices": _choices(issuers_seen),
+        # The images change when the pages do; the version keeps browsers from showing old ones.
+        "version": int(Path(row["pdf"]).stat().st_mtime) if Path(row["pdf"]).exists() else 0,
+    }
+
+
+def approval_banner(conn, site: Site, doc_id: int) -> dict | None:
+    """'Đã vào sổ số đến 5/2026 – 185/VKTQG-QLKH · Hoàn tác' while the approval of
+    `doc_id` can still be undone (and what it got, once it cannot)."""
+    row = conn.execute("SELECT id, so_ky_hieu, state, release_at FROM documents WHERE id = ?", (doc_id,)).fetchone()
+    if row is None:
+        return None
+    line = register.entry(conn, doc_id)
+    left = (row["release_at"] or 0) - time.time()
+    return {
+        "id": doc_id,
+        "so_den": f"{line['so_den']}/{line['year']}" if line else None,
+        "so_ky_hieu": row["so_ky_hieu"] or "(chưa có số, ký hiệu)",
+        "undoable": row["state"] == "approved" and left > 0,
+        "seconds": max(0, round(left)),
+        "state": row["state"],
+    }
+
+
+def _label(conn, doc_id: int | None) -> str:
+    if doc_id is None:
+        return ""
+    row = conn.execute("SELECT so_ky_hieu FROM documents WHERE id = ?", (doc_id,)).fetchone()
+    return (row["so_ky_hieu"] if row else None) or f"văn bản #{doc_id}"
+
+
+def _arrival_form(conn, row, entry) -> dict:
+    """The arrival entry's inputs as the page first shows them: the number it will get,
+    today in Vietnam (or the ĐẾN stamp's date when one was read), the page count."""
+    record = json.loads(row["record"])
+    earlier = record.get("arrival") or {}  # an approval undone: what the clerk had entered
+    stamp = record.get("arrival_stamp") or {}
+    today = vietnam_today()
+    stamped = stamp.get("date")
+    from_stamp = bool(stamped) and not earlier and str(stamped) <= today.isoformat()
+    received = earlier.get("received_on") or (stamped if from_stamp else today.isoformat())
+    return {
+        "so_den": f"{entry['so_den']}/{entry['year']}"
+        if entry
+        else f"{register.next_number(conn, today.year)}/{today.year}",
+        "reserved": entry is not None,
+        "date": show_date(received),
+        "from_stamp": from_stamp,
+        "handler": earlier.get("handler") or "",
+        "due": show_date(earlier.get("due")),
+        "pages": earlier.get("pages") or len(record.get("pages", [])) or "",
+        "note": earlier.get("note") or "",
+        "units": units.names(conn),
+    }
+
+
+def _choices(issuers_seen: list[str]) -> dict:
+    """Suggestions and fixed choices that spare the clerk typing."""
+    return {
+        "types": [t.name for t in doc_types()],
+        "type_codes": json.dumps(type_codes(), ensure_ascii=False),
+        "issuers": sorted(set(reference.issuers()) | set(issuers_seen)),
+        "places": list(reference.places()),
+        "secrecy": list(LEVELS),
+        "urgency": ["KHẨN", "THƯỢNG KHẨN", "HỎA TỐC"],
+    }
 
 
 @router.get("/documents/{doc_id}/pages/{n}.jpg")
@@ -119,34 +220,6 @@ def page_image(doc_id: int, n: int, site: SiteDep, thumb: bool = False, s: Sessi
     if not image.exists():
         raise HTTPException(404, f"trang {n} không có (no page {n})")
     return FileResponse(image, media_type="image/jpeg")
-
-
-@router.post("/documents/{doc_id}/fields", response_class=HTMLResponse)
-async def correct(doc_id: int, request: Request, site: SiteDep, s: Session = Depends(session)) -> str:
-    form = await request.form()
-    with site.db() as conn:
-        changed = _save_fields(conn, doc_id, form, s)
-    return f"Đã lưu {changed} trường." if changed else "Không có gì thay đổi."
-
-
-@router.post("/documents/{doc_id}/approve")
-async def approve_and_next(doc_id: int, request: Request, site: SiteDep, s: Session = Depends(session)) -> Response:
-    """Save what is in the form, approve, and open the next document of the queue."""
-    form = await request.form()
-    with site.db() as conn:
-        _save_fields(conn, doc_id, form, s)
-        register.approve(conn, doc_id, s.user.username, register=site.is_incoming(conn, doc_id))
-        nxt = documents.next_in_queue(conn, doc_id)
-    return htmx_redirect(f"/documents/{nxt}" if nxt else "/")
-
-
-@router.post("/documents/{doc_id}/reject")
-async def reject(doc_id: int, request: Request, site: SiteDep, s: Session = Depends(session)) -> Response:
-    form = await request.form()
-    with site.db() as conn:
-        documents.reject(conn, doc_id, str(form.get("reason", "")), s.user.username)
-        nxt = documents.next_in_queue(conn, doc_id)
-    return htmx_redirect(f"/documents/{nxt}" if nxt else "/")
 
 
 @router.post("/documents/{doc_id}/secrecy/confirm", response_class=HTMLResponse)
@@ -189,60 +262,81 @@ def download_original(doc_id: int, site: SiteDep, s: Session = Depends(session))
     return FileResponse(path, media_type="application/pdf", filename=path.name)
 
 
+# Inputs of more than one line: long names wrap instead of hiding their end.
+MULTILINE = {"subject": 3, "recipients": 2, "issuer": 2, "parent_issuer": 2, "signer_title": 2, "signing_authority": 2}
+CHOICES = {"type", "secrecy", "urgency"}  # fixed lists (reference types, Decree 30's marks)
+SUGGESTED = {"issuer": "issuers", "parent_issuer": "issuers", "place": "places"}
+LINE_CROP = {"so_ky_hieu", "date"}  # their line of the page, enlarged under the field
+
+
+@router.get("/documents/{doc_id}/scan")
+def download_scan(doc_id: int, site: SiteDep, s: Session = Depends(session)) -> Response:
+    """The scanner's file this document was read from, as it arrived (beside a PDF
+    whose pages were turned, moved or split since)."""
+    with site.db() as conn:
+        row = site.document(conn, doc_id)
+        job = conn.execute("SELECT source, name FROM jobs WHERE id = ?", (row["job_id"],)).fetchone()
+    if job is None or not Path(job["source"]).exists():
+        raise NotFound("bản quét gốc của văn bản này không còn lưu trên trạm")
+    return FileResponse(job["source"], filename=job["name"])
+
+
 def _fields(record: dict, pages: list[dict]) -> list[dict]:
     out = []
     for name, label in LABELS.items():
         f = record.get("fields", {}).get(name) or {}
         value = f.get("value")
         page_i = f.get("page") or 1
-        size = pages[page_i - 1]["size"] if 0 < page_i <= len(pages) else None
+        page = pages[page_i - 1] if 0 < page_i <= len(pages) else None
         box = f.get("box")
         conf = float(f.get("confidence", 0.0))
+        empty = value in (None, "", [])
+        corrected = f.get("source") == "corrected"
+        if empty and name in OPTIONAL:
+            level, says = "none", "không có"
+        elif empty:
+            level, says = "low", "chưa đọc được"
+        elif corrected:
+            level, says = "high", "đã sửa"
+        else:
+            level = "high" if conf >= 0.9 else "mid" if conf >= 0.7 else "low"
+            says = f"độ tin cậy {round(100 * conf)}%"
+        shown = "; ".join(value) if isinstance(value, list) else show_date(value) if name == "date" else value or ""
+        handwritten = f.get("source") == "handwritten"
         out.append(
             {
                 "name": name,
                 "label": label,
-                "value": "; ".join(value) if isinstance(value, list) else (value or ""),
-                "confidence_pct": round(100 * conf),
-                "corrected": f.get("source") == "corrected",
-                "level": "none"
-                if value in (None, "", []) and name in OPTIONAL
-                else "high"
-                if conf >= 0.9
-                else "mid"
-                if conf >= 0.7
-                else "low",
+                "value": shown,
+                "level": level,
+                "says": says,
+                "rows": MULTILINE.get(name, 0),
+                "choice": name in CHOICES,
+                "list": SUGGESTED.get(name, ""),
                 "page": page_i,
-                "box_pct": _pct(box, size) if box and size else "",
-                "crop": _slot_crop(box, pages[page_i - 1]) if box and size and f.get("source") == "handwritten" else "",
+                "box_pct": _pct(box, page["size"]) if box and page else "",
+                "crop": _crop(box, page, handwritten) if box and page and (handwritten or name in LINE_CROP) else "",
+                "handwritten": handwritten,
             }
         )
     return out
 
 
-def _slot_crop(box: list[int], page: dict) -> str:
-    """CSS that shows, beside a field read from handwriting, the written digits as they
-    stand on the page (the page image cropped to the slot by background position)."""
-    inside = [b for b in page.get("handwritten", []) if centre_in(b, box)]
-    if not inside:
-        return ""
+def _crop(box: list[int], page: dict, handwritten: bool) -> str:
+    """CSS that shows, under a field, where it stands on the page (the page image cut
+    to that place by background position): the written digits of a handwritten slot,
+    or the field's whole line for the number and the date."""
+    inside = [b for b in page.get("handwritten", []) if centre_in(b, box)] if handwritten else []
+    boxes = inside or [box]
     w, h = page["size"]
-    pad = 0.4 * max(b[3] - b[1] for b in inside)
-    cx0, cy0 = max(0.0, min(b[0] for b in inside) - pad), max(0.0, min(b[1] for b in inside) - pad)
-    cx1, cy1 = min(w, max(b[2] for b in inside) + pad), min(h, max(b[3] for b in inside) + pad)
+    pad = 0.4 * max(b[3] - b[1] for b in boxes)
+    cx0, cy0 = max(0.0, min(b[0] for b in boxes) - pad), max(0.0, min(b[1] for b in boxes) - pad)
+    cx1, cy1 = min(w, max(b[2] for b in boxes) + pad), min(h, max(b[3] for b in boxes) + pad)
     cw, ch = max(1.0, cx1 - cx0), max(1.0, cy1 - cy0)
     size = f"{100 * w / cw:.1f}% {100 * h / ch:.1f}%"
     pos_x = 100 * cx0 / (w - cw) if w > cw else 0
     pos_y = 100 * cy0 / (h - ch) if h > ch else 0
     return f"background-size: {size}; background-position: {pos_x:.2f}% {pos_y:.2f}%; aspect-ratio: {cw:.0f} / {ch:.0f}"
-
-
-def _save_fields(conn, doc_id: int, form, s: Session) -> int:
-    """The form's field values, applied by the model (which audits and guards secrecy)."""
-    values = {name: str(form[name]) for name in LABELS if name in form}
-    return documents.correct_fields(
-        conn, doc_id, values, s.user.username, s.user.role, str(form.get("secrecy_reason", ""))
-    )
 
 
 def _pct(box, size) -> str:

@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from models.db import connect
+from models.validation import VIETNAM, show_date
 
 from .auth import Session
 
@@ -57,6 +58,8 @@ ACTIONS = {
     "dead-lettered": "gửi thất bại, ngừng thử",
     "created": "tạo",
     "changed": "thay đổi",
+    "approval undone": "hoàn tác duyệt, trở lại chờ duyệt",
+    "amended": "điều chỉnh sau khi vào sổ",
 }
 ROLE_NAMES = {"clerk": "Văn thư", "reviewer": "Người kiểm tra", "admin": "Quản trị"}
 
@@ -65,14 +68,31 @@ ROLE_NAMES = {"clerk": "Văn thư", "reviewer": "Người kiểm tra", "admin": 
 class Site:
     data_dir: Path
     trust_roots: tuple[Path, ...] = ()  # for the signature status
+    grace_s: float = 30.0  # how long an approval can be undone (signing waits for it)
     templates: Jinja2Templates = field(init=False)
+    # Documents each session skipped (Alt+N), in order: they go to the end of that
+    # clerk's queue. Kept in memory: a skip lasts as long as the sitting.
+    _skipped: dict[str, list[int]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.templates = Jinja2Templates(directory=str(HERE / "templates"))
         self.templates.env.globals.update(STATES=STATES, ROLE_NAMES=ROLE_NAMES, ACTIONS=ACTIONS)
         # Vietnamese stays readable in the audit's before/after (json's default escapes it).
         self.templates.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
-        self.templates.env.filters["when"] = lambda t: datetime.fromtimestamp(t).strftime("%d/%m/%Y %H:%M:%S")
+        # The office's clock (Vietnam), whatever zone the machine runs in.
+        self.templates.env.filters["dmy"] = show_date
+        self.templates.env.filters["when"] = lambda t: datetime.fromtimestamp(t, VIETNAM).strftime("%d/%m/%Y %H:%M:%S")
+
+    def skipped(self, s: Session) -> list[int]:
+        return self._skipped.get(s.csrf, [])
+
+    def skip(self, s: Session, doc_id: int) -> None:
+        if len(self._skipped) > 1000:  # sessions long gone; their skips mean nothing now
+            self._skipped.clear()
+        mine = self._skipped.setdefault(s.csrf, [])
+        if doc_id in mine:
+            mine.remove(doc_id)
+        mine.append(doc_id)
 
     @property
     def page_cache(self) -> Path:

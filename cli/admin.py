@@ -74,10 +74,11 @@ def approve(conn: Any, args: argparse.Namespace) -> int:
     ).fetchone()
     if row is None:
         raise NotFound(f"there is no document {args.document}")
-    so_den = register.approve(conn, args.document, "clerk", register=row["profile"] == "incoming")
+    done = register.approve(conn, args.document, "clerk", register=row["profile"] == "incoming", override=args.override)
     print(
         f"document {args.document} approved"
-        + (f", số đến {so_den}" if so_den else "")
+        + (f", số đến {done.so_den}/{done.year}" if done.so_den else "")
+        + (f" despite: {'; '.join(p.message for p in done.overridden)}" if done.overridden else "")
         + ": it will be signed and delivered"
     )
     return ExitCode.OK

@@ -76,6 +76,12 @@ def parser() -> argparse.ArgumentParser:
     rt.add_argument("job", type=int)
     apv = sub.add_parser("approve", help="approve a document waiting for review (it is then signed and delivered)")
     apv.add_argument("document", type=int)
+    apv.add_argument(
+        "--override",
+        metavar="REASON",
+        help="approve although required fields are missing, unsure or malformed, or it repeats a registered "
+        "document (the reason goes into the audit log)",
+    )
     usr = sub.add_parser("user", help="local accounts of the review page")
     usr_sub = usr.add_subparsers(dest="user_command", required=True)
     uadd = usr_sub.add_parser("add", help="create an account (the first one: an admin)")

@@ -62,7 +62,7 @@ def _start_web(settings: ServiceSettings) -> Any:
 
     from api.app import create_app
 
-    app = create_app(settings.data_dir, settings.signing.trust_roots)
+    app = create_app(settings.data_dir, settings.signing.trust_roots, settings.approval_grace_s)
     server = uvicorn.Server(uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_level="warning"))
     # Served from a thread, uvicorn leaves signals alone: the station handles SIGTERM.
     threading.Thread(target=server.run, name="web", daemon=True).start()

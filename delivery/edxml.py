@@ -43,7 +43,9 @@ def build(
     root = ET.Element(f"{{{NS}}}edXML")
     env = _el(root, "edXMLEnvelope")
     header = _el(env, "edXMLHeader")
-    _message_header(_el(header, "MessageHeader"), f, sender, receiver, len(record.get("pages", [])))
+    _message_header(
+        _el(header, "MessageHeader"), f, sender, receiver, len(record.get("pages", [])), record.get("arrival")
+    )
     trace = _el(_el(header, "TraceHeaderList"), "TraceHeader")
     _el(trace, "OrganId", receiver.get("OrganId", ""))
     _el(trace, "Timestamp", now.strftime("%Y/%m/%d %H:%M:%S"))
@@ -67,7 +69,12 @@ def build(
 
 
 def _message_header(
-    mh: ET.Element, f: dict[str, Any], sender: dict[str, str], receiver: dict[str, str], pages: int
+    mh: ET.Element,
+    f: dict[str, Any],
+    sender: dict[str, str],
+    receiver: dict[str, str],
+    pages: int,
+    arrival: dict[str, Any] | None = None,
 ) -> None:
     """The document's registration data in QCVN 102's MessageHeader."""
     so_ky_hieu = f.get("so_ky_hieu") or ""
@@ -95,9 +102,11 @@ def _message_header(
     _el(signer, "Competence", f.get("signing_authority") or "")
     _el(signer, "Position", f.get("signer_title") or "")
     _el(signer, "FullName", f.get("signer") or "")
-    _el(mh, "DueDate", "")
+    arrival = arrival or {}
+    _el(mh, "DueDate", arrival["due"].replace("-", "/") if arrival.get("due") else "")
     places = _el(mh, "ToPlaces")
-    for r in f.get("recipients") or []:
+    # Registered here: the unit it was handed to; otherwise the sender's own recipients.
+    for r in [arrival["handler"]] if arrival.get("handler") else f.get("recipients") or []:
         _el(places, "Place", r)
     other = _el(mh, "OtherInfo")
     _el(other, "Priority", codes()["priority"].get(f.get("urgency") or "", "0"))

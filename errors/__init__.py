@@ -58,6 +58,10 @@ class Forbidden(Refused):
 class Invalid(StationError):
     """A value given by a person is not acceptable (a short password, an unknown role)."""
 
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field  # the form field at fault, for the page to focus
+
     exit_code = ExitCode.USAGE
 
 

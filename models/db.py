@@ -58,9 +58,14 @@ CREATE TABLE IF NOT EXISTS register (      -- sổ đăng ký văn bản đến 
     year INTEGER NOT NULL,
     so_den INTEGER NOT NULL,              -- consecutive through the year, never reused
     document_id INTEGER NOT NULL UNIQUE REFERENCES documents(id),
-    ngay_den TEXT NOT NULL,               -- YYYY-MM-DD
+    ngay_den TEXT NOT NULL,               -- YYYY-MM-DD, the office's (Vietnam's) day
     created_at REAL NOT NULL,
     UNIQUE (year, so_den)
+);
+CREATE TABLE IF NOT EXISTS units (         -- đơn vị / người xử lý, the list the admin keeps
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    position INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS users (
     id INTEGER PRIMARY KEY,
@@ -113,7 +118,19 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 # Columns added after a table was first made: (table, column, definition).
-_ADDED_COLUMNS = [("sessions", "last_seen", "REAL NOT NULL DEFAULT 0"), ("jobs", "traceback", "TEXT")]
+_ADDED_COLUMNS = [
+    ("sessions", "last_seen", "REAL NOT NULL DEFAULT 0"),
+    ("jobs", "traceback", "TEXT"),
+    # The arrival entry's other columns (Decree 30, Appendix IV): who handles it, when
+    # it was handed over, the deadline, pages, notes.
+    ("register", "handler", "TEXT"),
+    ("register", "handed_on", "TEXT"),
+    ("register", "due", "TEXT"),
+    ("register", "pages", "INTEGER"),
+    ("register", "note", "TEXT"),
+    # An approval may be undone until then; signing waits for it.
+    ("documents", "release_at", "REAL"),
+]
 
 
 def _migrate(conn: sqlite3.Connection) -> None:

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
-from errors import Invalid, NotFound
+from errors import Invalid, NotFound, Refused
 
 from . import search, secrecy
 from .db import now
 from .jobs import audit
 from .record import DocumentRecord
 from .states import DocumentState, require, transition
+from .validation import normalise_so_ky_hieu, number_of, parse_date
 
 KEY_FIELDS = ("so_ky_hieu", "date", "issuer", "type")
 
@@ -28,13 +30,7 @@ def add(
     fields = record.get("fields", {})
     secrecy.lock_on_intake(record)
     cols = columns(record)
-    duplicate = None
-    if cols["number"] is not None and cols["issuer"]:
-        row = conn.execute(
-            "SELECT id FROM documents WHERE number = ? AND so_ky_hieu = ? AND issuer = ? ORDER BY id LIMIT 1",
-            (cols["number"], cols["so_ky_hieu"], cols["issuer"]),
-        ).fetchone()
-        duplicate = row["id"] if row else None
+    duplicate = find_duplicate(conn, None, cols)
     state = DocumentState.REVIEW
     # A secret document always waits for a person, however confident its reading.
     if (
@@ -55,6 +51,19 @@ def add(
     audit(conn, "document", doc_id, state.value, after={"duplicate_of": duplicate} if duplicate else None)
     search.index(conn, doc_id, record)
     return doc_id
+
+
+def find_duplicate(conn: sqlite3.Connection, doc_id: int | None, cols: dict[str, Any]) -> int | None:
+    """The first other document with the same number, notation and issuer (the triple
+    that names a document in Decree 30), leaving out those rejected or merged away."""
+    if cols["number"] is None or not cols["issuer"]:
+        return None
+    row = conn.execute(
+        "SELECT id FROM documents WHERE number = ? AND so_ky_hieu = ? AND issuer = ? AND id IS NOT ? "
+        "AND state NOT IN ('rejected', 'merged') ORDER BY id LIMIT 1",
+        (cols["number"], cols["so_ky_hieu"], cols["issuer"], doc_id),
+    ).fetchone()
+    return row["id"] if row else None
 
 
 # Table columns copied from the record's fields, for queries and the queue.
@@ -84,6 +93,8 @@ def replace(conn: sqlite3.Connection, doc_id: int, pdf: str, record: DocumentRec
     if old is not None:
         secrecy.carry(json.loads(old["record"]), record)
     cols = columns(record)
+    # A corrected number or issuer may make (or end) a duplicate: checked on every change.
+    cols["duplicate_of"] = find_duplicate(conn, doc_id, cols)
     conn.execute(
         f"UPDATE documents SET pdf = ?, record = ?, {', '.join(c + ' = ?' for c in cols)}, updated_at = ? WHERE id = ?",
         (pdf, json.dumps(record, ensure_ascii=False), *cols.values(), now(), doc_id),
@@ -104,12 +115,18 @@ def reject(conn: sqlite3.Connection, doc_id: int, reason: str, actor: str) -> No
         transition(conn, doc_id, DocumentState.REJECTED, actor, changes={"record": record}, after={"reason": reason})
 
 
-def next_in_queue(conn: sqlite3.Connection, after: int) -> int | None:
-    """The document to open once `after` is done: the first of the queue that is not it."""
-    for r in review_queue(conn):
-        if r["id"] != after:
-            return r["id"]
-    return None
+def queue_order(conn: sqlite3.Connection, skipped: Sequence[int] = ()) -> list[int]:
+    """The review queue as one clerk works through it: documents skipped in this
+    session go to the end, in the order they were skipped."""
+    ids = [r["id"] for r in review_queue(conn)]
+    later = [i for i in skipped if i in ids]
+    return [i for i in ids if i not in later] + later
+
+
+def next_in_queue(conn: sqlite3.Connection, after: int, skipped: Sequence[int] = ()) -> int | None:
+    """The document to open once `after` is done or skipped: the first of the clerk's
+    order that is not it (a skipped document comes back only when nothing else waits)."""
+    return next((i for i in queue_order(conn, skipped) if i != after), None)
 
 
 def review_queue(conn: sqlite3.Connection) -> list[sqlite3.Row]:
@@ -134,41 +151,95 @@ def correct_fields(
 ) -> int:
     """A clerk's corrections: apply the values that differ from the record; returns how
     many changed. Each change is audited with its before and after, and reindexed.
-    Raises NotInReview, or secrecy.SecrecyLocked when the secrecy mark may not be lowered."""
+    Raises NotInReview, Invalid (naming the field) for a value that cannot be stored,
+    or secrecy.SecrecyLocked when the secrecy mark may not be lowered."""
     with conn:
         conn.execute("BEGIN IMMEDIATE")
         row = require(conn, doc_id, DocumentState.REVIEW)
-        record = json.loads(row["record"])
-        fields = record.setdefault("fields", {})
-        changed: dict[str, tuple[Any, Any]] = {}
-        note = None
-        for name, raw in values.items():
-            new = raw.strip()
-            old = fields.get(name) or {}
-            old_value = old.get("value")
-            shown = "; ".join(old_value) if isinstance(old_value, list) else (old_value or "")
-            if new == str(shown):
-                continue
-            value = [v.strip() for v in new.split(";") if v.strip()] if name == "recipients" else (new or None)
-            if name == "secrecy":
-                note = secrecy.edit(record, new or None, actor, role, secrecy_reason)
-            fields[name] = {**old, "value": value, "confidence": 1.0, "source": "corrected"}
-            changed[name] = (old_value, value)
-        if changed:
-            replace(conn, doc_id, row["pdf"], record)
-            after: dict[str, Any] = {k: v[1] for k, v in changed.items()}
-            if note:
-                after["secrecy_release"] = note
-            audit(
-                conn,
-                "document",
-                doc_id,
-                "corrected",
-                before={k: v[0] for k, v in changed.items()},
-                after=after,
-                actor=actor,
-            )
+        return _apply(conn, row, values, actor, role, secrecy_reason, "corrected")
+
+
+# Where a registered document may still be amended: its approval can no longer be undone.
+AMENDABLE = (DocumentState.APPROVED, DocumentState.SIGNED, DocumentState.DELIVERED, DocumentState.SECRET)
+
+
+def amend(conn: sqlite3.Connection, doc_id: int, values: dict[str, str], actor: str, role: str, reason: str) -> int:
+    """A correction after approval (once the undo's grace has passed): an audited
+    amendment with its reason, kept in the record's `amendments`; the register and
+    search follow. The signed and delivered files stay as they were sent."""
+    if not reason.strip():
+        raise Invalid("ghi lý do điều chỉnh", field="amend_reason")
+    with conn:
+        conn.execute("BEGIN IMMEDIATE")
+        row = conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"không có văn bản {doc_id}")
+        if row["state"] not in AMENDABLE or (row["release_at"] or 0) > now():
+            raise Refused("văn bản này chưa vào sổ hoặc còn hoàn tác được: hãy sửa trực tiếp")
+        # The secrecy mark decided where the document went: not changed afterwards.
+        values = {k: v for k, v in values.items() if k != "secrecy"}
+        return _apply(conn, row, values, actor, role, "", "amended", reason.strip())
+
+
+def _apply(
+    conn: sqlite3.Connection,
+    row: sqlite3.Row,
+    values: dict[str, str],
+    actor: str,
+    role: str,
+    secrecy_reason: str,
+    action: str,
+    reason: str | None = None,
+) -> int:
+    """The changed values into the record, inside the caller's transaction; audited."""
+    record = json.loads(row["record"])
+    fields = record.setdefault("fields", {})
+    changed: dict[str, tuple[Any, Any]] = {}
+    note = None
+    for name, raw in values.items():
+        old = fields.get(name) or {}
+        old_value = old.get("value")
+        value = typed_value(name, raw)
+        if value == old_value or (value is None and old_value in ("", [])):
+            continue
+        if name == "secrecy":
+            note = secrecy.edit(record, value, actor, role, secrecy_reason)
+        fields[name] = {**old, "value": value, "confidence": 1.0, "source": "corrected"}
+        changed[name] = (old_value, value)
+        if name == "so_ky_hieu":  # the number column (and the duplicate check) follow the notation
+            fields["number"] = {"value": number_of(value or ""), "confidence": 1.0, "source": "corrected"}
+    if not changed:
+        return 0
+    after: dict[str, Any] = {k: v[1] for k, v in changed.items()}
+    if note:
+        after["secrecy_release"] = note
+    if reason is not None:
+        after["reason"] = reason
+        record.setdefault("amendments", []).append(
+            {"at": now(), "by": actor, "reason": reason, "changes": {k: list(v) for k, v in changed.items()}}
+        )
+    replace(conn, row["id"], row["pdf"], record)
+    audit(conn, "document", row["id"], action, before={k: v[0] for k, v in changed.items()}, after=after, actor=actor)
     return len(changed)
+
+
+def typed_value(name: str, raw: str) -> Any:
+    """A field as a clerk typed it, in the record's form: a date stored ISO (typed
+    24/10/2025, 24/10/25 or 24.10.2025), the notation normalised, recipients a list,
+    line breaks of the multi-line inputs as spaces. Raises Invalid naming the field."""
+    if name == "recipients":
+        return [v.strip() for v in raw.replace("\n", ";").split(";") if v.strip()]
+    text = " ".join(raw.split())
+    if not text:
+        return None
+    if name == "date":
+        try:
+            return parse_date(text).isoformat()
+        except Invalid as e:
+            raise Invalid(f"Ngày ban hành: {e}", field=name) from None
+    if name == "so_ky_hieu":
+        return normalise_so_ky_hieu(text)
+    return text
 
 
 def confirm_secrecy_release(conn: sqlite3.Connection, doc_id: int, actor: str, role: str) -> None:

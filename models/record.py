@@ -25,6 +25,8 @@ class DocumentRecord(TypedDict, total=False):
     ocr_engine: str  # name and version of the engine that read the pages
     signature: dict[str, Any] | None  # level, signed_at, stamp box
     arrival_stamp: dict[str, Any] | None  # the ĐẾN stamp: number, date (ISO), box, page, confidence
+    arrival: dict[str, Any]  # the arrival entry at approval: so_den, year, received_on, handler, due, pages, note
+    amendments: list[dict[str, Any]]  # corrections after approval: at, by, reason, changes
     original: dict[str, Any] | None  # the file as received: sha256, kept_as, the sender's signatures
     secrecy_lock: dict[str, Any]  # see models.secrecy
     rejection: dict[str, Any]  # reason, by, at

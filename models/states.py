@@ -2,6 +2,7 @@
 `transition`, which checks it against the table below and audits it.
 
     review -> approved -> signed -> delivered
+              approved -> review   (the clerk's undo, before signing starts)
                                  -> secret      (secret-marked: signed, kept local only)
     review -> rejected   (with the clerk's reason)
     review -> merged     (its pages went into another document)
@@ -35,7 +36,7 @@ class DocumentState(str, Enum):
 S = DocumentState
 ALLOWED: dict[DocumentState, frozenset[DocumentState]] = {
     S.REVIEW: frozenset({S.APPROVED, S.REJECTED, S.MERGED}),
-    S.APPROVED: frozenset({S.SIGNED}),
+    S.APPROVED: frozenset({S.SIGNED, S.REVIEW}),  # back to review: an approval undone in its grace period
     S.SIGNED: frozenset({S.DELIVERED, S.SECRET}),
     S.DELIVERED: frozenset(),
     S.SECRET: frozenset(),

@@ -63,6 +63,7 @@ KNOWN_KEYS = {
     "incomplete_seconds",
     "jobs",
     "retry_base_seconds",
+    "approval_grace_seconds",
     "http_host",
     "http_port",
     "max_pages",
@@ -198,6 +199,7 @@ class ServiceSettings:
     give_up_s: float = 60.0  # a file that stays undecodable this long is taken (and fails clearly)
     jobs: int = os.cpu_count() or 1
     retry_base_s: float = 2.0  # first wait before a delivery is tried again
+    approval_grace_s: float = 30.0  # a clerk's approval can be undone this long; signing waits for it
     http_host: str = "127.0.0.1"  # the web server listens on this machine only, unless configured
     http_port: int = 8470  # 0: no web server
     max_pages: int = 2000  # per file
@@ -277,6 +279,7 @@ def service(env: dict[str, str] | None = None) -> ServiceSettings:
         give_up_s=_number(env, "STATION_INCOMPLETE_SECONDS", 60.0, 0.5, 86400.0),
         jobs=int(_number(env, "STATION_JOBS", os.cpu_count() or 1, 1, 256)),
         retry_base_s=_number(env, "STATION_RETRY_BASE_SECONDS", 2.0, 0.05, 3600.0),
+        approval_grace_s=_number(env, "STATION_APPROVAL_GRACE_SECONDS", 30.0, 0.0, 3600.0),
         max_pages=int(_number(env, "STATION_MAX_PAGES", 2000, 1, 100000)),
         max_page_pixels=int(_number(env, "STATION_MAX_PAGE_MEGAPIXELS", 100, 1, 150) * 1_000_000),
     )

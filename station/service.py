@@ -278,7 +278,12 @@ class Station:
     def sign_approved(self) -> bool:
         with self.db_lock:
             approved = docs.in_state(self.conn, DocumentState.APPROVED)
-        due = [r for r in approved if self._sign_retry_at.get(r["id"], 0) <= time.monotonic()]
+        # An approval is signed once its undo's grace period is over (release_at).
+        due = [
+            r
+            for r in approved
+            if self._sign_retry_at.get(r["id"], 0) <= time.monotonic() and (r["release_at"] or 0) <= time.time()
+        ]
         for row in due:
             try:
                 with about("document", row["id"]):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -12,6 +14,11 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import httpx
+
+from models import documents, jobs
+from models.db import connect
 
 
 class StationProcess:
@@ -24,6 +31,7 @@ class StationProcess:
             "STATION_RETRY_BASE_SECONDS": "0.3",
             "STATION_INCOMPLETE_SECONDS": "2",
             "STATION_HTTP_PORT": str(free_port()),
+            "STATION_APPROVAL_GRACE_SECONDS": "0",  # tests of the undo set their own
             **env,
         }
         self.proc: subprocess.Popen | None = None
@@ -104,3 +112,44 @@ class Receiver:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def document_record(processed: Path, **fields) -> dict:
+    record = json.loads((processed / "clean-000.json").read_text())["documents"][0]
+    for k, v in fields.items():
+        record["fields"][k] = {"value": v, "confidence": 0.97, "page": 1, "box": None, "source": "recognised"}
+    return record
+
+
+def add_document(data_dir: Path, processed: Path, name: str, **fields) -> int:
+    """A document waiting for review, as a finished job leaves it."""
+    conn = connect(data_dir / "station.db")
+    try:
+        src = data_dir / f"{name}.src"
+        src.write_bytes(name.encode())
+        job, _ = jobs.intake(conn, src, "incoming", None)
+        folder = data_dir / "archive" / name
+        folder.mkdir(parents=True)
+        pdf = shutil.copy(processed / "clean-000.pdf", folder / f"{name}.pdf")
+        shutil.copy(processed / "clean-000.words.json", folder / f"{name}.words.json")
+        with conn:
+            conn.execute("BEGIN IMMEDIATE")
+            record = document_record(processed, **fields) | {"words": f"{name}.words.json"}
+            doc = documents.add(conn, job.id, str(pdf), record, None)
+            jobs.mark_done(conn, job, src, {})
+        return doc
+    finally:
+        conn.close()
+
+
+class Web:
+    """A person at the review page of a running station, over real HTTP."""
+
+    def __init__(self, port: int, user: str, password: str) -> None:
+        self.client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+        r = self.client.post("/login", data={"username": user, "password": password})
+        assert r.status_code in (200, 303), r.text
+        self.csrf = self.client.get("/api/session").json()["csrf_token"]
+
+    def post(self, path: str, **data) -> httpx.Response:
+        return self.client.post(path, data=data, headers={"X-CSRF-Token": self.csrf, "HX-Request": "true"})

@@ -31,9 +31,11 @@ from station.housekeeping import OWNER_FILE, clean_stale_workdirs
 from station.names import bounded
 from station.register_export import export
 from tests.fieldpages import build
-from tests.service_helpers import Receiver, StationProcess, wait_for
+from tests.service_helpers import Receiver, StationProcess, Web, add_document, document_record, wait_for
 from tests.synthetic.content import random_document
 
+# These tests are about other things than the approval's checks: they approve past them.
+OVERRIDE = {"override": "1", "override_reason": "kiểm thử: chỉ xét điều khác"}
 LONG_NAME = (
     "Quyết định về việc phê duyệt kế hoạch triển khai hệ thống quản lý văn bản và điều hành điện tử "
     "của Ủy ban nhân dân tỉnh Lạng Sơn giai đoạn hai nghìn hai mươi sáu đến năm hai nghìn ba mươi.tif"
@@ -83,47 +85,6 @@ class GarbageServer:
         self.sock.close()
 
 
-def _record(processed: Path, **fields) -> dict:
-    record = json.loads((processed / "clean-000.json").read_text())["documents"][0]
-    for k, v in fields.items():
-        record["fields"][k] = {"value": v, "confidence": 0.97, "page": 1, "box": None, "source": "recognised"}
-    return record
-
-
-def _add_document(data_dir: Path, processed: Path, name: str, **fields) -> int:
-    """A document waiting for review, as a finished job leaves it."""
-    conn = connect(data_dir / "station.db")
-    try:
-        src = data_dir / f"{name}.src"
-        src.write_bytes(name.encode())
-        job, _ = jobs.intake(conn, src, "incoming", None)
-        folder = data_dir / "archive" / name
-        folder.mkdir(parents=True)
-        pdf = shutil.copy(processed / "clean-000.pdf", folder / f"{name}.pdf")
-        shutil.copy(processed / "clean-000.words.json", folder / f"{name}.words.json")
-        with conn:
-            conn.execute("BEGIN IMMEDIATE")
-            record = _record(processed, **fields) | {"words": f"{name}.words.json"}
-            doc = documents.add(conn, job.id, str(pdf), record, None)
-            jobs.mark_done(conn, job, src, {})
-        return doc
-    finally:
-        conn.close()
-
-
-class Web:
-    """A person at the review page of a running station, over real HTTP."""
-
-    def __init__(self, port: int, user: str, password: str) -> None:
-        self.client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
-        r = self.client.post("/login", data={"username": user, "password": password})
-        assert r.status_code in (200, 303), r.text
-        self.csrf = self.client.get("/api/session").json()["csrf_token"]
-
-    def post(self, path: str, **data) -> httpx.Response:
-        return self.client.post(path, data=data, headers={"X-CSRF-Token": self.csrf, "HX-Request": "true"})
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory, processed):
     """A real station with three accounts, an HTTP receiver that works, an edXML
@@ -166,13 +127,13 @@ def _state(station, doc_id):
 
 def test_1_a_clerk_cannot_clear_a_secrecy_mark_and_the_document_stays_local(live, processed):
     station, port, receiver, _ = live
-    doc = _add_document(station.data_dir, processed, "secret-clerk", secrecy="TỐI MẬT")
+    doc = add_document(station.data_dir, processed, "secret-clerk", secrecy="TỐI MẬT")
     clerk = Web(port, "thu", "thu password")
     r = clerk.post(f"/documents/{doc}/fields", secrecy="")
     assert r.status_code == 403 and "quản trị viên" in r.json()["error"]
     posts_before = len(receiver.posts)
     assert clerk.post(f"/documents/{doc}/approve", secrecy="").status_code == 403  # the form's save is refused too
-    assert clerk.post(f"/documents/{doc}/approve").status_code == 200
+    assert clerk.post(f"/documents/{doc}/approve", **OVERRIDE).status_code == 200
     assert wait_for(lambda: _state(station, doc) == "secret", 60), _state(station, doc)
     sent = station.query("SELECT connector FROM outbox WHERE document_id = ?", doc)
     assert [r["connector"] for r in sent] == ["export"]
@@ -182,7 +143,7 @@ def test_1_a_clerk_cannot_clear_a_secrecy_mark_and_the_document_stays_local(live
 def test_1_delivery_checks_the_recognised_mark_not_only_the_field(live, processed):
     """Whatever clears the field (a bug, a hand in the database), the lock holds."""
     station, port, receiver, _ = live
-    doc = _add_document(station.data_dir, processed, "secret-db", secrecy="MẬT")
+    doc = add_document(station.data_dir, processed, "secret-db", secrecy="MẬT")
     row = station.query("SELECT record FROM documents WHERE id = ?", doc)[0]
     record = json.loads(row["record"])
     record["fields"]["secrecy"] = None
@@ -191,21 +152,21 @@ def test_1_delivery_checks_the_recognised_mark_not_only_the_field(live, processe
         c.execute("UPDATE documents SET record = ?, secrecy = NULL WHERE id = ?", (json.dumps(record), doc))
     c.close()
     posts_before = len(receiver.posts)
-    assert Web(port, "thu", "thu password").post(f"/documents/{doc}/approve").status_code == 200
+    assert Web(port, "thu", "thu password").post(f"/documents/{doc}/approve", **OVERRIDE).status_code == 200
     assert wait_for(lambda: _state(station, doc) == "secret", 60), _state(station, doc)
     assert len(receiver.posts) == posts_before
 
 
 def test_1_only_an_admin_lowers_a_mark_with_a_reason_and_a_second_person_confirms(live, processed):
     station, port, receiver, _ = live
-    doc = _add_document(station.data_dir, processed, "secret-release", secrecy="MẬT")
+    doc = add_document(station.data_dir, processed, "secret-release", secrecy="MẬT")
     admin = Web(port, "admin", "admin password")
     assert admin.post(f"/documents/{doc}/fields", secrecy="").status_code == 403  # no reason
     assert (
         admin.post(f"/documents/{doc}/fields", secrecy="", secrecy_reason="đã giải mật theo QĐ 12").status_code == 200
     )
     assert station.query("SELECT secrecy FROM documents WHERE id = ?", doc)[0]["secrecy"] == "MẬT"  # still held
-    r = admin.post(f"/documents/{doc}/approve")
+    r = admin.post(f"/documents/{doc}/approve", **OVERRIDE)
     assert r.status_code == 409 and "người thứ hai" in r.json()["error"]
     assert admin.post(f"/documents/{doc}/secrecy/confirm").status_code == 403  # not by the one who asked
     assert Web(port, "thu", "thu password").post(f"/documents/{doc}/secrecy/confirm").status_code == 403  # clerk
@@ -215,7 +176,7 @@ def test_1_only_an_admin_lowers_a_mark_with_a_reason_and_a_second_person_confirm
         r["action"] for r in station.query("SELECT action FROM audit WHERE entity = 'document' AND entity_id = ?", doc)
     ]
     assert "corrected" in actions and "secrecy lowered" in actions
-    assert admin.post(f"/documents/{doc}/approve").status_code == 200
+    assert admin.post(f"/documents/{doc}/approve", **OVERRIDE).status_code == 200
     assert wait_for(lambda: _state(station, doc) in ("delivered", "signed"), 60)
     assert wait_for(
         lambda: any(
@@ -227,7 +188,7 @@ def test_1_only_an_admin_lowers_a_mark_with_a_reason_and_a_second_person_confirm
 
 
 def test_1_raising_a_mark_is_allowed_to_anyone_and_then_locked(processed, tmp_path):
-    record = _record(processed)
+    record = document_record(processed)
     secrecy.edit(record, "MẬT", "thu", "clerk")
     record["fields"]["secrecy"] = {"value": "MẬT"}
     with pytest.raises(secrecy.SecrecyLocked):
@@ -240,8 +201,8 @@ def test_1_raising_a_mark_is_allowed_to_anyone_and_then_locked(processed, tmp_pa
 
 def test_3_garbage_and_invalid_receivers_are_delivery_failures_with_backoff(live, processed):
     station, port, _, garbage = live
-    doc = _add_document(station.data_dir, processed, "to-garbage")
-    assert Web(port, "thu", "thu password").post(f"/documents/{doc}/approve").status_code == 200
+    doc = add_document(station.data_dir, processed, "to-garbage")
+    assert Web(port, "thu", "thu password").post(f"/documents/{doc}/approve", **OVERRIDE).status_code == 200
 
     def failing():
         rows = {
@@ -272,7 +233,7 @@ def test_3_garbage_and_invalid_receivers_are_delivery_failures_with_backoff(live
 def test_3_connector_errors_are_delivery_errors(processed, tmp_path):
     garbage = GarbageServer()
     try:
-        package = Package(processed / "clean-000.pdf", _record(processed), None)
+        package = Package(processed / "clean-000.pdf", document_record(processed), None)
         with pytest.raises(DeliveryError, match="did not answer in HTTP"):
             deliver(package, EdxmlHttp(garbage.url))
         for url in ("http://127.0.0.1:99999/", "http://[::1/x", "http://exa mple/"):
@@ -360,7 +321,7 @@ def test_7_file_names_cannot_inject_parts_or_headers_into_uploads(processed, tmp
     try:
         evil = tmp_path / 'x"; name="metadata\r\nX-Injected: yes\r\n\r\nboo.pdf'
         shutil.copy(processed / "clean-000.pdf", evil)
-        HttpMultipart(f"http://127.0.0.1:{server.server_port}/").send(Package(evil, _record(processed), None))
+        HttpMultipart(f"http://127.0.0.1:{server.server_port}/").send(Package(evil, document_record(processed), None))
         message = email.message_from_bytes(
             f"Content-Type: {heads[0]['Content-Type']}\r\n\r\n".encode() + got[0], policy=email.policy.HTTP
         )
@@ -384,7 +345,9 @@ def test_8_register_export_writes_formulas_as_text(processed, tmp_path):
     src = tmp_path / "a.src"
     src.write_bytes(b"a")
     job, _ = jobs.intake(conn, src, "incoming", None)
-    record = _record(processed, issuer='=HYPERLINK("http://127.0.0.1/x","bấm")', subject="+1+2", type="@SUM(A1)")
+    record = document_record(
+        processed, issuer='=HYPERLINK("http://127.0.0.1/x","bấm")', subject="+1+2", type="@SUM(A1)"
+    )
     with conn:
         conn.execute("BEGIN IMMEDIATE")
         doc = documents.add(conn, job.id, "x.pdf", record, None)

@@ -10,6 +10,7 @@ from pathlib import Path
 from errors import ExitCode, Refused
 from models import documents, jobs, register
 from models.db import connect
+from models.validation import vietnam_today
 from tests.conftest import run_station
 
 
@@ -32,7 +33,7 @@ def _doc(conn, tmp: Path, i: int, profile: str = "incoming") -> int:
 
 def _approve_many(db: str, ids: list[int]) -> list[int]:
     conn = connect(Path(db))
-    return [register.approve(conn, i, "clerk", register=True, today=date(2025, 6, 1)) for i in ids]
+    return [register.approve(conn, i, "clerk", register=True, today=date(2025, 6, 1)).so_den for i in ids]
 
 
 def test_arrival_numbers_are_consecutive_under_concurrent_approvals(tmp_path):
@@ -46,13 +47,13 @@ def test_arrival_numbers_are_consecutive_under_concurrent_approvals(tmp_path):
     assert [r["so_den"] for r in rows] == list(range(1, 41)) and {r["year"] for r in rows} == {2025}
     # a new year starts again at 1
     extra = _doc(conn, tmp_path, 99)
-    assert register.approve(conn, extra, "clerk", register=True, today=date(2026, 1, 2)) == 1
+    assert register.approve(conn, extra, "clerk", register=True, today=date(2026, 1, 2)).so_den == 1
 
 
 def test_approve_twice_is_refused_and_the_number_is_never_reused(tmp_path):
     conn = connect(tmp_path / "station.db")
     a, b = _doc(conn, tmp_path, 1), _doc(conn, tmp_path, 2)
-    assert register.approve(conn, a, "clerk", True) == 1
+    assert register.approve(conn, a, "clerk", True).so_den == 1
     try:
         register.approve(conn, a, "clerk", True)
         raise AssertionError("approved twice")
@@ -60,7 +61,7 @@ def test_approve_twice_is_refused_and_the_number_is_never_reused(tmp_path):
         pass
     # However the document's row changes later (here set aside by hand), its number stays taken.
     conn.execute("UPDATE documents SET state = 'rejected' WHERE id = ?", (a,))
-    assert register.approve(conn, b, "clerk", True) == 2
+    assert register.approve(conn, b, "clerk", True).so_den == 2
 
 
 def test_cli_approve_registers_and_exports_csv_and_xlsx(tmp_path):
@@ -73,7 +74,7 @@ def test_cli_approve_registers_and_exports_csv_and_xlsx(tmp_path):
     out = run_station("approve", str(archive), env=env)  # old records are not incoming mail
     assert out.returncode == 0 and "số đến" not in out.stdout
     assert run_station("approve", str(incoming), env=env).returncode == ExitCode.REFUSED
-    year = date.today().year
+    year = vietnam_today().year
     res = run_station("register", "export", "--year", str(year), "--out", str(tmp_path / "reg"), env=env)
     assert res.returncode == 0, res.stderr
     with open(tmp_path / "reg" / f"so-den-{year}.csv", encoding="utf-8-sig") as f:
@@ -84,6 +85,9 @@ def test_cli_approve_registers_and_exports_csv_and_xlsx(tmp_path):
     from openpyxl import load_workbook
 
     ws = load_workbook(tmp_path / "reg" / f"so-den-{year}.xlsx").active
-    assert [c.value for c in ws[1]] == register.COLUMNS and ws["D2"].value == "07/QĐ-UBND"
+    assert ws["A1"].value == f"SỔ ĐĂNG KÝ VĂN BẢN ĐẾN - NĂM {year}"
+    assert [c.value for c in ws[2]] == register.COLUMNS and ws["D3"].value == "07/QĐ-UBND"
+    assert ws["B3"].value == 1  # a number, so the sheet sorts and sums it
+    assert ws.freeze_panes == "A3" and ws.print_title_rows == "$2:$2" and ws.page_setup.orientation == "landscape"
     audit = [json.loads(r["after"]) for r in conn.execute("SELECT after FROM audit WHERE entity = 'register'")]
-    assert audit == [{"year": year, "so_den": 1}]
+    assert [(a["year"], a["so_den"], a["received_on"]) for a in audit] == [(year, 1, vietnam_today().isoformat())]

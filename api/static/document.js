@@ -1,5 +1,11 @@
+// The document page's behaviour. The field form is re-rendered after each save (so the
+// colours follow the corrections): handlers are attached to the document, not to it.
+const fieldsForm = () => document.getElementById("fields");
+
 // Focusing a field shows where on the page it was read.
-document.querySelectorAll(".fields label[data-box]").forEach(label => label.addEventListener("focusin", () => {
+document.addEventListener("focusin", e => {
+  const label = e.target.closest && e.target.closest(".fields label[data-box]");
+  if (!label) return;
   document.querySelectorAll(".field-box").forEach(b => b.hidden = true);
   const [x, y, w, h] = (label.dataset.box || "").split(",");
   const box = document.querySelector(`#page-${label.dataset.page} .field-box`);
@@ -7,8 +13,64 @@ document.querySelectorAll(".fields label[data-box]").forEach(label => label.addE
   Object.assign(box.style, {left: x + "%", top: y + "%", width: w + "%", height: h + "%"});
   box.hidden = false;
   box.scrollIntoView({block: "center", behavior: "smooth"});
-}));
+});
+
+// The type follows the notation while the clerk has not chosen one (QĐ: Quyết định,
+// NĐ-CP: Nghị định; no type code, or a subject "V/v ...": Công văn).
+function typeFor(notation, subject, codes) {
+  const [head, ...rest] = notation.trim().split("/");
+  const tail = rest.join("/");
+  if (!tail) return null;
+  const parts = tail.split(/[-\/]/).filter(c => c && !/^\d+$/.test(c));
+  if (head.includes("-")) parts.unshift(head.split("-").slice(1).join("-"));
+  if (parts.length && codes[parts[0]]) return codes[parts[0]];
+  if (parts.length || /^v\/v/i.test(subject.trim())) return "Công văn";
+  return null;
+}
+document.addEventListener("input", e => {
+  const form = fieldsForm();
+  if (!form || !form.contains(e.target)) return;
+  if (e.target.name !== "override_reason" && form.elements.override) form.elements.override.value = "0";
+  const type = form.elements.type;
+  if (e.target === type) type.dataset.auto = "0";
+  if (e.target.name === "so_ky_hieu" && type && type.dataset.auto === "1") {
+    const guess = typeFor(e.target.value, form.elements.subject?.value || "", JSON.parse(type.dataset.codes || "{}"));
+    if (guess) type.value = guess;
+  }
+});
+
+// An approval stopped: each field at fault says why; pressing Ctrl+Enter again
+// approves with the reason shown (kept in the audit).
+document.body.addEventListener("station:refused", e => {
+  const body = e.detail || {};
+  const form = fieldsForm();
+  form?.querySelectorAll("label.problem").forEach(l => { l.classList.remove("problem"); l.querySelector(".why").hidden = true; });
+  if (!body.problems || !form) return;
+  for (const p of body.problems) {
+    const label = form.querySelector(`label[data-field="${p.field}"]`);
+    if (label) { label.classList.add("problem"); const why = label.querySelector(".why"); why.textContent = p.message; why.hidden = false; }
+  }
+  document.getElementById("override-problems").textContent = body.problems.map(p => `${p.label}: ${p.message}`).join(" · ");
+  document.getElementById("override").hidden = false;
+  form.elements.override.value = "1";
+  if (!form.querySelector(`[name="${body.field}"]`)) form.elements.override_reason.focus();
+});
+
+// After a save the form is new: the caret goes back where the clerk was typing.
+let typingIn = null;
+document.body.addEventListener("htmx:beforeRequest", () => { typingIn = document.activeElement?.name || null; });
+document.body.addEventListener("htmx:afterSettle", () => {
+  if (typingIn && fieldsForm()?.elements[typingIn]) fieldsForm().elements[typingIn].focus();
+});
+
+// Page operations reload the page: the page column keeps its scroll position.
 const pages = document.getElementById("pages");
+const scrollKey = "scroll:" + location.pathname;
+if (sessionStorage.getItem(scrollKey)) { pages.scrollTop = +sessionStorage.getItem(scrollKey); sessionStorage.removeItem(scrollKey); }
+document.body.addEventListener("htmx:beforeRequest", e => {
+  if (e.detail.elt.closest?.(".page-tools")) sessionStorage.setItem(scrollKey, pages.scrollTop);
+});
+
 function zoom(step) {
   const now = parseFloat(pages.style.getPropertyValue("--zoom")) || 1;
   const next = step === 0 ? 1 : Math.min(4, Math.max(0.5, now + step));
@@ -17,7 +79,7 @@ function zoom(step) {
 }
 document.querySelectorAll("[data-zoom]").forEach(b => b.addEventListener("click", () => zoom(parseFloat(b.dataset.zoom))));
 document.addEventListener("keydown", e => {
-  const typing = ["INPUT", "TEXTAREA"].includes(document.activeElement.tagName);
+  const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName);
   if (e.ctrlKey && e.key === "s") { e.preventDefault(); htmx.trigger("#fields", "submit"); }
   else if (e.ctrlKey && e.key === "Enter") { e.preventDefault(); document.querySelector("button.approve")?.click(); }
   else if (e.altKey && (e.key === "n" || e.key === "N")) { e.preventDefault(); document.getElementById("next")?.click(); }
