@@ -3,21 +3,26 @@ filters by type, issuer, date range and status (SQLite FTS5)."""
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 
-from classifiers.text import fold
+from classifiers.text import clean, fold
 
 from .record import DocumentRecord
 
 
 def _text_of(record: DocumentRecord) -> str:
+    return fold(_plain_text(record))
+
+
+def _plain_text(record: DocumentRecord) -> str:
     parts = [p.get("text", "") for p in record.get("pages", [])]
     for f in record.get("fields", {}).values():
         if f and f.get("value") is not None:
             v = f["value"]
             parts.append(" ".join(v) if isinstance(v, list) else str(v))
-    return fold(" ".join(parts))
+    return " ".join(parts)
 
 
 def index(conn: sqlite3.Connection, document_id: int, record: DocumentRecord) -> None:
@@ -36,9 +41,13 @@ def query(
     state: str | None = None,
     limit: int = 50,
 ) -> list[sqlite3.Row]:
-    """Documents matching every word of `text` (folded; a word matches as a prefix) and
-    the filters, best matches first."""
+    """Documents matching every word of `text` (a word matches as a prefix; typed
+    without diacritics it matches any, typed with them only the same) and the filters,
+    best matches first."""
     words = re.findall(r"\w+", fold(text))
+    # Words typed with their marks must match with them ("Cần Thơ" is not "cân thọ");
+    # words typed without match whatever marks the text has.
+    marked = [w for w in re.findall(r"\w+", clean(text).lower()) if fold(w) != w]
     where, args = [], []
     source, order = "documents d", "d.id DESC"
     if words:
@@ -64,4 +73,12 @@ def query(
         where.append("d.issued <= ?")
         args.append(date_to)
     sql = f"SELECT d.* FROM {source}" + (" WHERE " + " AND ".join(where) if where else "")
-    return conn.execute(f"{sql} ORDER BY {order} LIMIT ?", (*args, limit)).fetchall()
+    rows = conn.execute(f"{sql} ORDER BY {order} LIMIT ?", (*args, limit * 10 if marked else limit)).fetchall()
+    if marked:
+        rows = [r for r in rows if _has_all(clean(_plain_text(json.loads(r["record"]))).lower(), marked)][:limit]
+    return rows
+
+
+def _has_all(text: str, words: list[str]) -> bool:
+    """Each word starts a word of `text` (as the folded search matches prefixes)."""
+    return all(re.search(rf"(?<!\w){re.escape(w)}", text) for w in words)

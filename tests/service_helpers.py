@@ -22,8 +22,10 @@ from models.db import connect
 
 
 class StationProcess:
-    def __init__(self, data_dir: Path, **env: str) -> None:
+    def __init__(self, data_dir: Path, prefix: tuple[str, ...] = (), **env: str) -> None:
+        """`prefix`: a command the station runs under (faketime, to set its clock)."""
         self.data_dir = data_dir
+        self.prefix = prefix
         self.env = {
             **os.environ,
             "STATION_DATA_DIR": str(data_dir),
@@ -40,7 +42,7 @@ class StationProcess:
         exe = str(Path(sys.executable).parent / "station")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log = open(self.data_dir / f"run-{time.monotonic_ns()}.log", "w")
-        self.proc = subprocess.Popen([exe, "run"], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen([*self.prefix, exe, "run"], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
         wait_for(lambda: (self.data_dir / "station.db").exists(), 30)
         return self
 

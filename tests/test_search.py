@@ -51,3 +51,17 @@ def test_search_without_diacritics_and_with_filters(tmp_path):
     assert ids(text="", date_from="2025-01-01") == [b]
     assert ids(text="", date_to="2024-12-31", state="review") == [a]
     assert ids(text='" OR 1=1 --') == []  # user text never becomes query syntax
+
+
+def test_words_typed_with_diacritics_match_only_with_them(tmp_path):
+    conn = connect(tmp_path / "s.db")
+    can_tho = _add(conn, tmp_path, 1, "Sở Tài chính thành phố Cần Thơ", {"issuer": "SỞ TÀI CHÍNH"})
+    other = _add(conn, tmp_path, 2, "căn cứ Luật Thủ đô, thọ", {"issuer": "UBND"})
+
+    def ids(q):
+        return sorted(r["id"] for r in search.query(conn, q))
+
+    assert ids("Cần Thơ") == [can_tho]
+    assert ids("cần thơ") == [can_tho]  # case does not matter
+    assert ids("can tho") == sorted([can_tho, other])  # folded: both
+    assert ids("thành phố Cần") == [can_tho]

@@ -87,3 +87,49 @@ document.addEventListener("keydown", e => {
   else if (!typing && !e.ctrlKey && !e.altKey && e.key === "-") zoom(-0.25);
   else if (!typing && !e.ctrlKey && !e.altKey && e.key === "0") zoom(0);
 });
+
+// Suggestions for names (issuers, places, units): typed without marks or in part,
+// "quang ngai" offers "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI". ↓/↑ choose, Enter or Tab takes.
+const fold = s => s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[đĐ]/g, "d").toLowerCase();
+let suggest = null;  // {input, list, items, at}
+function closeSuggest() { suggest?.list.remove(); suggest = null; }
+document.addEventListener("input", e => {
+  const input = e.target;
+  if (!input.dataset || !input.dataset.suggest) return;
+  closeSuggest();
+  const words = fold(input.value).split(/\s+/).filter(Boolean);
+  if (!words.length) return;
+  const options = [...(document.getElementById(input.dataset.suggest)?.options || [])].map(o => o.value);
+  const items = options.filter(o => words.every(w => fold(o).includes(w))).slice(0, 6);
+  if (!items.length || (items.length === 1 && items[0] === input.value)) return;
+  const list = document.createElement("ul");
+  list.className = "suggest";
+  list.setAttribute("role", "listbox");
+  items.forEach((text, i) => {
+    const li = document.createElement("li");
+    li.textContent = text;
+    li.setAttribute("role", "option");
+    li.addEventListener("mousedown", ev => { ev.preventDefault(); take(i); });
+    list.appendChild(li);
+  });
+  input.insertAdjacentElement("afterend", list);
+  suggest = {input, list, items, at: 0};
+  mark();
+});
+function mark() { [...suggest.list.children].forEach((li, i) => li.classList.toggle("at", i === suggest.at)); }
+function take(i) {
+  const {input, items} = suggest;
+  input.value = items[i];
+  closeSuggest();
+  input.dispatchEvent(new Event("change", {bubbles: true}));
+}
+document.addEventListener("keydown", e => {
+  if (!suggest || e.target !== suggest.input || e.ctrlKey || e.altKey) return;
+  if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+    e.preventDefault();
+    suggest.at = (suggest.at + (e.key === "ArrowDown" ? 1 : suggest.items.length - 1)) % suggest.items.length;
+    mark();
+  } else if (e.key === "Enter" || e.key === "Tab") { e.preventDefault(); take(suggest.at); }
+  else if (e.key === "Escape") closeSuggest();
+}, true);
+document.addEventListener("focusout", e => { if (suggest && e.target === suggest.input) closeSuggest(); });
