@@ -97,7 +97,9 @@ def register_page(
             "columns": register.COLUMNS,
             "rows": rows,
             "period": period_title(the_year, start, end),
-            "query": urlencode({"year": the_year or "", "date_from": date_from, "date_to": date_to}),
+            "query": urlencode(
+                {k: v for k, v in {"year": the_year, "date_from": date_from, "date_to": date_to}.items() if v}
+            ),
             "filters": {"date_from": date_from, "date_to": date_to},
         },
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -43,6 +44,7 @@ def create_app(data_dir: Path, trust_roots: tuple[Path, ...] = (), grace_s: floa
     app.state.site = Site(data_dir, tuple(trust_roots), grace_s)
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(StationError, _station_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _bad_request)  # type: ignore[arg-type]
     app.middleware("http")(_security_headers)
 
     @app.get("/health")
@@ -72,6 +74,13 @@ async def _station_error(request: Request, exc: StationError) -> Response:
             {"field": p.field, "label": LABELS.get(p.field, p.field), "message": p.message} for p in exc.problems
         ]
     return _answer(request, str(exc), code, extra)
+
+
+async def _bad_request(request: Request, exc: RequestValidationError) -> Response:
+    """A malformed address or form (a letter where a number goes): said in words, not
+    as the framework's JSON."""
+    names = ", ".join(str(e["loc"][-1]) for e in exc.errors())
+    return _answer(request, f"giá trị không hợp lệ ở ô: {names}", 400)
 
 
 def _answer(request: Request, message: str, code: int, extra: dict[str, Any] | None = None) -> Response:

@@ -42,7 +42,9 @@ class StationProcess:
         exe = str(Path(sys.executable).parent / "station")
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log = open(self.data_dir / f"run-{time.monotonic_ns()}.log", "w")
-        self.proc = subprocess.Popen([*self.prefix, exe, "run"], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [*self.prefix, exe, "run"], env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+        )
         wait_for(lambda: (self.data_dir / "station.db").exists(), 30)
         return self
 

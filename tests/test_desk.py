@@ -5,7 +5,7 @@ the clerk's own queue order."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -98,7 +98,7 @@ def test_the_type_follows_the_notation(notation, subject, expected):
 
 
 def test_vietnam_day_at_half_past_midnight_is_not_the_utc_day():
-    at = datetime(2026, 11, 21, 17, 30, tzinfo=timezone.utc).timestamp()  # 00:30 on the 22nd in Hà Nội
+    at = datetime(2026, 11, 21, 17, 30, tzinfo=UTC).timestamp()  # 00:30 on the 22nd in Hà Nội
     assert vietnam_today(at) == date(2026, 11, 22)
 
 
