@@ -237,3 +237,66 @@ def test_the_print_view_and_the_xlsx_open_with_their_title(desk, page, tmp_path)
     ws = load_workbook(path).active
     assert ws["A1"].value == "SỔ ĐĂNG KÝ VĂN BẢN ĐẾN - NGÀY 22/11/2026"
     assert ws["A2"].value == "Ngày đến" and isinstance(ws["B3"].value, int) and ws.freeze_panes == "A3"
+
+
+def _keys(text: str) -> int:
+    """Keys a clerk presses to type `text` with Telex: a letter, plus one per mark
+    (tone, circumflex, breve, horn); đ is two (dd)."""
+    import unicodedata
+
+    marks = sum(1 for ch in unicodedata.normalize("NFD", text) if unicodedata.combining(ch))
+    return len(text) + marks + sum(ch in "đĐ" for ch in text)
+
+
+def test_key_field_correction_costs_fewer_keystrokes(desk, page):
+    """The note's keystroke count: the four key fields of one document corrected with
+    typing in full (what the page allowed before) and with the desk's help (the caret
+    in the first red field, a short date, the issuer from suggestions typed without
+    marks, the type from the notation)."""
+    station, base, _, _, _ = desk
+    counts = {}
+    for way, number in (("in full", 185), ("helped", 186)):  # two numbers: the second is no duplicate
+        wrong = {"so_ky_hieu": f"{number}/QĐ-UBNO", "issuer": "SỞ NÔI VU", "date": None, "type": None}
+        right = {"so_ky_hieu": f"{number}/QĐ-UBND", "date": "2025-10-24", "issuer": "SỞ NỘI VỤ", "type": "Quyết định"}
+        _clear_queue(station)
+        doc = _add(desk, f"go-phim-{way.replace(' ', '-')}", **wrong)
+        conn = connect(station.data_dir / "station.db")
+        with conn:  # the reading was unsure of all four: red
+            record = json.loads(conn.execute("SELECT record FROM documents WHERE id = ?", (doc,)).fetchone()[0])
+            for k in wrong:
+                record["fields"][k] = {"value": wrong[k], "confidence": 0.5, "page": 1, "box": None}
+            conn.execute("UPDATE documents SET record = ? WHERE id = ?", (json.dumps(record), doc))
+        conn.close()
+        _open(page, base, doc)
+        pressed = 0
+
+        def press(key: str) -> None:
+            nonlocal pressed
+            page.keyboard.press(key)
+            pressed += 1
+
+        def type_(text: str) -> None:
+            nonlocal pressed
+            page.keyboard.type(text)
+            pressed += _keys(text)
+
+        if way == "in full":
+            page.locator("input[name=so_ky_hieu]").focus()  # tabbing there not counted: in the helped way's favour
+            press("Control+a"), type_(f"{number}/QĐ-UBND")
+            press("Tab"), type_("2025-10-24")
+            press("Tab"), press("Tab"), press("Control+a"), type_("SỞ NỘI VỤ")
+            # The old page's type was a text input: typed in full (chosen here, counted as typed).
+            page.locator("select[name=type]").select_option("Quyết định")
+            pressed += _keys("Quyết định")
+        else:
+            assert page.evaluate("document.activeElement.name") == "so_ky_hieu"  # the caret is there already
+            press("Control+a"), type_(f"{number}/QĐ-UBND")
+            press("Tab"), type_("24/10/25")
+            press("Tab"), press("Tab"), press("Control+a"), type_("so noi vu"), press("Enter")
+        press("Control+Enter")
+        page.wait_for_url(re.compile(r"done="))
+        got = json.loads(station.query("SELECT record FROM documents WHERE id = ?", doc)[0]["record"])["fields"]
+        assert {k: got[k]["value"] for k in right} == right, way
+        counts[way] = pressed
+    print(f"key-field correction: {counts['in full']} keys in full, {counts['helped']} with the desk's help")
+    assert counts["helped"] < counts["in full"]

@@ -133,3 +133,8 @@ document.addEventListener("keydown", e => {
   else if (e.key === "Escape") closeSuggest();
 }, true);
 document.addEventListener("focusout", e => { if (suggest && e.target === suggest.input) closeSuggest(); });
+
+// The caret starts in the first field that needs the clerk (red or unread): no
+// tabbing through the toolbar on every document. A page where all is green waits for
+// Ctrl+Enter.
+document.querySelector("#fields label.conf-low [name]:not([readonly]):not([disabled])")?.focus({preventScroll: true});
