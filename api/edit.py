@@ -27,7 +27,8 @@ def _run(site: Site, op: Callable[..., list[int]], *args: Any, s: Session) -> Re
         pdfs = {i: conn.execute("SELECT pdf FROM documents WHERE id = ?", (i,)).fetchone()["pdf"] for i in ids}
     # The page images of the new version, rendered while the browser reloads.
     threading.Thread(target=_render_all, args=(pdfs, site.page_cache), daemon=True).start()
-    return htmx_redirect(f"/documents/{ids[0]}")
+    # After a split the page names the new document (with a link), not leave it to be found.
+    return htmx_redirect(f"/documents/{ids[0]}" + (f"?split={ids[1]}" if len(ids) > 1 else ""))
 
 
 @router.post("/documents/{doc_id}/pages/{n}/rotate")

@@ -86,9 +86,16 @@ def rows(request: Request, site: SiteDep, s: Session = Depends(session)) -> Resp
 
 @router.get("/documents/{doc_id}", response_class=HTMLResponse)
 def document(
-    doc_id: int, request: Request, site: SiteDep, done: int | None = None, s: Session = Depends(session)
+    doc_id: int,
+    request: Request,
+    site: SiteDep,
+    done: int | None = None,
+    split: int | None = None,
+    s: Session = Depends(session),
 ) -> Response:
-    return site.render(request, "document.html", s, document_context(site, s, doc_id, done=done))
+    context = document_context(site, s, doc_id, done=done)
+    context["split"] = split
+    return site.render(request, "document.html", s, context)
 
 
 def document_context(site: Site, s: Session, doc_id: int, *, done: int | None = None, saved: str = "") -> dict:

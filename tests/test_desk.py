@@ -220,3 +220,29 @@ def test_a_skipped_document_goes_to_the_end_of_the_clerks_queue(tmp_path):
     assert documents.next_in_queue(conn, b, skipped=[a]) == c  # not a, although a is older
     register.approve(conn, c, "thu", register=True)
     assert documents.next_in_queue(conn, c, skipped=[a]) == a  # a comes back once nothing else waits
+
+
+def test_error_pages_and_the_history_speak_vietnamese_without_json_or_paths(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.wording import describe, for_clerk
+    from models import audit, users
+
+    conn = connect(tmp_path / "station.db")
+    users.add(conn, "thu", "clerk password", "clerk")
+    doc = _doc(conn, tmp_path, "a")
+    documents.correct_fields(conn, doc, {"date": "23/10/2025", "issuer": "SỞ Y TẾ"}, "thu", "clerk")
+    client = TestClient(create_app(tmp_path), base_url="http://127.0.0.1")
+    client.post("/login", data={"username": "thu", "password": "clerk password"})
+    page = client.get("/documents/999", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and "text/html" in page.headers["content-type"]
+    assert "Không tìm thấy" in page.text and "no such" not in page.text and "{" not in page.text
+    bad = client.get("/register?year=abc", headers={"Accept": "text/html"})
+    assert bad.status_code == 400 and "giá trị không hợp lệ" in bad.text and "int_parsing" not in bad.text
+    corrected = next(e for e in audit.history(conn, "document", doc) if e["action"] == "corrected")
+    text = describe(corrected)["text"]
+    assert text == "sửa trường · ngày ban hành: «24/10/2025» → «23/10/2025» · cơ quan ban hành: «SỞ NỘI VỤ» → «SỞ Y TẾ»"
+    assert for_clerk("không đọc được /srv/station/hot/incoming/a.tif (cannot read the file)") == (
+        "không đọc được a.tif"
+    )
