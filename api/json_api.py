@@ -71,6 +71,14 @@ def approve(doc_id: int, site: SiteDep, payload: dict | None = None, s: Session 
     return {"approved": doc_id, "so_den": done.so_den, "year": done.year}
 
 
+@router.post("/documents/{doc_id}/undo")
+def undo(doc_id: int, site: SiteDep, s: Session = Reviewer) -> dict:
+    """Take an approval back while its grace period lasts (nothing is signed or sent yet)."""
+    with site.db() as conn:
+        register.undo(conn, doc_id, s.user.username)
+    return {"returned_to_review": doc_id}
+
+
 @router.post("/documents/{doc_id}/reject")
 def reject(doc_id: int, payload: dict, site: SiteDep, s: Session = Reviewer) -> dict:
     with site.db() as conn:

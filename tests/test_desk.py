@@ -246,3 +246,24 @@ def test_error_pages_and_the_history_speak_vietnamese_without_json_or_paths(tmp_
     assert for_clerk("không đọc được /srv/station/hot/incoming/a.tif (cannot read the file)") == (
         "không đọc được a.tif"
     )
+
+
+def test_the_json_api_approves_with_the_grace_and_undoes(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from models import users
+
+    conn = connect(tmp_path / "station.db")
+    users.add(conn, "thu", "clerk password", "clerk")
+    good, bad = _doc(conn, tmp_path, "a"), _doc(conn, tmp_path, "b", so_ky_hieu="9/QĐ-UBND", subject=None)
+    client = TestClient(create_app(tmp_path, grace_s=60), base_url="http://127.0.0.1")
+    client.post("/login", data={"username": "thu", "password": "clerk password"})
+    csrf = {"X-CSRF-Token": client.get("/api/session").json()["csrf_token"]}
+    assert client.post(f"/api/documents/{good}/approve", headers=csrf).json()["so_den"] == 1
+    assert client.post(f"/api/documents/{good}/undo", headers=csrf).status_code == 200
+    assert conn.execute("SELECT state FROM documents WHERE id = ?", (good,)).fetchone()[0] == "review"
+    stopped = client.post(f"/api/documents/{bad}/approve", headers=csrf)
+    assert stopped.status_code == 409 and stopped.json()["problems"][0]["field"] == "subject"
+    done = client.post(f"/api/documents/{bad}/approve", headers=csrf, json={"override": "trích yếu ghi sau"})
+    assert done.json()["so_den"] == 2
