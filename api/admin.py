@@ -4,6 +4,7 @@ for administrators, user accounts."""
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -65,66 +66,69 @@ def search_page(
     )
 
 
-def _period(year: int | None, date_from: str, date_to: str) -> tuple[int | None, date | None, date | None]:
-    """The register's filter: a range of arrival days (typed dd/mm/yyyy), else a year."""
+@dataclass(frozen=True)
+class Period:
+    """The register's filter from the address: a range of arrival days (typed
+    dd/mm/yyyy), else a year (this year in Vietnam by default)."""
+
+    year: int | None
+    start: date | None
+    end: date | None
+    typed: dict[str, str]
+
+    @property
+    def title(self) -> str:
+        return period_title(self.year, self.start, self.end)
+
+    @property
+    def query(self) -> str:
+        return urlencode({k: v for k, v in {"year": self.year, **self.typed}.items() if v})
+
+    def rows(self, conn) -> list:
+        return register.rows(conn, self.year, self.start, self.end)
+
+
+def period(year: int | None = None, date_from: str = "", date_to: str = "") -> Period:
     start = parse_date(date_from) if date_from.strip() else None
     end = parse_date(date_to) if date_to.strip() else None
+    typed = {"date_from": date_from, "date_to": date_to}
     if start or end:
-        return None, start, end
-    return year or vietnam_today().year, None, None
+        return Period(None, start, end, typed)
+    return Period(year or vietnam_today().year, None, None, typed)
+
+
+PeriodDep = Annotated[Period, Depends(period)]
 
 
 @router.get("/register", response_class=HTMLResponse)
-def register_page(
-    request: Request,
-    site: SiteDep,
-    year: int | None = None,
-    date_from: str = "",
-    date_to: str = "",
-    s: Session = Depends(session),
-):
-    the_year, start, end = _period(year, date_from, date_to)
+def register_page(request: Request, site: SiteDep, p: PeriodDep, s: Session = Depends(session)):
     with site.db() as conn:
-        rows = register.rows(conn, the_year, start, end)
+        rows = p.rows(conn)
         years = sorted(set(register.years(conn)) | {vietnam_today().year}, reverse=True)
     return site.render(
         request,
         "register.html",
         s,
         {
-            "year": the_year,
+            "year": p.year,
             "years": years,
             "columns": register.COLUMNS,
             "rows": rows,
-            "period": period_title(the_year, start, end),
-            "query": urlencode(
-                {k: v for k, v in {"year": the_year, "date_from": date_from, "date_to": date_to}.items() if v}
-            ),
-            "filters": {"date_from": date_from, "date_to": date_to},
+            "period": p.title,
+            "query": p.query,
+            "filters": p.typed,
         },
     )
 
 
 @router.get("/register/print", response_class=HTMLResponse)
-def register_print(
-    request: Request,
-    site: SiteDep,
-    year: int | None = None,
-    date_from: str = "",
-    date_to: str = "",
-    s: Session = Depends(session),
-):
+def register_print(request: Request, site: SiteDep, p: PeriodDep, s: Session = Depends(session)):
     """The register as it is printed for the daily hand-over: A4 landscape, its title,
     the period, a column for the receiver's signature."""
-    the_year, start, end = _period(year, date_from, date_to)
     with site.db() as conn:
-        rows = register.rows(conn, the_year, start, end)
-    return site.render(
-        request,
-        "register_print.html",
-        s,
-        {"columns": register.COLUMNS, "rows": rows, "title": TITLE, "period": period_title(the_year, start, end)},
-    )
+        rows = p.rows(conn)
+    context = {"columns": register.COLUMNS, "rows": rows, "title": TITLE, "period": p.title}
+    return site.render(request, "register_print.html", s, context)
 
 
 @router.get("/register/{year}.{fmt}")
@@ -133,10 +137,10 @@ def register_file(
 ):
     if fmt not in ("csv", "xlsx"):
         raise HTTPException(404, "chỉ có CSV hoặc XLSX (CSV or XLSX only)")
-    the_year, start, end = _period(year, date_from, date_to)
+    p = period(year, date_from, date_to)
     tmp = tempfile.TemporaryDirectory(prefix="station-register-")
     with site.db() as conn:
-        csv_path, xlsx_path = export(conn, the_year, Path(tmp.name), start, end)
+        csv_path, xlsx_path = export(conn, p.year, Path(tmp.name), p.start, p.end)
     path = csv_path if fmt == "csv" else xlsx_path
     media = (
         "text/csv; charset=utf-8"

@@ -22,7 +22,7 @@ from models import audit, documents, register, units
 from models.record import DocumentRecord
 from models.secrecy import LEVELS
 from models.status import status as station_status
-from models.validation import VIETNAM, show_date, type_codes, vietnam_today
+from models.validation import REQUIRED, VIETNAM, show_date, type_codes, vietnam_today
 from ocr.types import centre_in
 from station.pipeline import words_path
 
@@ -301,8 +301,8 @@ def _fields(record: dict, pages: list[dict]) -> list[dict]:
         corrected = f.get("source") == "corrected"
         if empty and name in OPTIONAL:
             level, says = "none", "không có"
-        elif empty:
-            level, says = "low", "chưa đọc được"
+        elif empty:  # red only where the register needs it; elsewhere a reminder
+            level, says = ("low" if name in REQUIRED else "mid"), "chưa đọc được"
         elif corrected:
             level, says = "high", "đã sửa"
         else:
