@@ -81,11 +81,19 @@ def _state(station, doc: int) -> str:
 
 
 def _clear_queue(station) -> None:
-    """Earlier tests' leftovers leave the queue, so this test's order is its own."""
+    """Earlier tests' leftovers leave the queue, so this test's order is its own, and
+    their approvals have been sent, so what the receiver gets now is this test's."""
     conn = connect(station.data_dir / "station.db")
     with conn:
         conn.execute("UPDATE documents SET state = 'rejected' WHERE state = 'review'")
     conn.close()
+    assert wait_for(
+        lambda: not station.query(
+            "SELECT id FROM documents WHERE state IN ('approved', 'signed') UNION "
+            "SELECT id FROM outbox WHERE state = 'pending'"
+        ),
+        90 + GRACE_S,
+    )
 
 
 def _open(page, base: str, doc: int) -> None:

@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import shutil
-from datetime import date
 
 import openpyxl
 import pytest
@@ -15,6 +14,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from models import documents, jobs, search, users
 from models.db import connect
+from models.validation import vietnam_today
 
 
 @pytest.fixture
@@ -90,12 +90,12 @@ def test_approve_and_next_saves_the_form_and_opens_the_next_document(site):
     client, csrf, ids, conn = site
     first, second = ids["stamps-000"], ids["clean-000"]  # the urgent one comes first
     r = client.post(f"/documents/{first}/approve", data={"subject": "Trích yếu đã sửa"}, headers={"X-CSRF-Token": csrf})
-    assert r.status_code == 200 and r.headers["HX-Redirect"] == f"/documents/{second}"
+    assert r.status_code == 200 and r.headers["HX-Redirect"] == f"/documents/{second}?done={first}"  # with the banner
     row = conn.execute("SELECT state, record FROM documents WHERE id = ?", (first,)).fetchone()
     assert row["state"] == "approved"
     assert json.loads(row["record"])["fields"]["subject"]["value"] == "Trích yếu đã sửa"
     r = client.post(f"/documents/{second}/approve", data={}, headers={"X-CSRF-Token": csrf})
-    assert r.headers["HX-Redirect"] == "/"  # the queue is empty: back to it
+    assert r.headers["HX-Redirect"] == f"/?done={second}"  # the queue is empty: back to it
     assert [e["so_den"] for e in conn.execute("SELECT so_den FROM register ORDER BY so_den")] == [1, 2]
 
 
@@ -150,11 +150,13 @@ def test_register_page_and_its_export(site):
         assert client.post(f"/api/documents/{doc}/approve", headers={"X-CSRF-Token": csrf}).status_code == 200
     html = client.get("/register").text
     assert "Sổ đăng ký văn bản đến" in html and f'href="/documents/{ids["clean-000"]}">2<' in html
-    rows = list(csv.reader(io.StringIO(client.get(f"/register/{date.today().year}.csv").content.decode("utf-8-sig"))))
+    year = vietnam_today().year
+    rows = list(csv.reader(io.StringIO(client.get(f"/register/{year}.csv").content.decode("utf-8-sig"))))
     assert rows[0][1] == "Số đến" and [r[1] for r in rows[1:]] == ["1", "2"]
-    xlsx = client.get(f"/register/{date.today().year}.xlsx")
+    xlsx = client.get(f"/register/{year}.xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
-    assert sheet["B3"].value == "2" and sheet["D3"].value == rows[2][3]
+    assert sheet["A1"].value == f"SỔ ĐĂNG KÝ VĂN BẢN ĐẾN - NĂM {year}"
+    assert sheet["B4"].value == 2 and sheet["D4"].value == rows[2][3]
 
 
 def test_audit_log_is_for_reviewers_and_shows_before_and_after(site, tmp_path):
