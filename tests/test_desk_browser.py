@@ -88,9 +88,11 @@ def _clear_queue(station) -> None:
         conn.execute("UPDATE documents SET state = 'rejected' WHERE state = 'review'")
     conn.close()
     assert wait_for(
-        lambda: not station.query(
-            "SELECT id FROM documents WHERE state IN ('approved', 'signed') UNION "
-            "SELECT id FROM outbox WHERE state = 'pending'"
+        lambda: (
+            not station.query(
+                "SELECT id FROM documents WHERE state IN ('approved', 'signed') UNION "
+                "SELECT id FROM outbox WHERE state = 'pending'"
+            )
         ),
         90 + GRACE_S,
     )

@@ -538,7 +538,8 @@ def test_the_station_keeps_serving_through_all_of_it_at_once(tmp_path, corpus):
         multi_src = _multipage(tmp_path, 4)
         _drop(multi_src, hot, "multi.tif")
         assert wait_for(
-            lambda: station.query("SELECT state FROM jobs WHERE name = 'multi.tif'")[0]["state"] == "processing", 60
+            lambda: station.query("SELECT state FROM jobs WHERE name = 'multi.tif'")[0]["state"] == "processing",
+            120,  # behind the long-named scan, on a machine the other test worker also loads
         )
         twin = _drop(multi_src, hot, "multi-again.tif")
 
