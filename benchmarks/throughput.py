@@ -70,6 +70,15 @@ def cer_by_profile(scans: list[Path], texts_of) -> dict[str, float]:
     return out
 
 
+def stage_profile(out: Path) -> dict[str, float]:
+    """Core-seconds by stage (ocr.timing), summed over the files' records."""
+    total: dict[str, float] = {}
+    for f in out.glob("*.json"):
+        for k, v in json.loads(f.read_text()).get("core_seconds", {}).items():
+            total[k] = total.get(k, 0.0) + v
+    return dict(sorted(total.items(), key=lambda kv: -kv[1]))
+
+
 def long_tiff(path: Path, pages: int) -> Path:
     """A multi-page greyscale LZW TIFF, as archives scan bound files."""
     import random
@@ -116,6 +125,7 @@ def main() -> None:
             "pages_per_minute": pages / run.seconds * 60,
             "peak_rss_mb": run.peak_rss_mb,
             "cer": cer_by_profile(scans, lambda s, n: station_texts(work / "station", s)),
+            "core_seconds_by_stage": stage_profile(work / "station"),
         }
         save(results)
         if not a.skip_ocrmypdf and shutil.which(str(Path(sys.executable).parent / "ocrmypdf")):
@@ -169,6 +179,13 @@ def report(r: dict) -> str:
         lines.append(
             f"| CER {prof} | " + " | ".join(f"{100 * r[t]['cer'].get(prof, float('nan')):.2f}%" for t in tools) + " |"
         )
+    profile = r["station"].get("core_seconds_by_stage")
+    if profile:
+        lines += ["", "| station stage | core-seconds per page | share |", "|---|---|---|"]
+        whole = sum(profile.values())
+        for k, v in profile.items():
+            lines.append(f"| {k} | {v / r['pages']:.3f} | {100 * v / whole:.0f}% |")
+        lines.append(f"| all counted | {whole / r['pages']:.3f} | |")
     if "long_tiff" in r:
         lt = r["long_tiff"]
         lines += [

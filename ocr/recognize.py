@@ -13,6 +13,7 @@ from .geometry import estimate_skew, upright_transform, warp
 from .handwriting import find_slots, read_slots
 from .load import SourcePage
 from .tesseract import DEFAULT_LANG
+from .timing import stage
 from .types import RecognisedPage, Word, lines_of, mean_confidence
 
 # OSD below this confidence is a guess; then recognition confidence decides 0° vs 180°.
@@ -43,34 +44,41 @@ def prepare(
     instead of detecting it: a clerk has said which way up the page is."""
     src = page.image
     dpi = page.dpi[0]
-    grey = to_grey_dropout(src)
-    if abs(page.dpi[0] - page.dpi[1]) > 1:
-        # Non-square pixels (fax modes): resample so OCR sees true shapes.
-        grey = cv2.resize(
-            grey, (grey.shape[1], round(grey.shape[0] * page.dpi[0] / page.dpi[1])), interpolation=cv2.INTER_LINEAR
-        )
-    grey = flatten_background(grey)
-    h, w = grey.shape
-    quarter = cv2.resize(grey, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
-    if is_blank(quarter):
+    with stage("cleanup"):
+        grey = to_grey_dropout(src)
+        if abs(page.dpi[0] - page.dpi[1]) > 1:
+            # Non-square pixels (fax modes): resample so OCR sees true shapes.
+            grey = cv2.resize(
+                grey, (grey.shape[1], round(grey.shape[0] * page.dpi[0] / page.dpi[1])), interpolation=cv2.INTER_LINEAR
+            )
+        grey = flatten_background(grey)
+        h, w = grey.shape
+        quarter = cv2.resize(grey, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
+        blank = is_blank(quarter)
+    if blank:
         turn = (rotation or 0) % 360
         m, size = upright_transform(w, h, turn, 0.0)
         return PreparedPage(grey, _with_pixel_aspect(m, page), size, dpi, turn, 0.0, 0.0, True)
     eng = eng or engine()
-    orient = eng.orientation(grey, dpi) if detect_rotation and rotation is None else None
-    if orient and orient.rotation and orient.confidence < _OSD_CERTAIN:
-        orient = Orientation(_upright_way(grey, orient.rotation, dpi, eng), orient.confidence)
+    with stage("orientation"):
+        orient = eng.orientation(grey, dpi) if detect_rotation and rotation is None else None
+        if orient and orient.rotation and orient.confidence < _OSD_CERTAIN:
+            orient = Orientation(_upright_way(grey, orient.rotation, dpi, eng), orient.confidence)
     rotation = orient.rotation if orient else (rotation or 0) % 360
     skew = 0.0
-    if deskew:
-        upright = np.rot90(grey, -(rotation // 90))
-        half = cv2.resize(
-            np.ascontiguousarray(upright), (upright.shape[1] // 2, upright.shape[0] // 2), interpolation=cv2.INTER_AREA
-        )
-        skew = estimate_skew(ink_mask(half), ink_mask(upright))
-    m, size = upright_transform(w, h, rotation, skew)
+    with stage("deskew"):
+        if deskew:
+            upright = np.rot90(grey, -(rotation // 90))
+            half = cv2.resize(
+                np.ascontiguousarray(upright),
+                (upright.shape[1] // 2, upright.shape[0] // 2),
+                interpolation=cv2.INTER_AREA,
+            )
+            skew = estimate_skew(ink_mask(half), ink_mask(upright))
+        m, size = upright_transform(w, h, rotation, skew)
+        straight = warp(grey, m, size)
     return PreparedPage(
-        warp(grey, m, size),
+        straight,
         _with_pixel_aspect(m, page),
         size,
         dpi,
@@ -133,7 +141,8 @@ def recognise(
         result.notes.append("blank page")
         return result, prep.matrix
     ocr_grey = prep.grey
-    words = eng.words(ocr_grey, prep.dpi, lang)
+    with stage("recognition"):
+        words = eng.words(ocr_grey, prep.dpi, lang)
     matrix = prep.matrix
     if (
         detect_rotation
@@ -143,7 +152,8 @@ def recognise(
     ):
         # OSD was unsure and the text reads badly: try the page the other way up.
         flipped = np.ascontiguousarray(prep.grey[::-1, ::-1])
-        alt = eng.words(flipped, prep.dpi, lang)
+        with stage("recognition: page turned"):
+            alt = eng.words(flipped, prep.dpi, lang)
         if mean_confidence(alt) > mean_confidence(words) + 10:
             words, ocr_grey = alt, flipped
             w, h = prep.size
@@ -152,19 +162,22 @@ def recognise(
             result.rotation = (result.rotation + 180) % 360
             result.notes.append("orientation decided by recognition confidence")
     if words:
-        words = reread_weak_lines(ocr_grey, words, prep.dpi, lang, eng)
+        with stage("recognition: weak lines again"):
+            words = reread_weak_lines(ocr_grey, words, prep.dpi, lang, eng)
     header = 0.4 * prep.size[1]  # the number and date stand in the top of the page
     slots = find_slots(words, header)
     if slots:
-        # The slots' ink, coloured pen included (dropout took it from ocr_grey).
-        ink = cv2.warpAffine(
-            np.asarray(page.image.convert("L")), matrix[:2], prep.size, flags=cv2.INTER_LINEAR, borderValue=255
-        )
-        words, result.handwritten, unsure = read_slots(ink, words, slots)
+        with stage("handwritten digits"):
+            # The slots' ink, coloured pen included (dropout took it from ocr_grey).
+            ink = cv2.warpAffine(
+                np.asarray(page.image.convert("L")), matrix[:2], prep.size, flags=cv2.INTER_LINEAR, borderValue=255
+            )
+            words, result.handwritten, unsure = read_slots(ink, words, slots)
         result.notes += unsure
     result.words = words
     result.mean_confidence = mean_confidence(words)
-    result.marks = read_colour_marks(page, matrix, prep.size, prep.dpi, lang, eng)
+    with stage("colour marks"):
+        result.marks = read_colour_marks(page, matrix, prep.size, prep.dpi, lang, eng)
     return result, matrix
 
 

@@ -13,11 +13,12 @@ from typing import Any
 import numpy as np
 
 from archive import write_page_image
-from ocr import DEFAULT_ENGINE, InputError, OCREngineError, RecognisedPage, engine, load_page, recognise
+from ocr import DEFAULT_ENGINE, InputError, OCREngineError, RecognisedPage, engine, load_page, recognise, timing
 from ocr.barcodes import read_barcodes
 from ocr.digital import read_pdf_page
 from ocr.load import PAGE_PIXELS, sniff
 from ocr.textlayer import read_text_layer
+from ocr.timing import stage
 
 
 @dataclass(frozen=True)
@@ -43,27 +44,35 @@ class PageOutcome:
     error: str | None = None  # plain words, for the user
     debug: str | None = None  # traceback, for --verbose and logs
     retryable: bool = False  # the cause may pass (engine trouble, memory), unlike bad input
+    timings: dict[str, float] = field(default_factory=dict)  # core-seconds by stage (ocr.timing)
 
 
 def run_page(task: PageTask) -> PageOutcome:
+    timing.take()  # what an earlier page in this worker left uncounted is not this page's
     try:
-        src = load_page(task.source, task.index, task.max_pixels)
-        write_page_image(task.source, src, task.image_pdf)
-        codes = read_barcodes(src.image) if task.separator else []
+        with stage("load"):
+            src = load_page(task.source, task.index, task.max_pixels)
+        with stage("page image"):
+            write_page_image(task.source, src, task.image_pdf)
+        with stage("barcodes"):
+            codes = read_barcodes(src.image) if task.separator else []
         if task.separator and task.separator in codes:
             # A separator sheet is dropped from the output: no need to read it.
             w, h = src.image.size
             page = RecognisedPage(task.index, w, h, src.dpi[0], 0, 0.0, barcodes=codes, notes=["separator sheet"])
-            return PageOutcome(task, page.to_dict(), np.eye(3).tolist(), src.image.size)
+            return PageOutcome(task, page.to_dict(), np.eye(3).tolist(), src.image.size, timings=timing.take())
         eng = engine(task.engine)
         if sniff(task.source) == "pdf":
             # A PDF may state its text exactly: that comes before any OCR.
-            layer = read_text_layer(task.source, task.index, src.dpi[0])
-            page, matrix = read_pdf_page(src, layer, task.lang, task.detect_rotation, task.deskew, task.rotation, eng)
+            with stage("text layer"):
+                layer = read_text_layer(task.source, task.index, src.dpi[0])
+                page, matrix = read_pdf_page(
+                    src, layer, task.lang, task.detect_rotation, task.deskew, task.rotation, eng
+                )
         else:
             page, matrix = recognise(src, task.lang, task.detect_rotation, task.deskew, task.rotation, eng)
         page.barcodes = codes
-        return PageOutcome(task, page.to_dict(), matrix.tolist(), src.image.size)
+        return PageOutcome(task, page.to_dict(), matrix.tolist(), src.image.size, timings=timing.take())
     except InputError as e:
         return PageOutcome(task, error=str(e))
     except OCREngineError as e:

@@ -29,9 +29,10 @@ from classifiers import Extraction, extract
 from classifiers.sender import weigh_sender_signature
 from classifiers.separate import SeparationOptions, separate
 from models.record import DocumentRecord
-from ocr import DEFAULT_ENGINE, InputError, RecognisedPage, count_pages
+from ocr import DEFAULT_ENGINE, InputError, RecognisedPage, count_pages, timing
 from ocr.digital import LAYER_ENGINE
 from ocr.load import PAGE_PIXELS, sniff
+from ocr.timing import stage
 
 from .housekeeping import make_workdir
 from .names import stem_of
@@ -95,6 +96,7 @@ class FileResult:
     json_path: Path | None = None
     debug: str | None = None
     retryable: bool = False
+    timings: dict[str, float] = field(default_factory=dict)  # core-seconds by stage, pages and file
 
     @property
     def pages(self) -> list[RecognisedPage]:
@@ -108,6 +110,8 @@ class FileResult:
             rec["documents"] = [d.record() for d in self.documents]
             if self.dropped_pages:
                 rec["dropped_pages"] = self.dropped_pages
+        if self.timings:
+            rec["core_seconds"] = {k: round(v, 3) for k, v in sorted(self.timings.items())}
         return rec
 
 
@@ -333,15 +337,20 @@ def _finish(st: _FileState, options: Options) -> FileResult:
         )
     kept = {p.index for g in groups for p in g}
     result = FileResult(st.source, "ok", dropped_pages=[p.index for p in pages if p.index not in kept])
+    timing.take()
     try:
-        original = _original(st, pages, options)
+        with stage("original file"):
+            original = _original(st, pages, options)
         for n, group in enumerate(groups, 1):
             stem = st.stem if len(groups) == 1 else f"{st.stem}-{n:03d}"
-            extraction = extract(group)
-            weigh_sender_signature(extraction, original.status, original.signer_names())
+            with stage("fields"):
+                extraction = extract(group)
+                weigh_sender_signature(extraction, original.status, original.signer_names())
             pdf_path = out_dir / f"{stem}.pdf"
-            write_document([archive[p.index] for p in group], pdf_path, extraction.fields_json(), st.source.name)
-            signature = options.sign(pdf_path) if options.sign else None
+            with stage("PDF/A"):
+                write_document([archive[p.index] for p in group], pdf_path, extraction.fields_json(), st.source.name)
+            with stage("signing"):
+                signature = options.sign(pdf_path) if options.sign else None
             result.documents.append(DocumentResult(pdf_path, group, extraction, signature, original))
     except (SigningKeyError, SigningError) as e:
         return _write_failure(FileResult(st.source, "failed", f"the PDF could not be signed: {e}"), out_dir, st.stem)
@@ -353,9 +362,18 @@ def _finish(st: _FileState, options: Options) -> FileResult:
             out_dir,
             st.stem,
         )
+    # (The words files are written with the PDF/A; the JSON below cannot count itself.)
+    result.timings = timing.add(timing.take(), _page_timings(st))
     result.json_path = _write_json(out_dir / f"{st.stem}.json", result.record())
     shutil.rmtree(st.workdir, ignore_errors=True)
     return result
+
+
+def _page_timings(st: _FileState) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for o in st.outcomes.values():
+        timing.add(total, o.timings)
+    return total
 
 
 def _original(st: _FileState, pages: list[RecognisedPage], options: Options) -> Original:
