@@ -38,17 +38,19 @@ def desk(tmp_path_factory, processed):
         STATION_APPROVAL_GRACE_SECONDS=str(GRACE_S),
     ).start()
     base = f"http://127.0.0.1:{station.env['STATION_HTTP_PORT']}"
-    assert wait_for(lambda: _up(base), 60), (station.data_dir / "station.db").parent
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield station, base, receiver, browser, processed
-        finally:
-            browser.close()
-            station.stop()
-            receiver.close()
+    try:  # the station is stopped however the set-up ends
+        assert wait_for(lambda: _up(base), 60), station.data_dir
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            try:
+                yield station, base, receiver, browser, processed
+            finally:
+                browser.close()
+    finally:
+        station.stop()
+        receiver.close()
 
 
 @pytest.fixture
