@@ -17,7 +17,8 @@ from fastapi.staticfiles import StaticFiles
 
 from errors import Forbidden, Invalid, NotFound, Refused, StationError
 from models.db import connect
-from models.register import LABELS, NeedsAttention
+from models.register import NeedsAttention
+from models.validation import LABELS
 
 from . import admin, approval, edit, json_api, review, signin
 from .site import Site

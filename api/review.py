@@ -22,6 +22,7 @@ from models import audit, documents, register, units
 from models.record import DocumentRecord
 from models.secrecy import LEVELS
 from models.status import status as station_status
+from models.validation import LABELS as FIELD_LABELS
 from models.validation import REQUIRED, VIETNAM, show_date, type_codes, vietnam_today
 from ocr.types import centre_in
 from station.pipeline import words_path
@@ -34,21 +35,7 @@ router = APIRouter()
 SiteDep = Annotated[Site, Depends(current_site)]
 _render_locks: dict[int, threading.Lock] = {}  # one rendering of a document's pages at a time
 
-LABELS = {
-    "so_ky_hieu": "Số, ký hiệu",
-    "date": "Ngày ban hành",
-    "place": "Địa danh",
-    "issuer": "Cơ quan ban hành",
-    "parent_issuer": "Cơ quan chủ quản",
-    "type": "Loại văn bản",
-    "subject": "Trích yếu",
-    "signer": "Người ký",
-    "signer_title": "Chức vụ người ký",
-    "signing_authority": "Thẩm quyền ký",
-    "secrecy": "Độ mật",
-    "urgency": "Độ khẩn",
-    "recipients": "Nơi nhận",
-}
+LABELS = {k: v for k, v in FIELD_LABELS.items() if k != "duplicate"}  # the fields the page shows
 AMENDABLE = {st.value for st in documents.AMENDABLE}
 LOW_WORD = 75  # words read with less confidence are outlined on the page
 # Fields most documents do not have: absent is a normal answer, not a weak reading.

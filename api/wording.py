@@ -8,27 +8,12 @@ import re
 from datetime import datetime
 from typing import Any
 
-from models.validation import VIETNAM, show_date
+from models.validation import LABELS, VIETNAM, show_date
 
 from .site import ACTIONS
 
 ENTITIES = {"document": "văn bản", "register": "sổ đến", "user": "người dùng", "job": "tệp quét", "outbox": "lần gửi"}
-FIELD_NAMES = {
-    "so_ky_hieu": "số, ký hiệu",
-    "number": "số",
-    "date": "ngày ban hành",
-    "place": "địa danh",
-    "issuer": "cơ quan ban hành",
-    "parent_issuer": "cơ quan chủ quản",
-    "type": "loại văn bản",
-    "subject": "trích yếu",
-    "signer": "người ký",
-    "signer_title": "chức vụ người ký",
-    "signing_authority": "thẩm quyền ký",
-    "secrecy": "độ mật",
-    "urgency": "độ khẩn",
-    "recipients": "nơi nhận",
-}
+FIELD_NAMES = {k: v.lower() for k, v in LABELS.items()} | {"number": "số"}
 # Other keys of the log's before/after, as words; keys not named here are not shown.
 DETAILS = {
     "reason": "lý do",

@@ -16,7 +16,7 @@ from .documents import columns, find_duplicate
 from .jobs import audit
 from .record import DocumentRecord
 from .states import DocumentState, require, transition
-from .validation import Problem, approval_problems, parse_date, show_date, vietnam_today
+from .validation import LABELS, Problem, approval_problems, parse_date, show_date, vietnam_today
 
 
 @dataclass(frozen=True)
@@ -73,17 +73,6 @@ class NeedsAttention(Refused):
         super().__init__("; ".join(f"{LABELS.get(p.field, p.field)}: {p.message}" for p in problems))
         self.problems = problems
         self.field = first.field
-
-
-# The names a clerk knows the fields by (the review page shows the same).
-LABELS = {
-    "so_ky_hieu": "Số, ký hiệu",
-    "date": "Ngày ban hành",
-    "issuer": "Cơ quan ban hành",
-    "type": "Loại văn bản",
-    "subject": "Trích yếu",
-    "duplicate": "Trùng văn bản",
-}
 
 
 @dataclass

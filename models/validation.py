@@ -15,6 +15,23 @@ from errors import Invalid
 
 VIETNAM = timezone(timedelta(hours=7), "ICT")  # no daylight saving: a fixed offset is exact
 REQUIRED = ("so_ky_hieu", "date", "issuer", "type", "subject")
+# The fields as a clerk knows them (the review page, refusals, the history).
+LABELS = {
+    "so_ky_hieu": "Số, ký hiệu",
+    "date": "Ngày ban hành",
+    "place": "Địa danh",
+    "issuer": "Cơ quan ban hành",
+    "parent_issuer": "Cơ quan chủ quản",
+    "type": "Loại văn bản",
+    "subject": "Trích yếu",
+    "signer": "Người ký",
+    "signer_title": "Chức vụ người ký",
+    "signing_authority": "Thẩm quyền ký",
+    "secrecy": "Độ mật",
+    "urgency": "Độ khẩn",
+    "recipients": "Nơi nhận",
+    "duplicate": "Trùng văn bản",  # not a field: the approval's duplicate check
+}
 LOW = 0.7  # below this a reading is shown red and must be looked at before approval
 
 # 24/10/2025, 24/10/25, 24.10.2025, 24-10-2025, 2025-10-24 (ISO, as stored).
