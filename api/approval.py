@@ -82,9 +82,10 @@ async def reject(doc_id: int, request: Request, site: SiteDep, s: Session = Depe
 async def amend(doc_id: int, request: Request, site: SiteDep, s: Session = Depends(session)) -> Response:
     """A correction after the undo's grace: an audited amendment with its reason."""
     form = await request.form()
-    values = {name: str(form[name]) for name in LABELS if name in form}
     with site.db() as conn:
-        documents.amend(conn, doc_id, values, s.user.username, s.user.role, str(form.get("amend_reason", "")))
+        documents.amend(
+            conn, doc_id, _field_values(form), s.user.username, s.user.role, str(form.get("amend_reason", ""))
+        )
     return htmx_redirect(f"/documents/{doc_id}")
 
 
@@ -99,7 +100,10 @@ async def set_units(request: Request, site: SiteDep, s: Session = Depends(role("
 
 def _save_fields(conn, doc_id: int, form, s: Session) -> int:
     """The form's field values, applied by the model (which audits and guards secrecy)."""
-    values = {name: str(form[name]) for name in LABELS if name in form}
     return documents.correct_fields(
-        conn, doc_id, values, s.user.username, s.user.role, str(form.get("secrecy_reason", ""))
+        conn, doc_id, _field_values(form), s.user.username, s.user.role, str(form.get("secrecy_reason", ""))
     )
+
+
+def _field_values(form) -> dict[str, str]:
+    return {name: str(form[name]) for name in LABELS if name in form}

@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from archive import preview
 from classifiers import reference
+from classifiers.header import URGENCY
 from classifiers.reference import doc_types
 from errors import NotFound
 from models import audit, documents, register, units
@@ -62,7 +63,7 @@ def queue(request: Request, site: SiteDep, done: int | None = None, s: Session =
     context = _queue_context(site)
     if done:
         with site.db() as conn:
-            context["banner"] = approval_banner(conn, site, done)
+            context["banner"] = approval_banner(conn, done)
     return site.render(request, "queue.html", s, context)
 
 
@@ -92,11 +93,12 @@ def document_context(site: Site, s: Session, doc_id: int, *, done: int | None = 
         row = site.document(conn, doc_id)
         entry = register.entry(conn, doc_id)
         history = audit.history(conn, "document", doc_id, limit=50) + audit.history(conn, "register", doc_id, limit=5)
+        record = json.loads(row["record"])
         order = documents.queue_order(conn, site.skipped(s))
-        nxt = documents.next_in_queue(conn, doc_id, site.skipped(s))
+        nxt = documents.next_of(order, doc_id)
         next_label = _label(conn, nxt)
         incoming = site.is_incoming(conn, doc_id)
-        arrival = _arrival_form(conn, row, entry) if incoming and row["state"] == "review" else None
+        arrival = _arrival_form(conn, record, entry) if incoming and row["state"] == "review" else None
         duplicate = register.duplicate_text(conn, row["duplicate_of"]) if row["duplicate_of"] else ""
         issuers_seen = [
             r[0]
@@ -105,9 +107,8 @@ def document_context(site: Site, s: Session, doc_id: int, *, done: int | None = 
                 "('approved', 'signed', 'delivered', 'secret') ORDER BY issuer"
             )
         ]
-        banner = approval_banner(conn, site, done) if done else None
+        banner = approval_banner(conn, done) if done else None
         scan = conn.execute("SELECT source FROM jobs WHERE id = ?", (row["job_id"],)).fetchone()
-    record = json.loads(row["record"])
     pages = _pages_with_words(Path(row["pdf"]), record)
     history.sort(key=lambda h: h["id"], reverse=True)
     return {
@@ -116,8 +117,7 @@ def document_context(site: Site, s: Session, doc_id: int, *, done: int | None = 
         "pages": pages,
         "fields": _fields(record, pages),
         "editable": row["state"] == "review",
-        "amendable": row["state"] in {st.value for st in documents.AMENDABLE}
-        and (row["release_at"] or 0) <= time.time(),
+        "amendable": documents.amendable(row),
         "register": entry,
         "arrival": arrival,
         "duplicate": duplicate,
@@ -134,7 +134,7 @@ def document_context(site: Site, s: Session, doc_id: int, *, done: int | None = 
     }
 
 
-def approval_banner(conn, site: Site, doc_id: int) -> dict | None:
+def approval_banner(conn, doc_id: int) -> dict | None:
     """'Đã vào sổ số đến 5/2026 – 185/VKTQG-QLKH · Hoàn tác' while the approval of
     `doc_id` can still be undone (and what it got, once it cannot)."""
     row = conn.execute("SELECT id, so_ky_hieu, state, release_at FROM documents WHERE id = ?", (doc_id,)).fetchone()
@@ -146,7 +146,7 @@ def approval_banner(conn, site: Site, doc_id: int) -> dict | None:
         "id": doc_id,
         "so_den": f"{line['so_den']}/{line['year']}" if line else None,
         "so_ky_hieu": row["so_ky_hieu"] or "(chưa có số, ký hiệu)",
-        "undoable": row["state"] == "approved" and left > 0,
+        "undoable": documents.in_grace(row),
         "seconds": max(0, round(left)),
         "state": row["state"],
     }
@@ -159,10 +159,9 @@ def _label(conn, doc_id: int | None) -> str:
     return (row["so_ky_hieu"] if row else None) or f"văn bản #{doc_id}"
 
 
-def _arrival_form(conn, row, entry) -> dict:
+def _arrival_form(conn, record: DocumentRecord, entry) -> dict:
     """The arrival entry's inputs as the page first shows them: the number it will get,
     today in Vietnam (or the ĐẾN stamp's date when one was read), the page count."""
-    record = json.loads(row["record"])
     earlier = record.get("arrival") or {}  # an approval undone: what the clerk had entered
     stamp = record.get("arrival_stamp") or {}
     today = vietnam_today()
@@ -192,7 +191,7 @@ def _choices(issuers_seen: list[str]) -> dict:
         "issuers": sorted(set(reference.issuers()) | set(issuers_seen)),
         "places": list(reference.places()),
         "secrecy": list(LEVELS),
-        "urgency": ["KHẨN", "THƯỢNG KHẨN", "HỎA TỐC"],
+        "urgency": URGENCY[::-1],  # the lowest first, as the secrecy levels
     }
 
 

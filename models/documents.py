@@ -126,7 +126,11 @@ def queue_order(conn: sqlite3.Connection, skipped: Sequence[int] = ()) -> list[i
 def next_in_queue(conn: sqlite3.Connection, after: int, skipped: Sequence[int] = ()) -> int | None:
     """The document to open once `after` is done or skipped: the first of the clerk's
     order that is not it (a skipped document comes back only when nothing else waits)."""
-    return next((i for i in queue_order(conn, skipped) if i != after), None)
+    return next_of(queue_order(conn, skipped), after)
+
+
+def next_of(order: list[int], after: int) -> int | None:
+    return next((i for i in order if i != after), None)
 
 
 def review_queue(conn: sqlite3.Connection) -> list[sqlite3.Row]:
@@ -163,6 +167,16 @@ def correct_fields(
 AMENDABLE = (DocumentState.APPROVED, DocumentState.SIGNED, DocumentState.DELIVERED, DocumentState.SECRET)
 
 
+def in_grace(row: sqlite3.Row) -> bool:
+    """An approval that can still be undone: approved, and its signing not yet due."""
+    return row["state"] == DocumentState.APPROVED.value and (row["release_at"] or 0) > now()
+
+
+def amendable(row: sqlite3.Row) -> bool:
+    """Registered, and past the undo: a change now is an amendment."""
+    return row["state"] in {s.value for s in AMENDABLE} and not in_grace(row)
+
+
 def amend(conn: sqlite3.Connection, doc_id: int, values: dict[str, str], actor: str, role: str, reason: str) -> int:
     """A correction after approval (once the undo's grace has passed): an audited
     amendment with its reason, kept in the record's `amendments`; the register and
@@ -174,7 +188,7 @@ def amend(conn: sqlite3.Connection, doc_id: int, values: dict[str, str], actor: 
         row = conn.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
         if row is None:
             raise NotFound(f"không có văn bản {doc_id}")
-        if row["state"] not in AMENDABLE or (row["release_at"] or 0) > now():
+        if not amendable(row):
             raise Refused("văn bản này chưa vào sổ hoặc còn hoàn tác được: hãy sửa trực tiếp")
         # The secrecy mark decided where the document went: not changed afterwards.
         values = {k: v for k, v in values.items() if k != "secrecy"}

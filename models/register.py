@@ -12,7 +12,7 @@ from errors import Invalid, Refused
 
 from . import secrecy
 from .db import now
-from .documents import columns, find_duplicate
+from .documents import columns, find_duplicate, in_grace
 from .jobs import audit
 from .record import DocumentRecord
 from .states import DocumentState, require, transition
@@ -55,9 +55,9 @@ class ArrivalEntry:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "received_on": self.received_on.isoformat() if self.received_on else None,
+            "received_on": _iso(self.received_on),
             "handler": self.handler,
-            "due": self.due.isoformat() if self.due else None,
+            "due": _iso(self.due),
             "pages": self.pages,
             "note": self.note,
         }
@@ -143,33 +143,30 @@ def approve(
         after = {"overridden": [p.message for p in found], "reason": override.strip()} if found and override else None
         kept = entry(conn, document_id) if register else None
         received = arrival.received_on or today or vietnam_today()
+        received_on = received.isoformat()
         year = kept["year"] if kept is not None else received.year
         so_den = (kept["so_den"] if kept is not None else next_number(conn, year)) if register else None
         if register:
             # The entry travels with the document (edXML's DueDate and ToPlaces).
-            record["arrival"] = {
-                "so_den": so_den,
-                "year": year,
-                **arrival.to_json(),
-                "received_on": received.isoformat(),
-            }
+            record["arrival"] = {"so_den": so_den, "year": year, **arrival.to_json(), "received_on": received_on}
         changes = {"release_at": release_at, "record": record}
         transition(conn, document_id, DocumentState.APPROVED, actor, changes=changes, after=after)
         if not register:
             return Approval(None, None, release_at, found)
         pages = arrival.pages or len(record.get("pages", [])) or None
-        values = (arrival.handler or None, received.isoformat(), _iso(arrival.due), pages, arrival.note or None)
+        # Handed over (ngày chuyển) the day it arrives and is entered.
+        values = (arrival.handler or None, received_on, _iso(arrival.due), pages, arrival.note or None)
         if kept is not None:  # approved again after an undo: the number written on the paper stands
             conn.execute(
                 "UPDATE register SET handler = ?, handed_on = ?, due = ?, pages = ?, note = ?, ngay_den = ? "
                 "WHERE document_id = ?",
-                (*values, received.isoformat(), document_id),
+                (*values, received_on, document_id),
             )
         else:
             conn.execute(
                 "INSERT INTO register (year, so_den, document_id, ngay_den, created_at, handler, handed_on, due, "
                 "pages, note) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (year, so_den, document_id, received.isoformat(), now(), *values),
+                (year, so_den, document_id, received_on, now(), *values),
             )
         audit(conn, "register", document_id, "registered", after=record["arrival"], actor=actor)
         return Approval(so_den, year, release_at, found)
@@ -181,8 +178,7 @@ def undo(conn: sqlite3.Connection, document_id: int, actor: str) -> None:
     have written it on the paper already). Raises Refused once signing may have begun."""
     with conn:
         conn.execute("BEGIN IMMEDIATE")
-        row = require(conn, document_id, DocumentState.APPROVED)
-        if row["release_at"] is None or row["release_at"] <= now():
+        if not in_grace(require(conn, document_id, DocumentState.APPROVED)):
             raise Refused("đã quá thời gian hoàn tác: văn bản đã được chuyển ký số và gửi đi; hãy sửa bằng điều chỉnh")
         transition(conn, document_id, DocumentState.REVIEW, actor, action="approval undone")
 
