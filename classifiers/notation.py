@@ -107,7 +107,10 @@ def _repair_part(part: str, first: bool) -> tuple[str, int]:
     collapsed = re.sub(r"(.)\1", r"\1", part)
     if collapsed != part and collapsed in codes:
         return collapsed, 1
-    if len(part) >= 3:
+    # The closest known code (one edit) only for the type code, from a closed list: a
+    # unit's code is any office's own (NVD, Nghiệp vụ Dược), and a letter more or less
+    # makes another unit's.
+    if first and len(part) >= 3:
         close = [c for c in codes if Levenshtein.distance(c, part) == 1 and len(c) >= 2]
         if len(close) == 1:
             return close[0], 1
