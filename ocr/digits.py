@@ -118,8 +118,8 @@ class DigitReader:
         probs = self.probabilities(frames)
         digit = probs[:, :NOT_A_DIGIT]
         score = {
-            span: float(np.log(max(float(p.max()), 1e-6))) - _wide_cost(g) - _GLYPH_COST - _apart_cost(pieces[span[0] : span[1]])
-            for span, g, p in zip(spans, glyphs, digit)
+            (i, j): float(np.log(max(float(p.max()), 1e-6))) - _wide_cost(g) - _GLYPH_COST - _apart_cost(pieces[i:j])
+            for (i, j), g, p in zip(spans, glyphs, digit)
         }
         best: list[tuple[float, list[tuple[int, int]]]] = [(0.0, [])] + [(-np.inf, [])] * len(pieces)
         for j in range(1, len(pieces) + 1):
