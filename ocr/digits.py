@@ -121,7 +121,8 @@ class DigitReader:
             (i, j): float(np.log(max(float(p.max()), 1e-6))) - _wide_cost(g) - _GLYPH_COST - _apart_cost(pieces[i:j])
             for (i, j), g, p in zip(spans, glyphs, digit)
         }
-        best: list[tuple[float, list[tuple[int, int]]]] = [(0.0, [])] + [(-np.inf, [])] * len(pieces)
+        none: list[tuple[int, int]] = []
+        best = [(0.0, none)] + [(-np.inf, none)] * len(pieces)
         for j in range(1, len(pieces) + 1):
             for i in range(max(0, j - _MAX_PIECES), j):
                 total = best[i][0] + score[(i, j)]
@@ -213,12 +214,12 @@ def segment(ink: np.ndarray, line_height: float) -> list[Piece]:
         if y1 - y0 < 0.45 * line_height or (y0 == 0 and y1 < 0.5 * mask.shape[0]):
             continue  # too small for a digit, or the foot of something above the slot
         own = np.isin(labels[y0:y1, x0:x1], ids).astype(np.uint8)
-        for a, b in _cuts(own):
-            cols = own[:, a:b]
+        for left, right in _cuts(own):
+            cols = own[:, left:right]
             rows = np.nonzero(cols.any(axis=1))[0]
             if len(rows):
                 top, bottom = int(rows[0]), int(rows[-1]) + 1
-                out.append(Piece(cols[top:bottom].copy(), (x0 + a, y0 + top, x0 + b, y0 + bottom), stroke))
+                out.append(Piece(cols[top:bottom].copy(), (x0 + left, y0 + top, x0 + right, y0 + bottom), stroke))
     return out
 
 
