@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from ocr.types import RecognisedPage, centre_in
 
 from .arrival import ArrivalStamp, find_arrival_stamp
+from .corroborate import corroborate
 from .fields import Field
 from .header import (
     find_date,
@@ -58,6 +59,7 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
         fields["recipients"] = rec
     fields.update(signature(lines, heading_nn))
     _mark_handwriting(pages, fields, notes)
+    corroborate(fields, *_notation_words(so_line))
     issued = fields["date"].value if "date" in fields else None
     arrival = find_arrival_stamp(lines, marks, issued)
     return Extraction(fields, _is_standard(lines, fields, notes), notes, arrival)
@@ -81,6 +83,19 @@ def _mark_handwriting(pages: list[RecognisedPage], fields: dict[str, Field], not
             f.source = "handwritten"
             if name != "number":
                 notes.append(f"{name}: digits read from handwriting ({f.value}): check them")
+
+
+def _notation_words(so_line: Line | None) -> tuple[float | None, float | None]:
+    """How sure OCR was of the word holding the number's digits, and of the least sure
+    word of the code after them (0-1; None without a number line)."""
+    if so_line is None:
+        return None, None
+    words = so_line.words
+    at = next((i for i, w in enumerate(words) if any(c.isdigit() for c in w.text)), None)
+    if at is None:
+        return None, None
+    code = [w.confidence for w in words[at:] if any(c.isalpha() for c in w.text)]
+    return words[at].confidence / 100, (min(code) / 100 if code else None)
 
 
 def _lines(pages: list[RecognisedPage]) -> tuple[list[Line], list[Line]]:

@@ -65,6 +65,11 @@ def notation_fields(found: tuple[Notation, Line] | None) -> dict[str, Field]:
     # not what the file itself states.
     stated = all(w.confidence >= STATED for w in ln.words)
     conf = ln.confidence * (0.9**n.repairs) * (1.0 if stated else 0.93**n.unknown_parts)
+    # The digits are what the register is keyed on: a notation is no surer than the
+    # word that holds them, however well the rest of the line read.
+    digits = [w.confidence for w in ln.words if any(c.isdigit() for c in w.text)]
+    if digits:
+        conf = min(conf, digits[0] / 100)
     source = "repaired" if n.repairs else "recognised"
     return {
         "so_ky_hieu": Field("so_ky_hieu", n.text, conf, ln.page, ln.box, source),

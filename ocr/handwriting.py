@@ -23,6 +23,9 @@ from .types import Word
 _SO = re.compile(r"^so\s*[:;.,]?", re.I)  # "Số:", folded
 HANDWRITTEN_CAP = 80.0  # word confidence: a hand's digits are shown for a look, never as certain
 _MIN_PROBABILITY = 0.5  # below this for any digit, the slot is left unread
+# Digits Tesseract read in the number's slot less surely than this may be a hand's
+# (Tesseract reads a written 561 as 564 at 44): the digit reader looks at them too.
+WEAK_DIGITS = 60.0
 # A number is filled in only when every digit is this sure. On real office scans the
 # reader gets a written day right most of the time but a three- or four-digit number
 # rarely (README); an unsure number stays '?' with the guess in the notes.
@@ -90,8 +93,9 @@ def _number_slot(ln: list[Word], char_w: float) -> list[Slot]:
     tail_of_so = w.text[so.end() :]
     head_of_slash = ln[j].text[: ln[j].text.index("/")]
     written = tail_of_so + "".join(x.text for x in ln[1:j]) + head_of_slash
-    if re.fullmatch(r"\s*\d+\s*", written):
-        return []  # printed (or read) digits: nothing to do
+    holding = [x for x in ln[: j + 1] if any(c.isdigit() for c in x.text)]
+    if re.fullmatch(r"\s*\d+\s*", written) and min(x.confidence for x in holding) >= WEAK_DIGITS:
+        return []  # printed (or surely read) digits: nothing to do
     return [_between("number", ln, j, so.end() if tail_of_so else None, head_of_slash, char_w)]
 
 

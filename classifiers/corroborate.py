@@ -1,0 +1,107 @@
+"""Two readings that say the same thing. OCR's own confidence on a real scan rarely
+passes 0.9 even where it read right, so a value read once stays below green; a value
+that another, independent part of the page confirms can be shown green:
+
+- the issuer, a name on the reference list, whose initials the notation's code spells
+  (SỞ Y TẾ and .../SYT-NVD; BỘ GIÁO DỤC VÀ ĐÀO TẠO and .../BGDĐT-...);
+- the type, from a heading (QUYẾT ĐỊNH) or a 'V/v' line, that the code confirms (QĐ-...;
+  for a công văn, a code with no type in it);
+- the number and notation, printed digits read with high confidence, whose code
+  parts both of the above confirm.
+
+A confirmation never raises what was read weakly: a garbled name whose initials happen
+to fit stays as unsure as OCR said."""
+
+from __future__ import annotations
+
+import re
+
+from .fields import Field
+from .reference import issuers, type_by_abbreviation
+from .text import fold
+
+CONFIRMED = 0.93  # a value two readings agree on
+_FIRM = 0.75  # below this a reading is too weak to be confirmed by anything
+_DIGITS_FIRM = 0.9  # the number's own word: digits are confirmed by nothing else
+_SKIPPED = {"va", "cua"}  # 'và', 'của' give no letter to an abbreviation
+
+
+def initials(name: str) -> str:
+    """'BỘ GIÁO DỤC VÀ ĐÀO TẠO' → 'BGDDT' (folded); an abbreviation inside the name
+    ('UBND TỈNH KIÊN GIANG') gives all its letters."""
+    out = []
+    for word in re.split(r"[\s.,\-–]+", fold(name)):
+        if not word or word in _SKIPPED:
+            continue
+        letters = re.sub(r"[^a-z]", "", word)
+        if not letters:
+            continue
+        abbreviation = len(letters) <= 5 and not re.search(r"[aeiouy]", letters[1:])
+        out.append(letters if abbreviation and len(letters) > 1 else letters[0])
+    return "".join(out)
+
+
+def _subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(c in it for c in short)
+
+
+def code_parts(so_ky_hieu: str) -> list[str]:
+    """'561/TB-ĐHTĐ' → ['TB', 'ĐHTĐ']; '?/2025/QĐ-UBND' → ['QĐ', 'UBND']."""
+    code = so_ky_hieu.rsplit("/", 1)[-1]
+    return [p for p in code.split("-") if p]
+
+
+def names_issuer(parts: list[str], issuer: str) -> bool:
+    """A code part (not the type's) of two letters or more spelled by the issuer's initials."""
+    types = type_by_abbreviation()
+    own = initials(issuer)
+    for i, part in enumerate(parts):
+        if i == 0 and part in types and len(parts) > 1:
+            continue
+        letters = re.sub(r"[^a-z]", "", fold(part))
+        if (len(letters) >= 2 and own.startswith(letters[0]) and _subsequence(letters, own)) or (
+            len(letters) >= 3 and letters in own
+        ):
+            return True
+    return False
+
+
+def corroborate(fields: dict[str, Field], digits_confidence: float | None, code_words_confidence: float | None) -> None:
+    """Raise to CONFIRMED what two readings agree on (in `fields`). The confidences:
+    of the word holding the number's digits, and the least of the code's words (None
+    when the number was not read from print)."""
+    notation = fields.get("so_ky_hieu")
+    if notation is None or not isinstance(notation.value, str) or "/" not in notation.value:
+        return
+    parts = code_parts(notation.value)
+    issuer = fields.get("issuer")
+    issuer_agrees = bool(
+        issuer and issuer.confidence >= _FIRM and issuer.value in issuers() and names_issuer(parts, issuer.value)
+    )
+    if issuer and issuer_agrees:
+        issuer.confidence = max(issuer.confidence, CONFIRMED)
+    doc_type = fields.get("type")
+    abbr = parts[0] if len(parts) > 1 and parts[0] in type_by_abbreviation() else None
+    type_agrees = bool(
+        doc_type
+        and doc_type.confidence >= _FIRM
+        and doc_type.source == "recognised"
+        and (
+            (abbr is not None and type_by_abbreviation()[abbr].name == doc_type.value)
+            or (abbr is None and doc_type.value == "Công văn")
+        )
+    )
+    if doc_type and type_agrees:
+        doc_type.confidence = max(doc_type.confidence, CONFIRMED)
+    if (
+        notation.source == "recognised"
+        and digits_confidence is not None
+        and digits_confidence >= _DIGITS_FIRM
+        and (code_words_confidence or 0) >= _FIRM
+        and issuer_agrees
+        and type_agrees
+    ):
+        for name in ("so_ky_hieu", "number"):
+            if name in fields:
+                fields[name].confidence = max(fields[name].confidence, CONFIRMED)

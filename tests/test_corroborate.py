@@ -1,0 +1,71 @@
+"""Green only where two readings agree: on a real scan OCR is rarely 90% sure even of
+what it read right, so the issuer, the type and the number are raised to green only
+when the notation's code confirms them, and never when it names another body, the
+digits were read weakly or by hand."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+from classifiers import extract
+from classifiers.corroborate import CONFIRMED, initials, names_issuer
+from ocr.types import RecognisedPage
+from tests.fieldpages import build
+from tests.synthetic.content import random_document
+
+
+def test_initials_of_a_body_and_the_codes_they_spell():
+    assert initials("BỘ GIÁO DỤC VÀ ĐÀO TẠO") == "bgddt"
+    assert initials("UBND TỈNH KIÊN GIANG") == "ubndtkg"
+    assert initials("SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI") == "sldtbxh"
+    assert names_issuer(["TB", "SYT"], "SỞ Y TẾ")
+    assert names_issuer(["BGDĐT", "KHCNMT"], "BỘ GIÁO DỤC VÀ ĐÀO TẠO")
+    assert names_issuer(["QĐ", "ĐHCT"], "TRƯỜNG ĐẠI HỌC CẦN THƠ")
+    assert names_issuer(["UBND", "VP"], "ỦY BAN NHÂN DÂN TỈNH LẠNG SƠN")
+    assert not names_issuer(["QĐ", "UBND"], "SỞ Y TẾ")
+    assert not names_issuer(["TB", "SXD"], "BỘ XÂY DỰNG")  # another kind of body
+    assert not names_issuer(["QĐ"], "SỞ Y TẾ")
+
+
+def _page(notation: str, heading: str | None, ocr: float, digits: float) -> list[RecognisedPage]:
+    """A header as a real scan reads it: every word at `ocr`, the number's at `digits`."""
+    doc = random_document(random.Random(3))
+    doc.secrecy = doc.urgency = None
+    doc.parent, doc.issuer, doc.notation, doc.type_heading = "", "SỞ Y TẾ", notation, heading
+    doc.addressees = doc.addressees or ["Các đơn vị trực thuộc"]
+    (page,) = build(doc)
+    number = notation.split("/")[0]
+    page.words = [
+        replace(w, confidence=digits if w.text.startswith(number) and number.isdigit() else ocr) for w in page.words
+    ]
+    return [page]
+
+
+def test_issuer_type_and_number_the_code_confirms_are_green_on_a_middling_scan():
+    ex = extract(_page("47/TB-SYT", "THÔNG BÁO", ocr=85.0, digits=96.0))
+    fields = ex.fields
+    assert fields["issuer"].value == "SỞ Y TẾ" and fields["issuer"].confidence >= CONFIRMED
+    assert fields["type"].value == "Thông báo" and fields["type"].confidence >= CONFIRMED
+    assert fields["so_ky_hieu"].value == "47/TB-SYT" and fields["so_ky_hieu"].confidence >= CONFIRMED
+
+
+def test_a_cong_van_is_confirmed_by_a_code_without_a_type():
+    fields = extract(_page("12/SYT-NVD", None, ocr=85.0, digits=95.0)).fields
+    assert fields["type"].value == "Công văn" and fields["type"].confidence >= CONFIRMED
+    assert fields["so_ky_hieu"].value == "12/SYT-NVD" and fields["so_ky_hieu"].confidence >= CONFIRMED
+
+
+def test_nothing_is_raised_when_the_code_names_another_body_or_the_digits_are_weak():
+    other = extract(_page("47/TB-STC", "THÔNG BÁO", ocr=85.0, digits=85.0)).fields
+    assert other["issuer"].confidence < 0.9 and other["so_ky_hieu"].confidence < 0.9
+    weak = extract(_page("47/TB-SYT", "THÔNG BÁO", ocr=85.0, digits=70.0)).fields
+    assert weak["issuer"].confidence >= CONFIRMED  # the name and the code still agree
+    assert weak["so_ky_hieu"].confidence <= 0.7  # no surer than the word with its digits
+    disagree = extract(_page("47/QĐ-SYT", "THÔNG BÁO", ocr=85.0, digits=96.0)).fields
+    assert disagree["type"].confidence < 0.9 and disagree["so_ky_hieu"].confidence < 0.9
+
+
+def test_a_weak_reading_is_not_raised_by_agreement():
+    fields = extract(_page("47/TB-SYT", "THÔNG BÁO", ocr=60.0, digits=96.0)).fields
+    assert all(fields[k].confidence < 0.9 for k in ("issuer", "type", "so_ky_hieu"))
