@@ -81,7 +81,9 @@ def parse(rest: str) -> Notation | None:
     parts = re.split(r"-", m.group("code"))
     out_parts, unknown = [], 0
     for i, part in enumerate(parts):
-        fixed, n = _repair_part(part, first=i == 0)
+        # The type's and the issuer's codes come from closed lists; a unit's does not.
+        closed = i == 0 or (i == 1 and out_parts[0] in type_by_abbreviation())
+        fixed, n = _repair_part(part, closed)
         repairs += n
         unknown += fixed not in known_codes()
         out_parts.append(fixed)
@@ -93,7 +95,7 @@ def parse(rest: str) -> Notation | None:
     return Notation(text, number, int(year_s) if year_s else None, out_parts, repairs, unknown)
 
 
-def _repair_part(part: str, first: bool) -> tuple[str, int]:
+def _repair_part(part: str, closed: bool) -> tuple[str, int]:
     codes = known_codes()
     if part in codes:
         return part, 0
@@ -107,10 +109,10 @@ def _repair_part(part: str, first: bool) -> tuple[str, int]:
     collapsed = re.sub(r"(.)\1", r"\1", part)
     if collapsed != part and collapsed in codes:
         return collapsed, 1
-    # The closest known code (one edit) only for the type code, from a closed list: a
-    # unit's code is any office's own (NVD, Nghiệp vụ Dược), and a letter more or less
-    # makes another unit's.
-    if first and len(part) >= 3:
+    # The closest known code (one edit) only for a type's or an issuer's code: a unit's
+    # code is any office's own (NVD, Nghiệp vụ Dược), and a letter more or less makes
+    # another unit's.
+    if closed and len(part) >= 3:
         close = [c for c in codes if Levenshtein.distance(c, part) == 1 and len(c) >= 2]
         if len(close) == 1:
             return close[0], 1

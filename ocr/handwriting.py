@@ -210,6 +210,12 @@ def read_slots(ink_grey: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         if not _plausible(slot.kind, found.text, found.confidence):
             notes.append(f"the handwritten {slot.kind} may be {found.text} (too unsure to fill in: check the page)")
             continue
+        read = "".join(c for w in slot.inside for c in w.text if c.isdigit())
+        if read and read != found.text:
+            # Tesseract read digits there, weakly, and the digit reader reads others:
+            # print read badly or a hand, no one can tell; Tesseract's stay, red.
+            notes.append(f"the {slot.kind} may be {found.text} rather than {read}: check the page")
+            continue
         _, by0, _, by1 = found.box
         # The whole slot's width: the row reads as one line, without gaps around the digits.
         box = (x0, y0 + by0, x1, y0 + by1)

@@ -122,3 +122,8 @@ def test_cong_van_is_recognised_by_its_vv_subject():
     doc.addressees = ["Các sở, ban, ngành tỉnh;"]
     ex = extract(build(doc))
     assert ex.fields["type"].value == "Công văn" and ex.fields["subject"].value == doc.subject
+
+
+def test_a_units_code_is_not_mended_into_a_known_one_but_an_issuers_is():
+    assert parse("01/SYT-NVD").text == "01/SYT-NVD"  # NVD: the unit, an office's own code
+    assert parse("31/BB-STTTTI").text == "31/BB-STTTT"  # the issuer's code, one letter too many
