@@ -79,7 +79,8 @@ def parse(rest: str) -> Notation | None:
         repairs += fixed != year_s
         year_s = fixed
     parts = re.split(r"-", m.group("code"))
-    out_parts, unknown = [], 0
+    out_parts: list[str] = []
+    unknown = 0
     for i, part in enumerate(parts):
         # The type's and the issuer's codes come from closed lists; a unit's does not.
         closed = i == 0 or (i == 1 and out_parts[0] in type_by_abbreviation())
