@@ -52,12 +52,16 @@ def code_parts(so_ky_hieu: str) -> list[str]:
     return [p for p in code.split("-") if p]
 
 
+def type_code(parts: list[str]) -> str | None:
+    """The type's code leading a notation's code (QĐ in QĐ-UBND); a công văn has none."""
+    return parts[0] if len(parts) > 1 and parts[0] in type_by_abbreviation() else None
+
+
 def names_issuer(parts: list[str], issuer: str) -> bool:
     """A code part (not the type's) of two letters or more spelled by the issuer's initials."""
-    types = type_by_abbreviation()
     own = initials(issuer)
     for i, part in enumerate(parts):
-        if i == 0 and part in types and len(parts) > 1:
+        if i == 0 and type_code(parts):
             continue
         letters = re.sub(r"[^a-z]", "", fold(part))
         if (len(letters) >= 2 and own.startswith(letters[0]) and _subsequence(letters, own)) or (
@@ -82,7 +86,7 @@ def corroborate(fields: dict[str, Field], digits_confidence: float | None, code_
     if issuer and issuer_agrees:
         issuer.confidence = max(issuer.confidence, CONFIRMED)
     doc_type = fields.get("type")
-    abbr = parts[0] if len(parts) > 1 and parts[0] in type_by_abbreviation() else None
+    abbr = type_code(parts)
     type_agrees = bool(
         doc_type
         and doc_type.confidence >= _FIRM

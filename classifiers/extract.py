@@ -17,6 +17,7 @@ from .header import (
     header_lines,
     is_national,
     notation_fields,
+    number_word,
     partial_notation,
 )
 from .heading import find_type_heading, subject_after_heading, subject_vv
@@ -88,12 +89,10 @@ def _mark_handwriting(pages: list[RecognisedPage], fields: dict[str, Field], not
 def _notation_words(so_line: Line | None) -> tuple[float | None, float | None]:
     """How sure OCR was of the word holding the number's digits, and of the least sure
     word of the code after them (0-1; None without a number line)."""
-    if so_line is None:
+    at = number_word(so_line) if so_line else None
+    if so_line is None or at is None:
         return None, None
     words = so_line.words
-    at = next((i for i, w in enumerate(words) if any(c.isdigit() for c in w.text)), None)
-    if at is None:
-        return None, None
     code = [w.confidence for w in words[at:] if any(c.isalpha() for c in w.text)]
     return words[at].confidence / 100, (min(code) / 100 if code else None)
 

@@ -67,14 +67,19 @@ def notation_fields(found: tuple[Notation, Line] | None) -> dict[str, Field]:
     conf = ln.confidence * (0.9**n.repairs) * (1.0 if stated else 0.93**n.unknown_parts)
     # The digits are what the register is keyed on: a notation is no surer than the
     # word that holds them, however well the rest of the line read.
-    digits = [w.confidence for w in ln.words if any(c.isdigit() for c in w.text)]
-    if digits:
-        conf = min(conf, digits[0] / 100)
+    at = number_word(ln)
+    if at is not None:
+        conf = min(conf, ln.words[at].confidence / 100)
     source = "repaired" if n.repairs else "recognised"
     return {
         "so_ky_hieu": Field("so_ky_hieu", n.text, conf, ln.page, ln.box, source),
         "number": Field("number", n.number, conf, ln.page, ln.box, source),
     }
+
+
+def number_word(ln: Line) -> int | None:
+    """Where in the number line the word holding the number's digits stands."""
+    return next((i for i, w in enumerate(ln.words) if any(c.isdigit() for c in w.text)), None)
 
 
 UNREAD = "?"  # stands for the digits of a number that could not be read

@@ -128,7 +128,8 @@ class DigitReader:
                 total = best[i][0] + score[(i, j)]
                 if total > best[j][0]:
                     best[j] = (total, best[i][1] + [(i, j)])
-        chosen = [spans.index(span) for span in best[-1][1]]
+        at = {span: k for k, span in enumerate(spans)}
+        chosen = [at[span] for span in best[-1][1]]
         digits = "".join(str(int(digit[k].argmax())) for k in chosen)
         conf = float(min(digit[k].max() for k in chosen))
         boxes = [glyphs[k].box for k in chosen]
