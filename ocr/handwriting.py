@@ -46,6 +46,7 @@ class Slot:
     inside: tuple[Word, ...]  # what Tesseract read there (replaced by the reading)
     trimmed: tuple[Word, ...] = ()  # `Số:` and `/QĐ-UBND` without what they had taken of the slot
     joined: tuple[int, ...] = ()  # line ids of the row's other pieces, joined to `line` once read
+    weak: str = ""  # the digits Tesseract read as the whole slot, below WEAK_DIGITS
 
 
 def find_slots(words: list[Word], above: float | None = None) -> list[Slot]:
@@ -93,10 +94,13 @@ def _number_slot(ln: list[Word], char_w: float) -> list[Slot]:
     tail_of_so = w.text[so.end() :]
     head_of_slash = ln[j].text[: ln[j].text.index("/")]
     written = tail_of_so + "".join(x.text for x in ln[1:j]) + head_of_slash
-    holding = [x for x in ln[: j + 1] if any(c.isdigit() for c in x.text)]
-    if re.fullmatch(r"\s*\d+\s*", written) and min(x.confidence for x in holding) >= WEAK_DIGITS:
-        return []  # printed (or surely read) digits: nothing to do
-    return [_between("number", ln, j, so.end() if tail_of_so else None, head_of_slash, char_w)]
+    slot = _between("number", ln, j, so.end() if tail_of_so else None, head_of_slash, char_w)
+    if re.fullmatch(r"\s*\d+\s*", written):
+        holding = [x for x in ln[: j + 1] if any(c.isdigit() for c in x.text)]
+        if min(x.confidence for x in holding) >= WEAK_DIGITS:
+            return []  # printed (or surely read) digits: nothing to do
+        slot = replace(slot, weak=written.strip())
+    return [slot]
 
 
 # Date slots: (kind, the printed word before it, the printed word after it).
@@ -210,11 +214,10 @@ def read_slots(ink_grey: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         if not _plausible(slot.kind, found.text, found.confidence):
             notes.append(f"the handwritten {slot.kind} may be {found.text} (too unsure to fill in: check the page)")
             continue
-        read = "".join(c for w in slot.inside for c in w.text if c.isdigit())
-        if read and read != found.text:
-            # Tesseract read digits there, weakly, and the digit reader reads others:
-            # print read badly or a hand, no one can tell; Tesseract's stay, red.
-            notes.append(f"the {slot.kind} may be {found.text} rather than {read}: check the page")
+        if slot.weak and slot.weak != found.text:
+            # Tesseract read the slot as digits, weakly, and the digit reader reads
+            # others: print read badly or a hand, no one can tell; Tesseract's stay, red.
+            notes.append(f"the {slot.kind} may be {found.text} rather than {slot.weak}: check the page")
             continue
         _, by0, _, by1 = found.box
         # The whole slot's width: the row reads as one line, without gaps around the digits.

@@ -3,6 +3,8 @@ of the project's own, and the fields it fills (never green)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -112,3 +114,16 @@ def test_the_month_slot_and_a_printed_word_that_took_some_of_the_handwriting():
     assert slot.kind == "month" and slot.box[0] == 200 and slot.box[2] < 400
     assert [w.text for w in slot.trimmed] == ["năm"]
     assert find_slots(_line(("tháng", 100, 200), ("12", 210, 240), ("năm", 250, 330))) == []
+
+
+def test_weakly_read_digits_make_a_number_slot_that_remembers_them():
+    """Only a slot Tesseract read as digits, weakly, is checked against its reading;
+    a day slot whose printed word took a digit of the hand ('ngàyl2') is not."""
+    weak = [Word("Số:", (100, 100, 150, 130), 95.0, 0, 0), Word("564", (160, 100, 220, 130), 44.0, 0, 0)]
+    weak.append(Word("/TB-SYT", (225, 100, 400, 130), 95.0, 0, 0))
+    (slot,) = find_slots(weak)
+    assert slot.kind == "number" and slot.weak == "564"
+    sure = [replace(w, confidence=95.0) for w in weak]
+    assert find_slots(sure) == []
+    (day,) = find_slots(_line(("ngàyl2", 170, 260), ("tháng", 330, 400), ("01", 410, 440)))
+    assert day.kind == "day" and day.weak == ""
