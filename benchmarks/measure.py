@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import psutil
 
@@ -18,9 +19,11 @@ class Run:
     stderr: str
 
 
-def run_measured(cmd: list[str], poll_s: float = 0.05) -> Run:
+def run_measured(
+    cmd: list[str], poll_s: float = 0.05, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> Run:
     start = time.monotonic()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
     root = psutil.Process(proc.pid)
     peak = 0
     while proc.poll() is None:

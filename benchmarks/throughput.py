@@ -2,6 +2,13 @@
 station, side by side with OCRmyPDF on the same generated pages, in one run.
 
     python -m benchmarks.throughput [--docs N] [--skip-ocrmypdf] [--long-tiff PAGES]
+        [--no-sign] [--baseline CHECKOUT] [--real DIR]
+
+The station signs every PDF/A, as in service (a development certificate in a
+throw-away data folder). `--baseline` also runs another checkout of the station (a
+`git worktree` of an older commit) on the same pages in the same run, so a change is
+judged by a ratio, not against figures taken on a differently loaded machine.
+`--real` adds the station's speed on a folder of real scans (`files/` inside it).
 
 Writes a Markdown table to stdout and JSON to benchmarks/results/."""
 
@@ -25,9 +32,27 @@ from .measure import run_measured
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def station_cmd(inputs: list[Path], out: Path) -> list[str]:
-    exe = Path(sys.executable).parent / "station"
-    return [str(exe), "process", *map(str, inputs), "--out", str(out), "--no-sign"]
+def station_cmd(inputs: list[Path], out: Path, sign: bool = True) -> list[str]:
+    # `-m cli.main` rather than the `station` script: run from a baseline checkout, the
+    # checkout's own code is imported (the working directory comes first on the path).
+    return [sys.executable, "-m", "cli.main", "process", *map(str, inputs), "--out", str(out)] + (
+        [] if sign else ["--no-sign"]
+    )
+
+
+def run_station(
+    inputs: list[Path], out: Path, pages: int, sign: bool, checkout: Path = ROOT, check: bool = True
+) -> dict:
+    env = dict(os.environ, STATION_DATA_DIR=str(out.parent / f"data-{out.name}"))
+    run = run_measured(station_cmd(inputs, out, sign), env=env, cwd=checkout)
+    # Real folders may hold a file the station refuses (and says why): that is no failure of the run.
+    assert run.returncode == 0 or not check, run.stderr
+    return {
+        "seconds": run.seconds,
+        "pages_per_minute": pages / run.seconds * 60,
+        "peak_rss_mb": run.peak_rss_mb,
+        "core_seconds_by_stage": stage_profile(out),
+    }
 
 
 def ocrmypdf_script(inputs: list[Path], out: Path) -> list[str]:
@@ -110,24 +135,26 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--skip-ocrmypdf", action="store_true")
     ap.add_argument("--long-tiff", type=int, default=100, help="pages of the memory test TIFF (0: skip)")
+    ap.add_argument("--no-sign", action="store_true", help="leave the PDF/As unsigned")
+    ap.add_argument("--baseline", type=Path, help="another checkout of the station, run on the same pages")
+    ap.add_argument("--real", type=Path, help="a folder of real documents (files/ inside it) to time as well")
     a = ap.parse_args()
+    sign = not a.no_sign
     work = Path(tempfile.mkdtemp(prefix="station-bench-"))
     try:
         samples = generate(work / "in", a.docs, list(PROFILES), seed=a.seed)
         scans = [s.path for s in samples]
         pages = sum(len(s.pages) for s in samples)
-        results: dict = {"docs": len(scans), "pages": pages, "cores": os.cpu_count()}
+        results: dict = {"docs": len(scans), "pages": pages, "cores": os.cpu_count(), "signed": sign}
 
-        run = run_measured(station_cmd(scans, work / "station"))
-        assert run.returncode == 0, run.stderr
-        results["station"] = {
-            "seconds": run.seconds,
-            "pages_per_minute": pages / run.seconds * 60,
-            "peak_rss_mb": run.peak_rss_mb,
-            "cer": cer_by_profile(scans, lambda s, n: station_texts(work / "station", s)),
-            "core_seconds_by_stage": stage_profile(work / "station"),
-        }
+        results["station"] = run_station(scans, work / "station", pages, sign)
+        results["station"]["cer"] = cer_by_profile(scans, lambda s, n: station_texts(work / "station", s))
         save(results)
+        if a.baseline:
+            results["baseline"] = run_station(scans, work / "baseline", pages, sign, a.baseline.resolve())
+            results["baseline"]["cer"] = cer_by_profile(scans, lambda s, n: station_texts(work / "baseline", s))
+            results["baseline"]["checkout"] = str(a.baseline)
+            save(results)
         if not a.skip_ocrmypdf and shutil.which(str(Path(sys.executable).parent / "ocrmypdf")):
             (work / "ocrmypdf").mkdir()
             run = run_measured(ocrmypdf_script(scans, work / "ocrmypdf"))
@@ -139,9 +166,16 @@ def main() -> None:
                 "cer": cer_by_profile(scans, lambda s, n: pdf_texts(work / "ocrmypdf" / f"{s.stem}.pdf", n)),
             }
             save(results)
+        if a.real:
+            files = sorted(p.resolve() for p in (a.real / "files").iterdir() if p.is_file())
+            real_pages = sum(_page_count(p) for p in files)
+            results["real"] = {"docs": len(files), "pages": real_pages}
+            results["real"] |= run_station(files, work / "real", real_pages, sign, check=False)
+            save(results)
         if a.long_tiff:
             tif = long_tiff(work / "long.tif", a.long_tiff)
-            run = run_measured(station_cmd([tif], work / "long"))
+            env = dict(os.environ, STATION_DATA_DIR=str(work / "data-long"))
+            run = run_measured(station_cmd([tif], work / "long", sign), env=env)
             assert run.returncode == 0, run.stderr
             results["long_tiff"] = {
                 "pages": a.long_tiff,
@@ -164,10 +198,20 @@ def save(results: dict) -> None:
     (res_dir / "throughput.json").write_text(json.dumps(results, indent=2))
 
 
+def _page_count(path: Path) -> int:
+    from ocr import count_pages
+
+    try:
+        return count_pages(path)
+    except Exception:  # noqa: BLE001 - a file the station refuses has no pages to count
+        return 0
+
+
 def report(r: dict) -> str:
-    tools = [t for t in ("station", "ocrmypdf") if t in r]
+    tools = [t for t in ("station", "baseline", "ocrmypdf") if t in r]
     lines = [
-        f"{r['docs']} documents, {r['pages']} pages, {r['cores']} cores",
+        f"{r['docs']} documents, {r['pages']} pages, {r['cores']} cores, "
+        + ("signed" if r.get("signed", True) else "unsigned"),
         "",
         "| | " + " | ".join(tools) + " |",
         "|---|" + "---|" * len(tools),
@@ -179,13 +223,23 @@ def report(r: dict) -> str:
         lines.append(
             f"| CER {prof} | " + " | ".join(f"{100 * r[t]['cer'].get(prof, float('nan')):.2f}%" for t in tools) + " |"
         )
-    profile = r["station"].get("core_seconds_by_stage")
-    if profile:
-        lines += ["", "| station stage | core-seconds per page | share |", "|---|---|---|"]
-        whole = sum(profile.values())
-        for k, v in profile.items():
-            lines.append(f"| {k} | {v / r['pages']:.3f} | {100 * v / whole:.0f}% |")
-        lines.append(f"| all counted | {whole / r['pages']:.3f} | |")
+    for t in ("baseline", "ocrmypdf"):
+        if t in r:
+            lines.append(f"\nstation / {t}: {r['station']['pages_per_minute'] / r[t]['pages_per_minute']:.2f}×")
+    for t in ("station", "baseline"):
+        profile = r.get(t, {}).get("core_seconds_by_stage")
+        if profile:
+            lines += ["", f"| {t} stage | core-seconds per page | share |", "|---|---|---|"]
+            whole = sum(profile.values())
+            for k, v in profile.items():
+                lines.append(f"| {k} | {v / r['pages']:.3f} | {100 * v / whole:.0f}% |")
+            lines.append(f"| all counted | {whole / r['pages']:.3f} | |")
+    if "real" in r:
+        rr = r["real"]
+        lines.append(
+            f"\nreal documents: {rr['docs']} files, {rr['pages']} pages in {rr['seconds']:.0f} s: "
+            f"{rr['pages_per_minute']:.1f} pages/minute"
+        )
     if "long_tiff" in r:
         lt = r["long_tiff"]
         lines += [

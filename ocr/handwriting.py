@@ -220,8 +220,10 @@ def read_slots(ink_grey: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
             notes.append(f"the {slot.kind} may be {found.text} rather than {slot.weak}: check the page")
             continue
         _, by0, _, by1 = found.box
-        # The whole slot's width: the row reads as one line, without gaps around the digits.
-        box = (x0, y0 + by0, x1, y0 + by1)
+        # Nearly the whole slot's width: the row reads as one line, yet keeps a gap on
+        # each side, so the text layer still holds 'Số: 47 /QĐ-UBND' as three words.
+        inset = int(min(0.25 * line_h, 0.15 * (x1 - x0)))
+        box = (x0 + inset, y0 + by0, x1 - inset, y0 + by1)
         readings.append(Word(found.text, box, min(HANDWRITTEN_CAP, 100 * found.confidence), slot.line, slot.block))
         replaced.update(id(w) for w in slot.inside)
         added += slot.trimmed

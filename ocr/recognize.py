@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -16,10 +16,6 @@ from .tesseract import DEFAULT_LANG
 from .timing import stage
 from .types import RecognisedPage, Word, lines_of, mean_confidence
 
-# OSD below this confidence is a guess; then recognition confidence decides 0° vs 180°.
-_OSD_SURE = 2.0
-_WEAK_PAGE_CONFIDENCE = 70.0
-
 
 @dataclass
 class PreparedPage:
@@ -29,23 +25,14 @@ class PreparedPage:
     dpi: float
     rotation: int
     skew: float
-    orientation_confidence: float
     blank: bool
 
 
-def prepare(
-    page: SourcePage,
-    detect_rotation: bool = True,
-    deskew: bool = True,
-    rotation: int | None = None,
-    eng: OcrEngine | None = None,
-) -> PreparedPage:
-    """`rotation` (clockwise degrees), when given, is taken as the page's orientation
-    instead of detecting it: a clerk has said which way up the page is."""
-    src = page.image
-    dpi = page.dpi[0]
+def clean(page: SourcePage) -> tuple[np.ndarray, bool]:
+    """The page as OCR should see it, still as scanned (colour dropped out, square
+    pixels, paper flattened), and whether it is blank."""
     with stage("cleanup"):
-        grey = to_grey_dropout(src)
+        grey = to_grey_dropout(page.image)
         if abs(page.dpi[0] - page.dpi[1]) > 1:
             # Non-square pixels (fax modes): resample so OCR sees true shapes.
             grey = cv2.resize(
@@ -54,17 +41,13 @@ def prepare(
         grey = flatten_background(grey)
         h, w = grey.shape
         quarter = cv2.resize(grey, (w // 4, h // 4), interpolation=cv2.INTER_AREA)
-        blank = is_blank(quarter)
-    if blank:
-        turn = (rotation or 0) % 360
-        m, size = upright_transform(w, h, turn, 0.0)
-        return PreparedPage(grey, _with_pixel_aspect(m, page), size, dpi, turn, 0.0, 0.0, True)
-    eng = eng or engine()
-    with stage("orientation"):
-        orient = eng.orientation(grey, dpi) if detect_rotation and rotation is None else None
-        if orient and orient.rotation and orient.confidence < _OSD_CERTAIN:
-            orient = Orientation(_upright_way(grey, orient.rotation, dpi, eng), orient.confidence)
-    rotation = orient.rotation if orient else (rotation or 0) % 360
+        return grey, is_blank(quarter)
+
+
+def straighten(page: SourcePage, grey: np.ndarray, rotation: int, deskew: bool = True) -> PreparedPage:
+    """The cleaned page turned by `rotation` (clockwise degrees) and, if asked,
+    deskewed."""
+    h, w = grey.shape
     skew = 0.0
     with stage("deskew"):
         if deskew:
@@ -77,30 +60,81 @@ def prepare(
             skew = estimate_skew(ink_mask(half), ink_mask(upright))
         m, size = upright_transform(w, h, rotation, skew)
         straight = warp(grey, m, size)
-    return PreparedPage(
-        straight,
-        _with_pixel_aspect(m, page),
-        size,
-        dpi,
-        rotation,
-        skew,
-        orient.confidence if orient else 0.0,
-        False,
-    )
+    return PreparedPage(straight, _with_pixel_aspect(m, page), size, page.dpi[0], rotation, skew, False)
 
 
-# OSD confidence below which a turned page is read both ways before it is turned: on
-# real 200-dpi office scans OSD called upright pages upside down at confidence 3 to 6.
+def _blank(page: SourcePage, grey: np.ndarray, rotation: int) -> PreparedPage:
+    h, w = grey.shape
+    m, size = upright_transform(w, h, rotation % 360, 0.0)
+    return PreparedPage(grey, _with_pixel_aspect(m, page), size, page.dpi[0], rotation % 360, 0.0, True)
+
+
+# A page that reads at least this well, in lines that run across it, is upright: a
+# page upside down reads at 40-45 (Tesseract's LSTM reads no text upside down), and
+# real office scans read upright at 75-96.
+_UPRIGHT_CONFIDENCE = 70.0
+# OSD below this confidence is a guess: then recognition decides 0° against 180°.
+_OSD_SURE = 2.0
+# OSD confidence below which a turned page is read both ways (a band of it) before it
+# is turned: on real 200-dpi office scans OSD called upright pages upside down at
+# confidence 3 to 6.
 _OSD_CERTAIN = 15.0
 
 
-def _upright_way(grey: np.ndarray, rotation: int, dpi: float, eng: OcrEngine) -> int:
+def _reads_across(words: list[Word]) -> bool:
+    """Most words are wider than tall. Tesseract reads a page turned a quarter by
+    itself (its layout analysis finds the vertical lines and turns them), confidently,
+    but with every word box standing upright: a page that still needs turning."""
+    long = [w for w in words if len(w.text) >= 3]
+    if not long:
+        return True
+    across = sum(1 for w in long if w.box[2] - w.box[0] > w.box[3] - w.box[1])
+    return across >= 0.6 * len(long)
+
+
+def _read_upright(
+    page: SourcePage, grey: np.ndarray, deskew: bool, lang: str, eng: OcrEngine
+) -> tuple[PreparedPage, list[Word], list[str]]:
+    """Read the page the way up it reads, and say how that was decided.
+
+    The page is read as it comes first: scanners feed almost every sheet upright, and
+    a page that reads well needs no orientation detection (OSD costs half a
+    recognition). Only a page that reads badly or sideways asks OSD which way is up,
+    and is read again that way; the better reading is kept."""
+    prep = straighten(page, grey, 0, deskew)
+    with stage("recognition"):
+        words = eng.words(prep.grey, prep.dpi, lang)
+    confidence = mean_confidence(words)
+    if confidence >= _UPRIGHT_CONFIDENCE and _reads_across(words):
+        return prep, words, []
+    with stage("orientation"):
+        orient = eng.orientation(grey, prep.dpi)
+        if orient.rotation and orient.confidence < _OSD_CERTAIN:
+            orient = Orientation(_upright_way(grey, orient.rotation, prep.dpi, lang, eng), orient.confidence)
+    if orient.rotation:
+        turned = straighten(page, grey, orient.rotation, deskew)
+        with stage("recognition: page turned"):
+            alt = eng.words(turned.grey, turned.dpi, lang)
+        if _reads_across(alt) and (mean_confidence(alt) >= confidence or not _reads_across(words)):
+            return turned, alt, []
+        return prep, words, []
+    if orient.confidence < _OSD_SURE and confidence < _UPRIGHT_CONFIDENCE:
+        # OSD was unsure and the text reads badly: try the page the other way up.
+        turned = straighten(page, grey, 180, deskew)
+        with stage("recognition: page turned"):
+            alt = eng.words(turned.grey, turned.dpi, lang)
+        if mean_confidence(alt) > confidence + 10:
+            return turned, alt, ["orientation decided by recognition confidence"]
+    return prep, words, []
+
+
+def _upright_way(grey: np.ndarray, rotation: int, dpi: float, lang: str, eng: OcrEngine) -> int:
     """`rotation` or the opposite way, whichever makes a band of the page read better."""
     up = np.rot90(grey, -(rotation // 90))
     h = up.shape[0]
     band = np.ascontiguousarray(up[int(0.3 * h) : int(0.55 * h)])
-    as_said = mean_confidence(eng.words(band, dpi, DEFAULT_LANG, psm=6))
-    opposite = mean_confidence(eng.words(np.ascontiguousarray(band[::-1, ::-1]), dpi, DEFAULT_LANG, psm=6))
+    as_said = mean_confidence(eng.words(band, dpi, lang, psm=6))
+    opposite = mean_confidence(eng.words(np.ascontiguousarray(band[::-1, ::-1]), dpi, lang, psm=6))
     return (rotation + 180) % 360 if opposite > as_said + 10 else rotation
 
 
@@ -121,10 +155,21 @@ def recognise(
     eng: OcrEngine | None = None,
 ) -> tuple[RecognisedPage, np.ndarray]:
     """Words of one page and the matrix from source pixels to the page frame.
-    `rotation` forces the orientation (see `prepare`); `eng`: the OCR engine (default
-    Tesseract)."""
+    `rotation` (clockwise degrees), when given, is taken as the page's orientation
+    instead of finding it: a clerk has said which way up the page is. `eng`: the OCR
+    engine (default Tesseract)."""
     eng = eng or engine()
-    prep = prepare(page, detect_rotation, deskew, rotation, eng)
+    grey, blank = clean(page)
+    notes: list[str] = []
+    words: list[Word] = []
+    if blank:
+        prep = _blank(page, grey, rotation or 0)
+    elif detect_rotation and rotation is None:
+        prep, words, notes = _read_upright(page, grey, deskew, lang, eng)
+    else:
+        prep = straighten(page, grey, (rotation or 0) % 360, deskew)
+        with stage("recognition"):
+            words = eng.words(prep.grey, prep.dpi, lang)
     result = RecognisedPage(
         index=page.index,
         width_px=prep.size[0],
@@ -140,45 +185,25 @@ def recognise(
     if prep.blank:
         result.notes.append("blank page")
         return result, prep.matrix
-    ocr_grey = prep.grey
-    with stage("recognition"):
-        words = eng.words(ocr_grey, prep.dpi, lang)
-    matrix = prep.matrix
-    if (
-        detect_rotation
-        and rotation is None
-        and prep.orientation_confidence < _OSD_SURE
-        and mean_confidence(words) < _WEAK_PAGE_CONFIDENCE
-    ):
-        # OSD was unsure and the text reads badly: try the page the other way up.
-        flipped = np.ascontiguousarray(prep.grey[::-1, ::-1])
-        with stage("recognition: page turned"):
-            alt = eng.words(flipped, prep.dpi, lang)
-        if mean_confidence(alt) > mean_confidence(words) + 10:
-            words, ocr_grey = alt, flipped
-            w, h = prep.size
-            turn = np.array([[-1, 0, w], [0, -1, h], [0, 0, 1.0]])
-            matrix = turn @ matrix
-            result.rotation = (result.rotation + 180) % 360
-            result.notes.append("orientation decided by recognition confidence")
+    result.notes += notes
     if words:
         with stage("recognition: weak lines again"):
-            words = reread_weak_lines(ocr_grey, words, prep.dpi, lang, eng)
+            words = reread_weak_lines(prep.grey, words, prep.dpi, lang, eng)
     header = 0.4 * prep.size[1]  # the number and date stand in the top of the page
     slots = find_slots(words, header)
     if slots:
         with stage("handwritten digits"):
-            # The slots' ink, coloured pen included (dropout took it from ocr_grey).
+            # The slots' ink, coloured pen included (dropout took it from prep.grey).
             ink = cv2.warpAffine(
-                np.asarray(page.image.convert("L")), matrix[:2], prep.size, flags=cv2.INTER_LINEAR, borderValue=255
+                np.asarray(page.image.convert("L")), prep.matrix[:2], prep.size, flags=cv2.INTER_LINEAR, borderValue=255
             )
             words, result.handwritten, unsure = read_slots(ink, words, slots)
         result.notes += unsure
     result.words = words
     result.mean_confidence = mean_confidence(words)
     with stage("colour marks"):
-        result.marks = read_colour_marks(page, matrix, prep.size, prep.dpi, lang, eng)
-    return result, matrix
+        result.marks = read_colour_marks(page, prep.matrix, prep.size, prep.dpi, lang, eng)
+    return result, prep.matrix
 
 
 # Marks (urgency, secrecy stamps, the ĐẾN stamp) sit in the upper part of page 1.
@@ -200,10 +225,16 @@ def read_colour_marks(
     if ink is None:
         return []
     zone_h = int(size[1] * _MARK_ZONE)
-    upright = cv2.warpAffine(ink, matrix[:2], size, flags=cv2.INTER_LINEAR, borderValue=255)[:zone_h]
+    upright = cv2.warpAffine(ink, matrix[:2], (size[0], zone_h), flags=cv2.INTER_LINEAR, borderValue=255)
     if np.count_nonzero(upright < 128) < _MIN_COLOUR_PIXELS:
         return []
-    words = (eng or engine()).words(upright, dpi, lang, psm=11)
+    # Only the part of the zone that holds colour is read: a stamp is a small part of it.
+    ys, xs = np.nonzero(upright < 128)
+    pad = round(dpi / 10)
+    x0, y0 = max(0, int(xs.min()) - pad), max(0, int(ys.min()) - pad)
+    x1, y1 = min(size[0], int(xs.max()) + pad + 1), min(zone_h, int(ys.max()) + pad + 1)
+    found = (eng or engine()).words(np.ascontiguousarray(upright[y0:y1, x0:x1]), dpi, lang, psm=11)
+    words = [replace(w, box=(w.box[0] + x0, w.box[1] + y0, w.box[2] + x0, w.box[3] + y0)) for w in found]
     # A lone digit is kept (the number written on a ĐẾN stamp), other lone marks are specks.
     return [w for w in words if w.confidence >= 50 and (len(w.text) >= 2 or w.text.isdigit())]
 

@@ -10,13 +10,14 @@ extras="test"
 [ "${1:-}" = "bench" ] && extras="test,bench"
 [ "${1:-}" = "train" ] && extras="test,train"
 
-# Debian packages: the OCR engine with Vietnamese and orientation data, poppler for
+# Debian packages: the OCR engine with Vietnamese and orientation data (and its library's
+# headers, which tesserocr is built against), poppler for
 # rasterising PDF pages, an sRGB ICC profile for the PDF/A output intent, fonts with
 # full Vietnamese coverage (Liberation Serif is metric-compatible with Times), and
 # SoftHSM2, a software PKCS#11 token the signing tests use in place of a USB token, and
 # Chromium, which the browser tests of the review page drive headless.
-apt_packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils
-              icc-profiles-free fonts-liberation2 qpdf python3-venv softhsm2 chromium
+apt_packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd libtesseract-dev libleptonica-dev pkg-config g++ python3-dev
+              poppler-utils icc-profiles-free fonts-liberation2 qpdf python3-venv softhsm2 chromium
               fonts-kaushanscript)  # the synthetic scans' handwriting (never trained on)
 [ "$extras" = "test,bench" ] && apt_packages+=(ghostscript pngquant unpaper)
 [ "$extras" = "test,train" ] && apt_packages+=(fonts-dkg-handwriting fonts-rufscript fonts-humor-sans fonts-breip
@@ -46,7 +47,9 @@ stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)-${extras}"
 if [ ! -f "$stamp" ]; then
   echo "bootstrap: installing Python dependencies ($extras)"
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[${extras}]"
+  # tesserocr is built against the system's Tesseract (see ocr/tesseract.py), not taken
+  # as the PyPI wheel that carries a Tesseract of its own.
+  .venv/bin/python -m pip install -q --no-binary tesserocr -e ".[${extras}]"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
