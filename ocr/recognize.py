@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from .cleanup import colour_ink, flatten_background, ink_mask, is_blank, to_grey_dropout
-from .engine import OcrEngine, Orientation, engine
+from .engine import OcrEngine, engine
 from .geometry import estimate_skew, upright_transform, warp
 from .handwriting import find_slots, read_slots
 from .load import SourcePage
@@ -75,10 +75,6 @@ def _blank(page: SourcePage, grey: np.ndarray, rotation: int) -> PreparedPage:
 _UPRIGHT_CONFIDENCE = 70.0
 # OSD below this confidence is a guess: then recognition decides 0° against 180°.
 _OSD_SURE = 2.0
-# OSD confidence below which a turned page is read both ways (a band of it) before it
-# is turned: on real 200-dpi office scans OSD called upright pages upside down at
-# confidence 3 to 6.
-_OSD_CERTAIN = 15.0
 
 
 def _reads_across(words: list[Word]) -> bool:
@@ -109,33 +105,43 @@ def _read_upright(
         return prep, words, []
     with stage("orientation"):
         orient = eng.orientation(grey, prep.dpi)
-        if orient.rotation and orient.confidence < _OSD_CERTAIN:
-            orient = Orientation(_upright_way(grey, orient.rotation, prep.dpi, lang, eng), orient.confidence)
+    best = (prep, words, confidence)
     if orient.rotation:
-        turned = straighten(page, grey, orient.rotation, deskew)
-        with stage("recognition: page turned"):
-            alt = eng.words(turned.grey, turned.dpi, lang)
-        if _reads_across(alt) and (mean_confidence(alt) >= confidence or not _reads_across(words)):
-            return turned, alt, []
-        return prep, words, []
+        best = _better(best, _read_turned(page, grey, orient.rotation, deskew, lang, eng), 0.0)
+        if best[0].rotation and best[2] < _UPRIGHT_CONFIDENCE:
+            # Turned OSD's way, the page still reads badly: OSD mistakes a page for one
+            # upside down at low confidence (real 200-dpi office scans, at 3 to 6).
+            opposite = (orient.rotation + 180) % 360
+            best = _better(best, _read_turned(page, grey, opposite, deskew, lang, eng), 10.0)
+        return best[0], best[1], []
     if orient.confidence < _OSD_SURE and confidence < _UPRIGHT_CONFIDENCE:
         # OSD was unsure and the text reads badly: try the page the other way up.
-        turned = straighten(page, grey, 180, deskew)
-        with stage("recognition: page turned"):
-            alt = eng.words(turned.grey, turned.dpi, lang)
-        if mean_confidence(alt) > confidence + 10:
-            return turned, alt, ["orientation decided by recognition confidence"]
-    return prep, words, []
+        best = _better(best, _read_turned(page, grey, 180, deskew, lang, eng), 10.0)
+        if best[0].rotation:
+            return best[0], best[1], ["orientation decided by recognition confidence"]
+    return best[0], best[1], []
 
 
-def _upright_way(grey: np.ndarray, rotation: int, dpi: float, lang: str, eng: OcrEngine) -> int:
-    """`rotation` or the opposite way, whichever makes a band of the page read better."""
-    up = np.rot90(grey, -(rotation // 90))
-    h = up.shape[0]
-    band = np.ascontiguousarray(up[int(0.3 * h) : int(0.55 * h)])
-    as_said = mean_confidence(eng.words(band, dpi, lang, psm=6))
-    opposite = mean_confidence(eng.words(np.ascontiguousarray(band[::-1, ::-1]), dpi, lang, psm=6))
-    return (rotation + 180) % 360 if opposite > as_said + 10 else rotation
+_Reading = tuple[PreparedPage, list[Word], float]
+
+
+def _read_turned(
+    page: SourcePage, grey: np.ndarray, rotation: int, deskew: bool, lang: str, eng: OcrEngine
+) -> _Reading:
+    turned = straighten(page, grey, rotation, deskew)
+    with stage("recognition: page turned"):
+        words = eng.words(turned.grey, turned.dpi, lang)
+    return turned, words, mean_confidence(words)
+
+
+def _better(held: _Reading, other: _Reading, margin: float) -> _Reading:
+    """The reading to keep: one in lines across the page beats one sideways; between
+    two across, `other` must read better by `margin`."""
+    if not _reads_across(other[1]):
+        return held
+    if not _reads_across(held[1]) or other[2] >= held[2] + margin:
+        return other
+    return held
 
 
 def _with_pixel_aspect(m: np.ndarray, page: SourcePage) -> np.ndarray:
