@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -234,13 +234,7 @@ def read_colour_marks(
     upright = cv2.warpAffine(ink, matrix[:2], (size[0], zone_h), flags=cv2.INTER_LINEAR, borderValue=255)
     if np.count_nonzero(upright < 128) < _MIN_COLOUR_PIXELS:
         return []
-    # Only the part of the zone that holds colour is read: a stamp is a small part of it.
-    ys, xs = np.nonzero(upright < 128)
-    pad = round(dpi / 10)
-    x0, y0 = max(0, int(xs.min()) - pad), max(0, int(ys.min()) - pad)
-    x1, y1 = min(size[0], int(xs.max()) + pad + 1), min(zone_h, int(ys.max()) + pad + 1)
-    found = (eng or engine()).words(np.ascontiguousarray(upright[y0:y1, x0:x1]), dpi, lang, psm=11)
-    words = [replace(w, box=(w.box[0] + x0, w.box[1] + y0, w.box[2] + x0, w.box[3] + y0)) for w in found]
+    words = (eng or engine()).words(upright, dpi, lang, psm=11)
     # A lone digit is kept (the number written on a ĐẾN stamp), other lone marks are specks.
     return [w for w in words if w.confidence >= 50 and (len(w.text) >= 2 or w.text.isdigit())]
 

@@ -118,11 +118,11 @@ def detect_orientation(grey: np.ndarray, dpi: float) -> Orientation:
 
 # Whole pages are read at no more than this resolution. Tesseract's LSTM reads each line
 # scaled to its own fixed height, so what more pixels cost is the page layout analysis:
-# at 200 dpi a 300-dpi page reads in two thirds of the time, with no more errors (the
-# synthetic set: CER 0.34% against 0.39%; 150 dpi: 0.49%). Cut-outs (a line, a stamp,
-# a number stamped as a picture) cost little and keep every pixel: a lone "55" read
-# at 200 dpi was lost.
-RECOGNITION_DPI = 200.0
+# a 400- or 600-dpi scan is read at 300. Lower was measured and refused for now: at
+# 200 dpi a 300-dpi page read in two thirds of the time with the same CER, but a
+# small "CTr" of a notation lost its "r". Cut-outs (a line, a stamp, a number stamped
+# as a picture) keep every pixel.
+RECOGNITION_DPI = 300.0
 _WHOLE_PAGE_PSM = 3
 
 
