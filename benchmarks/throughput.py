@@ -174,15 +174,9 @@ def main() -> None:
             save(results)
         if a.long_tiff:
             tif = long_tiff(work / "long.tif", a.long_tiff)
-            env = dict(os.environ, STATION_DATA_DIR=str(work / "data-long"))
-            run = run_measured(station_cmd([tif], work / "long", sign), env=env)
-            assert run.returncode == 0, run.stderr
-            results["long_tiff"] = {
+            results["long_tiff"] = run_station([tif], work / "long", a.long_tiff, sign) | {
                 "pages": a.long_tiff,
                 "input_mb": tif.stat().st_size / 2**20,
-                "seconds": run.seconds,
-                "pages_per_minute": a.long_tiff / run.seconds * 60,
-                "peak_rss_mb": run.peak_rss_mb,
                 "output_mb": (work / "long" / "long.pdf").stat().st_size / 2**20,
             }
         save(results)

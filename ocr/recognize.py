@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -105,24 +106,27 @@ def _read_upright(
         return prep, words, []
     with stage("orientation"):
         orient = eng.orientation(grey, prep.dpi)
-    best = (prep, words, confidence)
+    best = _Reading(prep, words, confidence)
     if orient.rotation:
         best = _better(best, _read_turned(page, grey, orient.rotation, deskew, lang, eng), 0.0)
-        if best[0].rotation and best[2] < _UPRIGHT_CONFIDENCE:
+        if best.prep.rotation and best.confidence < _UPRIGHT_CONFIDENCE:
             # Turned OSD's way, the page still reads badly: OSD mistakes a page for one
             # upside down at low confidence (real 200-dpi office scans, at 3 to 6).
             opposite = (orient.rotation + 180) % 360
             best = _better(best, _read_turned(page, grey, opposite, deskew, lang, eng), 10.0)
-        return best[0], best[1], []
+        return best.prep, best.words, []
     if orient.confidence < _OSD_SURE and confidence < _UPRIGHT_CONFIDENCE:
         # OSD was unsure and the text reads badly: try the page the other way up.
         best = _better(best, _read_turned(page, grey, 180, deskew, lang, eng), 10.0)
-        if best[0].rotation:
-            return best[0], best[1], ["orientation decided by recognition confidence"]
-    return best[0], best[1], []
+        if best.prep.rotation:
+            return best.prep, best.words, ["orientation decided by recognition confidence"]
+    return best.prep, best.words, []
 
 
-_Reading = tuple[PreparedPage, list[Word], float]
+class _Reading(NamedTuple):
+    prep: PreparedPage
+    words: list[Word]
+    confidence: float
 
 
 def _read_turned(
@@ -131,15 +135,15 @@ def _read_turned(
     turned = straighten(page, grey, rotation, deskew)
     with stage("recognition: page turned"):
         words = eng.words(turned.grey, turned.dpi, lang)
-    return turned, words, mean_confidence(words)
+    return _Reading(turned, words, mean_confidence(words))
 
 
 def _better(held: _Reading, other: _Reading, margin: float) -> _Reading:
     """The reading to keep: one in lines across the page beats one sideways; between
     two across, `other` must read better by `margin`."""
-    if not _reads_across(other[1]):
+    if not _reads_across(other.words):
         return held
-    if not _reads_across(held[1]) or other[2] >= held[2] + margin:
+    if not _reads_across(held.words) or other.confidence >= held.confidence + margin:
         return other
     return held
 

@@ -9,6 +9,8 @@ import io
 import os
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import lru_cache
 
@@ -74,7 +76,6 @@ def tessdata_dir() -> str:
 # One loaded engine per language and process. A pool worker forked from a process
 # that had loaded one must not share it: the pid says whose it is.
 _apis: dict[tuple[int, str], tesserocr.PyTessBaseAPI] = {}
-_buffers: dict[int, bytes] = {}
 
 
 def _api(lang: str) -> tesserocr.PyTessBaseAPI:
@@ -90,13 +91,20 @@ def _api(lang: str) -> tesserocr.PyTessBaseAPI:
     return api
 
 
-def _set_image(api: tesserocr.PyTessBaseAPI, grey: np.ndarray, dpi: float) -> None:
+@contextmanager
+def _image(api: tesserocr.PyTessBaseAPI, grey: np.ndarray, dpi: float) -> Iterator[None]:
+    """The engine given one image for the calls inside; afterwards it lets go of the
+    image and of what it made of it (layout, results), so a worker's memory holds one
+    page at a time, not one more."""
     grey = np.ascontiguousarray(grey, dtype=np.uint8)
     h, w = grey.shape
-    # The engine keeps a pointer to the buffer until the next SetImage: keep it alive.
-    buf = _buffers[id(api)] = grey.tobytes()
+    buf = grey.tobytes()  # the engine keeps a pointer to it, not a copy: alive until cleared
     api.SetImageBytes(buf, w, h, 1, w)
     api.SetSourceResolution(max(1, round(dpi)))
+    try:
+        yield
+    finally:
+        api.Clear()
 
 
 def detect_orientation(grey: np.ndarray, dpi: float) -> Orientation:
@@ -104,12 +112,8 @@ def detect_orientation(grey: np.ndarray, dpi: float) -> Orientation:
     ~2x faster than full size). Pages with too little text come back as 0°, confidence 0."""
     small = cv2.resize(grey, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     api = _api("osd")
-    _set_image(api, small, dpi / 2)
-    try:
+    with _image(api, small, dpi / 2):
         found = api.DetectOrientationScript()
-    finally:
-        api.Clear()
-        _buffers.pop(id(api), None)
     if not found:
         return Orientation(0, 0.0)
     # Tesseract names the page's own rotation; the station keeps the turn that undoes it.
@@ -132,17 +136,11 @@ def run_tsv(grey: np.ndarray, dpi: float, lang: str = DEFAULT_LANG, psm: int = 3
     if scale < 1.0:
         grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     api = _api(lang)
-    try:
-        _set_image(api, grey, dpi * scale)
+    with _image(api, grey, dpi * scale):
         api.SetPageSegMode(psm)
         if not api.Recognize(timeout=PAGE_TIMEOUT_S * 1000):
             raise InputError(f"recognition of the page took longer than {PAGE_TIMEOUT_S} s")
         words = parse_tsv(_TSV_HEADER + api.GetTSVText(0))
-    finally:
-        # The engine would keep the page's image and layout until the next call: a
-        # worker's memory should hold one page at a time, not one more.
-        api.Clear()
-        _buffers.pop(id(api), None)
     if scale == 1.0:
         return words
     up = 1.0 / scale
