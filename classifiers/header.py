@@ -97,6 +97,10 @@ def partial_notation(lines: list[Line]) -> dict[str, Field]:
         m = _NOTATION_TAIL.search(ln.text.strip())
         if m:
             tail = re.sub(r"\s+", "", m.group(0))
+            repaired = parse("1" + tail)  # the code's misreads mended as a whole notation's are ('/sYT')
+            tail = "/" + "-".join(repaired.parts) if repaired else tail
+            if not tail[1].isupper():
+                continue
             return {"so_ky_hieu": Field("so_ky_hieu", UNREAD + tail, min(0.3, ln.confidence), ln.page, ln.box)}
     return {}
 
@@ -118,7 +122,11 @@ def find_date(lines: list[Line], today: date | None = None) -> dict[str, Field]:
             continue  # unreadable, or misread digits that could mean two dates
         issued = readings[0]
         repaired = any(not m.group(k).isdigit() for k in ("d", "m", "y"))
-        conf = ln.confidence * (0.8 if repaired else 1.0)
+        # The date is no surer than its least sure digits (a mean over the line's words
+        # hid a weakly read month among surely read words).
+        at = next((i for i, w in enumerate(ln.words) if "ngay" in fold(w.text)), 0)
+        digits = [w.confidence / 100 for w in ln.words[at : at + 7] if any(c.isdigit() for c in w.text)]
+        conf = min([ln.confidence, *digits]) * (0.8 if repaired else 1.0)
         out = {
             "date": Field("date", issued.isoformat(), conf, ln.page, ln.box, "repaired" if repaired else "recognised")
         }
@@ -175,7 +183,9 @@ def find_issuer(lines: list[Line], so_line: Line | None) -> dict[str, Field]:
         # The number line unread (handwritten number, noise): its printed '/QĐ-UBND'
         # still ends the bodies' block, so the line never joins the issuer's name.
         so_line = next((ln for ln in header_lines(lines) if ln.centre_x < 0.55 and _looks_numbered(ln.text)), None)
-    limit = so_line.box[1] if so_line else None
+    # Lines above the number line. Its top is that of its lowest word, the printed
+    # '/QĐ-UBND': a handwritten number rises above the printed line.
+    limit = max(w.box[1] for w in so_line.words) if so_line else None
     block = [
         ln
         for ln in header_lines(lines)
@@ -189,7 +199,10 @@ def find_issuer(lines: list[Line], so_line: Line | None) -> dict[str, Field]:
         block = block[:4]
     bodies: list[list[Line]] = []
     for ln in block:
-        if not bodies or starts_with_organ(ln.text):
+        # A body's line ending in a dash joins the next body: two issuers of one joint
+        # document ('LIÊN ĐOÀN LAO ĐỘNG -' over 'SỞ VĂN HÓA, ...'), not a parent and its child.
+        joint = bool(bodies) and bodies[-1][-1].text.rstrip().endswith(("-", "–"))
+        if not bodies or (starts_with_organ(ln.text) and not joint):
             bodies.append([ln])
         else:
             bodies[-1].append(ln)
@@ -203,7 +216,7 @@ def find_issuer(lines: list[Line], so_line: Line | None) -> dict[str, Field]:
     return out
 
 
-_NOTATION_TAIL = re.compile(r"/\s*[A-ZĐ][A-Za-zĐđ]{1,}(\s*-\s*[A-ZĐ][A-Za-zĐđ&,]*)*\s*$")
+_NOTATION_TAIL = re.compile(r"/\s*[A-Za-zĐ][A-Za-zĐđ]{1,}(\s*-\s*[A-ZĐ][A-Za-zĐđ&,]*)*\s*$")
 
 
 def _looks_numbered(text: str) -> bool:

@@ -12,11 +12,16 @@ from rapidfuzz.distance import Levenshtein
 from .reference import DATA, type_by_abbreviation
 from .text import clean
 
-# After "Số:" - the colon is often lost and the word misread (Sô, Sỗ, Sôt, Sổ, So).
-SO_RE = re.compile(r"^\s*S[ôốồổỗộoóòỏõọơớờởỡợ0]\w?\s*[:;.,]?\s*(?P<rest>.+)$", re.IGNORECASE)
+# After "Số:" - the colon is often lost and the word misread (Sô, Sỗ, Sôt, Sổ, So, Sé:).
+SO_RE = re.compile(
+    r"^\s*S(?:[ôốồổỗộoóòỏõọơớờởỡợ0]\w?\s*[:;.,]?|[eéèẻẽẹêếềểễệ][:;])\s*(?P<rest>.+)$", re.IGNORECASE
+)  # ('Sé:' with its colon too)
 NOTATION_RE = re.compile(
     r"^(?P<num>[0-9OoIl|]{1,5})(?:/(?P<year>[0-9OoIl|]{4}))?/(?P<code>[^\W\d_][^\W_]*(?:&[^\W_]+)*(?:-[^\W_]+(?:&[^\W_]+)*)*)$"
 )
+# The Party's and its mass organisations' style (Hướng dẫn 36-HD/VPTW): the type's code
+# after a dash, the body's after the slash: '55-TB/ĐTN', '12-NQ/TW'.
+PARTY_RE = re.compile(r"^(?P<num>[0-9OoIl|]{1,5})-(?P<type>[^\W\d_]+)/(?P<code>[^\W\d_][^\W_]*(?:-[^\W_]+)*)$")
 _DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
 # Letter misreads inside codes, tried when a part is not a known abbreviation.
 _LETTER_SWAPS = [
@@ -69,7 +74,7 @@ def parse(rest: str) -> Notation | None:
     token = s.split(" ")[0].rstrip(".,;:")
     m = NOTATION_RE.match(token)
     if not m:
-        return None
+        return _parse_party(token)
     repairs = 0
     num_s = m.group("num").translate(_DIGIT_FIX)
     repairs += num_s != m.group("num")
@@ -96,10 +101,28 @@ def parse(rest: str) -> Notation | None:
     return Notation(text, number, int(year_s) if year_s else None, out_parts, repairs, unknown)
 
 
+def _parse_party(token: str) -> Notation | None:
+    m = PARTY_RE.match(token)
+    if not m or m.group("type") not in type_by_abbreviation():
+        return None  # only a known type's code makes a dash a notation's ('15-20/...' is not)
+    num_s = m.group("num").translate(_DIGIT_FIX)
+    parts = [m.group("type"), *m.group("code").split("-")]
+    fixed = [_repair_part(part, i == 1) for i, part in enumerate(parts)]
+    repairs = (num_s != m.group("num")) + sum(n for _, n in fixed)
+    out = [f for f, _ in fixed]
+    unknown = sum(f not in known_codes() for f in out)
+    text = f"{num_s}-{out[0]}/{'-'.join(out[1:])}"
+    return Notation(text, int(num_s), None, out, repairs, unknown)
+
+
 def _repair_part(part: str, closed: bool) -> tuple[str, int]:
     codes = known_codes()
     if part in codes:
         return part, 0
+    # Letters the same shape in both cases (c, o, s, v, ...) read small in a code of capitals: 'sYT'.
+    upper = re.sub(r"[cosuvwxz]", lambda m: m.group().upper(), part)
+    if upper != part and upper in codes:
+        return upper, 1
     # Single substitutions of known confusions, then the closest known code (one edit).
     for a, b in _LETTER_SWAPS:
         if a in part:

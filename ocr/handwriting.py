@@ -18,9 +18,9 @@ import cv2
 import numpy as np
 
 from .digits import reader
-from .types import Word
+from .types import Word, centre_in
 
-_SO = re.compile(r"^so\s*[:;.,]?", re.I)  # "Số:", folded
+_SO = re.compile(r"^(so\s*[:;.,]?|s[eoa0][:;])", re.I)  # "Số:", folded; also misread ("Sé:")
 HANDWRITTEN_CAP = 80.0  # word confidence: a hand's digits are shown for a look, never as certain
 _MIN_PROBABILITY = 0.5  # below this for any digit, the slot is left unread
 # Digits Tesseract read in the number's slot less surely than this may be a hand's
@@ -30,6 +30,9 @@ WEAK_DIGITS = 60.0
 # reader gets a written day right most of the time but a three- or four-digit number
 # rarely (README); an unsure number stays '?' with the guess in the notes.
 _NUMBER_PROBABILITY = 0.9
+# Tesseract's weak digits give way to the digit reader's when it is this sure of each
+# digit: Tesseract reads a hand's hooked 1 as a 4 ('564' for 561), the reader learnt it.
+_SURE_OVER_TESSERACT = 0.95
 
 
 def _fold(text: str) -> str:
@@ -88,19 +91,42 @@ def _number_slot(ln: list[Word], char_w: float) -> list[Slot]:
     so = _SO.match(_fold(w.text))
     if not so:
         return []
+    if "/" in w.text[so.end() :]:
+        return _slot_inside(w, so.end(), char_w)
     j = next((k for k in range(1, min(len(ln), 5)) if "/" in ln[k].text), None)
     if j is None:
         return []
+    # The Party's style, '55-TB/ĐTN': the number ends at the dash before the type's code.
+    j = next((k for k in range(1, j) if ln[k].text.startswith(("-", "–"))), j)
     tail_of_so = w.text[so.end() :]
-    head_of_slash = ln[j].text[: ln[j].text.index("/")]
+    head_of_slash = ln[j].text[: ln[j].text.index("/")] if "/" in ln[j].text else ""
     written = tail_of_so + "".join(x.text for x in ln[1:j]) + head_of_slash
     slot = _between("number", ln, j, so.end() if tail_of_so else None, head_of_slash, char_w)
     if re.fullmatch(r"\s*\d+\s*", written):
         holding = [x for x in ln[: j + 1] if any(c.isdigit() for c in x.text)]
-        if min(x.confidence for x in holding) >= WEAK_DIGITS:
+        # A word holding 'Số:' and digits ('Số:39') has the printed letters' confidence
+        # too: print sets a space or the slash around its digits, a hand's run into 'Số:'.
+        mixed = any(c.isdigit() for c in tail_of_so)
+        if not mixed and min(x.confidence for x in holding) >= WEAK_DIGITS:
             return []  # printed (or surely read) digits: nothing to do
         slot = replace(slot, weak=written.strip())
     return [slot]
+
+
+def _slot_inside(w: Word, printed: int, char_w: float) -> list[Slot]:
+    """The number slot inside one word: 'Số:2/TB-DCT', a hand's small digits run
+    together with the print around them. Read surely, it is print ('Số:243/TB-DCT');
+    read weakly, the slot lies between 'Số:' and the slash, measured in printed letters."""
+    slash = w.text.index("/", printed)
+    digits = w.text[printed:slash]
+    if w.confidence >= WEAK_DIGITS or not re.fullmatch(r"\d*", digits):
+        return []
+    x0 = min(w.box[2], round(w.box[0] + printed * char_w))
+    x1 = max(x0, round(w.box[2] - (len(w.text) - slash) * char_w))
+    so = replace(w, text=w.text[:printed], box=(w.box[0], w.box[1], x0, w.box[3]))
+    code = replace(w, text=w.text[slash:], box=(x1, w.box[1], w.box[2], w.box[3]))
+    slot = _slot("number", [so, code], 1, x0, x1, (), (so, code))
+    return [replace(slot, inside=(w,), weak=digits)]
 
 
 # Date slots: (kind, the printed word before it, the printed word after it).
@@ -138,6 +164,8 @@ def _between(kind: str, ln: list[Word], j: int, printed: int | None, head: str, 
     measured by the width of printed letters, from the side that is all print."""
     w, nxt = ln[0], ln[j]
     inside, trimmed, x0, x1 = list(ln[1:j]), [], w.box[2], nxt.box[0]
+    if printed is None and w.box[2] - w.box[0] > (1.3 * len(w.text) + 0.5) * char_w:
+        printed = len(w.text)  # read as print alone, yet as wide as print and a hand's digits ('ngày' over '12')
     if printed is not None:
         x0 = min(w.box[2], round(w.box[0] + printed * char_w))
         inside.append(w)
@@ -214,9 +242,9 @@ def read_slots(ink_grey: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         if not _plausible(slot.kind, found.text, found.confidence):
             notes.append(f"the handwritten {slot.kind} may be {found.text} (too unsure to fill in: check the page)")
             continue
-        if slot.weak and slot.weak != found.text:
+        if slot.weak and slot.weak != found.text and found.confidence < _SURE_OVER_TESSERACT:
             # Tesseract read the slot as digits, weakly, and the digit reader reads
-            # others: print read badly or a hand, no one can tell; Tesseract's stay, red.
+            # others, not surely either: no one can tell; Tesseract's stay, red.
             notes.append(f"the {slot.kind} may be {found.text} rather than {slot.weak}: check the page")
             continue
         _, by0, _, by1 = found.box
@@ -226,6 +254,8 @@ def read_slots(ink_grey: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         box = (x0 + inset, y0 + by0, x1 - inset, y0 + by1)
         readings.append(Word(found.text, box, min(HANDWRITTEN_CAP, 100 * found.confidence), slot.line, slot.block))
         replaced.update(id(w) for w in slot.inside)
+        # Bits of the hand Tesseract read as words of their own inside the slot go too.
+        replaced.update(id(w) for w in words if centre_in(w.box, (x0 + inset, y0, x1 - inset, y1)))
         added += slot.trimmed
         joins.update(dict.fromkeys(slot.joined, slot.line))
     if not readings:

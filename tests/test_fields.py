@@ -84,6 +84,9 @@ def test_non_standard_page_is_flagged_for_review():
         ("7/QyĐ-UBND", "7/QyĐ-UBND"),  # as printed: some offices print no leading zero
         ("12/UBND-VI", "12/UBND-VT"),
         ("I23/KH-SNV", "123/KH-SNV"),
+        ("513/sYT-NVD", "513/SYT-NVD"),  # a capital S read small: same shape
+        ("55 - TB/DTN", "55-TB/ĐTN"),  # the Party's and the Youth Union's style
+        ("12-NQ/TW", "12-NQ/TW"),
     ],
 )
 def test_notation_repairs(text, expected):

@@ -36,6 +36,22 @@ def test_a_printed_number_has_no_slot_and_a_merged_one_is_cut_out():
     assert slot.trimmed[0].box[2] == slot.box[0] < 200
 
 
+def test_a_hand_run_into_the_print_still_leaves_a_slot():
+    """Real scans: Tesseract reads small raised digits into one word with the print
+    around them ('Số:2/TB-DCT'), reads 'ngày' as wide as itself and the day written over
+    it, misreads 'Số:' as 'Sé:'."""
+    (slot,) = find_slots([Word("Số:2/TB-DCT", (100, 100, 330, 130), 24.0, 0, 0), *_line(("Thông", 400, 470))])
+    assert slot.kind == "number" and slot.weak == "2"
+    assert [w.text for w in slot.trimmed] == ["Số:", "/TB-DCT"] and 100 < slot.box[0] < slot.box[2] < 330
+    assert find_slots([Word("Số:243/TB-DCT", (100, 100, 380, 130), 93.0, 0, 0)]) == []  # print, read surely
+    (day,) = find_slots(_line(("Huế,", 40, 100), ("ngày", 110, 260), ("tháng", 270, 370), ("Thông", 400, 500)))
+    assert day.kind == "day" and 110 < day.box[0] < 200 and day.box[2] == 270
+    (number,) = find_slots(_line(("Sé:", 100, 150), ("/TB-DCT", 260, 420)))
+    assert number.kind == "number" and (number.box[0], number.box[2]) == (150, 260)
+    (party,) = find_slots(_line(("Số:", 100, 150), ("-", 260, 270), ("TB/ĐTN", 280, 420)))
+    assert (party.box[0], party.box[2]) == (150, 260)  # the Party's style: 55-TB/ĐTN
+
+
 def test_the_day_slot_lies_between_ngay_and_thang():
     (slot,) = find_slots(_line(("Huế,", 100, 160), ("ngày", 170, 230), ("tháng", 330, 400), ("01", 410, 440)))
     assert slot.kind == "day" and (slot.box[0], slot.box[2]) == (230, 330)

@@ -176,3 +176,19 @@ def test_a_date_with_a_digit_read_as_a_lookalike_is_repaired_but_not_green(print
 
     f = extract(build(doc, noise)).fields["date"]
     assert f.value == doc.truth()["date"] and f.source == "repaired" and f.confidence < 0.9
+
+
+def test_two_bodies_joined_by_a_dash_are_joint_issuers_not_parent_and_child():
+    """A joint document: 'LIÊN ĐOÀN LAO ĐỘNG -' over 'SỞ ...' in one header block."""
+    doc = _doc(parent="LIÊN ĐOÀN LAO ĐỘNG TỈNH -", issuer="SỞ Y TẾ", notation="12/CTPH-LĐLĐ-SYT")
+    ex = extract(build(doc))
+    assert ex.fields["issuer"].value == "LIÊN ĐOÀN LAO ĐỘNG TỈNH - SỞ Y TẾ"
+    assert "parent_issuer" not in ex.fields
+
+
+def test_the_party_and_youth_union_style_notation_is_read_with_its_type():
+    """'Số: 55-TB/ĐTN': the type's code after a dash, the body's after the slash."""
+    doc = _doc(notation="55-TB/ĐTN", type_heading="THÔNG BÁO", parent="ĐOÀN TNCS HỒ CHÍ MINH", issuer="BCH ĐOÀN TRƯỜNG")
+    ex = extract(build(doc, lambda kind, t: t.replace("55-TB", "55 - TB") if kind == "number" else t))
+    assert ex.fields["so_ky_hieu"].value == "55-TB/ĐTN"
+    assert ex.fields["type"].value == "Thông báo"
