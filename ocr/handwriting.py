@@ -31,7 +31,9 @@ WEAK_DIGITS = 60.0
 # rarely (README); an unsure number stays '?' with the guess in the notes.
 _NUMBER_PROBABILITY = 0.9
 # Tesseract's weak digits give way to the digit reader's when it is this sure of each
-# digit: Tesseract reads a hand's hooked 1 as a 4 ('564' for 561), the reader learnt it.
+# digit and reads as many: Tesseract reads a hand's hooked 1 as a 4 ('564' for 561), the
+# reader learnt it. One digit more or fewer is a cutting matter (a slash's foot read as
+# a 1: '2551' for a printed 255), where the reader is no judge.
 _SURE_OVER_TESSERACT = 0.95
 
 
@@ -242,7 +244,8 @@ def read_slots(ink_grey: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         if not _plausible(slot.kind, found.text, found.confidence):
             notes.append(f"the handwritten {slot.kind} may be {found.text} (too unsure to fill in: check the page)")
             continue
-        if slot.weak and slot.weak != found.text and found.confidence < _SURE_OVER_TESSERACT:
+        sure = found.confidence >= _SURE_OVER_TESSERACT and len(found.text) == len(slot.weak)
+        if slot.weak and slot.weak != found.text and not sure:
             # Tesseract read the slot as digits, weakly, and the digit reader reads
             # others, not surely either: no one can tell; Tesseract's stay, red.
             notes.append(f"the {slot.kind} may be {found.text} rather than {slot.weak}: check the page")

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from classifiers import extract
-from ocr import load_page, recognise
-from ocr.digits import DigitReader, normalise, segment
+from ocr import handwriting, load_page, recognise
+from ocr.digits import DigitReader, DigitReading, normalise, segment
 from ocr.handwriting import find_slots
 from ocr.types import Word
 from tests.synthetic import generate
@@ -143,3 +143,30 @@ def test_weakly_read_digits_make_a_number_slot_that_remembers_them():
     assert find_slots(sure) == []
     (day,) = find_slots(_line(("ngàyl2", 170, 260), ("tháng", 330, 400), ("01", 410, 440)))
     assert day.kind == "day" and day.weak == ""
+
+
+class _SureReader:
+    """A digit reader that reads every slot as `text`, very surely."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def read(self, ink: np.ndarray, line_height: float) -> DigitReading:
+        return DigitReading(self.text, 0.97, (0, 0, ink.shape[1], ink.shape[0]))
+
+
+@pytest.mark.parametrize(("reader_reads", "taken"), [("561", True), ("2551", False), ("56", False)])
+def test_weak_digits_give_way_only_to_as_many_sure_ones(monkeypatch, reader_reads, taken):
+    """Tesseract reads a hand's hooked 1 as a 4 ('564' at 44): a sure reader corrects it
+    digit for one digit. One digit more or fewer is a cutting matter (a slash's foot
+    read as a 1, '2551' for a printed 255): Tesseract's stay, with a note."""
+    words = [Word("Số:", (100, 100, 150, 130), 95.0, 0, 0), Word("564", (160, 100, 220, 130), 44.0, 0, 0)]
+    words.append(Word("/TB-SYT", (225, 100, 400, 130), 95.0, 0, 0))
+    page = np.full((300, 500), 255, np.uint8)
+    cv2.putText(page, "564", (165, 128), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+    monkeypatch.setattr(handwriting, "reader", lambda: _SureReader(reader_reads))
+    kept, readings, notes = handwriting.read_slots(page, words, find_slots(words))
+    if taken:
+        assert [w.text for w in readings] == [reader_reads] and "564" not in [w.text for w in kept]
+    else:
+        assert readings == [] and kept == words and reader_reads in notes[0]
