@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -56,6 +57,7 @@ def run(folder: Path, keep: Path | None) -> None:
     misses: list[str] = []
     untouched = Counter()
     handwritten = Counter()  # values the station read from handwriting: how many are right
+    slots = Counter()  # the digit reader's readings of handwritten slots, filled in or noted
     for r in labels:
         kind = r["kind"]
         rec_path = out / f"{Path(r['file']).stem}.json"
@@ -92,6 +94,8 @@ def run(folder: Path, keep: Path | None) -> None:
                     + ("" if rec.get("status") == "ok" else f" [{rec.get('status')}: {rec.get('error')}]")
                 )
         untouched[kind] += all_green_right
+        if rec.get("status") == "ok":
+            _count_slots(rec["documents"][0], r, slots)
         untouched["docs_" + kind] += 1
     print(f"{len(labels)} real documents from {folder}\n")
     print("| field | kind | exact | empty | wrong | wrong at ≥ 0.9 |\n|---|---|---|---|---|---|")
@@ -113,8 +117,45 @@ def run(folder: Path, keep: Path | None) -> None:
     for k in ("so_ky_hieu", "date"):
         if handwritten[k]:
             print(f"\n{k} read from handwriting: {handwritten[k + '_exact']}/{handwritten[k]} exact")
+    for kind in ("number", "day"):
+        if slots[kind]:
+            print(
+                f"\nhandwritten {kind} slots read (filled in or guessed in a note): {slots[kind]}, "
+                f"right {slots[kind + '_right']} (filled in {slots[kind + '_filled']}, "
+                f"of them right {slots[kind + '_filled_right']})"
+            )
     print("\nmisses:")
     for m in misses:
         print("  " + m)
     if keep is None:
         shutil.rmtree(out, ignore_errors=True)
+
+
+_GUESS = re.compile(r"the (?:handwritten )?(number|day) may be (\d+)")
+
+
+def _count_slots(doc: dict, label: dict[str, str], slots: Counter) -> None:
+    """The digit reader's readings on this document against the label: a filled-in
+    handwritten value, or the guess a note holds when it was too unsure to fill in."""
+    want = {
+        "number": re.match(r"\d*", label["so_ky_hieu"]).group(0) if label["so_ky_hieu"] != "?" else "",  # type: ignore[union-attr]
+        "day": str(int(label["date"][8:10])) if re.fullmatch(r"\d{4}-\d\d-\d\d", label["date"]) else "",
+    }
+    fields = doc["fields"]
+    read: dict[str, tuple[str, bool]] = {}
+    so, dt = fields.get("so_ky_hieu") or {}, fields.get("date") or {}
+    if so.get("source") == "handwritten" and so.get("value"):
+        read["number"] = (re.match(r"\d*", so["value"]).group(0), True)  # type: ignore[union-attr]
+    if dt.get("source") == "handwritten" and dt.get("value"):
+        read["day"] = (str(int(dt["value"][8:10])), True)
+    for note in doc.get("notes", []):
+        m = _GUESS.search(note)
+        if m and m.group(1) not in read:
+            read[m.group(1)] = (m.group(2), False)
+    for kind, (digits, filled) in read.items():
+        if not want[kind]:
+            continue
+        slots[kind] += 1
+        slots[kind + "_right"] += digits == want[kind]
+        slots[kind + "_filled"] += filled
+        slots[kind + "_filled_right"] += filled and digits == want[kind]

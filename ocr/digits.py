@@ -1,7 +1,7 @@
 """Reading handwritten digits: the number and the day a văn thư writes by hand into the
 printed `Số: ..../QĐ-UBND` and `ngày .... tháng` slots.
 
-A small network of the project's own (trained by `scripts/train_digits.py` from data
+A small convolutional network of the project's own (trained by `scripts/train_digits.py` from data
 that installs offline: scikit-learn's handwritten digits and Debian's handwriting
 fonts, with pen, slant and stroke augmentation), stored as ONNX in `ocr/data/` and run
 with onnxruntime: nothing is downloaded at run time. Digits are normalised as MNIST's
@@ -87,6 +87,8 @@ class DigitReader:
         options.inter_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self.input = self.session.get_inputs()[0].name
+        names = [o.name for o in self.session.get_outputs()]
+        self._output = "probabilities" if "probabilities" in names else names[-1]
         meta = self.session.get_modelmeta().custom_metadata_map
         self._version = meta.get("version", "1")
 
@@ -97,8 +99,8 @@ class DigitReader:
         """Class probabilities (n × 11: the digits, then NOT_A_DIGIT) of n normalised
         28×28 frames."""
         x = frames.reshape(len(frames), SIZE * SIZE).astype(np.float32)
-        outputs = self.session.run(None, {self.input: x})
-        return np.asarray(outputs[1], np.float32)  # (labels, probabilities): converted without zipmap
+        (probabilities,) = self.session.run([self._output], {self.input: x})
+        return np.asarray(probabilities, np.float32)
 
     def read(self, ink: np.ndarray, line_height: float) -> DigitReading | None:
         """The digits written in `ink` (a binary mask of one slot, ink > 0), or None

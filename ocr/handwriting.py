@@ -26,10 +26,12 @@ _MIN_PROBABILITY = 0.5  # below this for any digit, the slot is left unread
 # Digits Tesseract read in the number's slot less surely than this may be a hand's
 # (Tesseract reads a written 561 as 564 at 44): the digit reader looks at them too.
 WEAK_DIGITS = 60.0
-# A number is filled in only when every digit is this sure. On real office scans the
-# reader gets a written day right most of the time but a three- or four-digit number
-# rarely (README); an unsure number stays '?' with the guess in the notes.
-_NUMBER_PROBABILITY = 0.9
+# A number is filled in (red, as every handwritten value) only when every digit is this
+# sure; below, it stays '?' with the guess in the notes. On the real scans' written
+# numbers the convolutional reader (version 4) was right on each reading this sure and
+# wrong on each one less sure (README): there, slash feet and a neighbour's strokes
+# joined the digits.
+_NUMBER_PROBABILITY = 0.6
 # Tesseract's weak digits give way to the digit reader's when it is this sure of each
 # digit and reads as many: Tesseract reads a hand's hooked 1 as a 4 ('564' for 561), the
 # reader learnt it. One digit more or fewer is a cutting matter (a slash's foot read as
@@ -198,9 +200,12 @@ def _slot(
     h = heights[len(heights) // 2]
     bottoms = sorted(w.box[3] for w in printed)
     bottom = bottoms[len(bottoms) // 2]
-    # Handwriting rises above the printed line and sinks a little below it.
+    # Handwriting rises above the printed line and sinks a little below it. A number
+    # written small in a narrow slot often stands raised, a whole line above the print;
+    # the day sits lower, under the motto's rule, which a taller slot would take in.
     joined = tuple(sorted({w.line for w in ln[: end + 1]} - {ln[0].line}))
-    box = (x0, max(0, bottom - round(1.7 * h)), x1, bottom + h // 2)
+    rise = 2.3 if kind == "number" else 1.7
+    box = (x0, max(0, bottom - round(rise * h)), x1, bottom + h // 2)
     return Slot(kind, box, ln[0].line, ln[0].block, inside, trimmed, joined)
 
 
@@ -208,6 +213,14 @@ def _plausible(kind: str, digits: str, probability: float) -> bool:
     if kind in ("day", "month"):
         return len(digits) <= 2 and 1 <= int(digits) <= (31 if kind == "day" else 12)
     return not digits.startswith("0") and len(digits) <= 5 and probability >= _NUMBER_PROBABILITY
+
+
+def _bit_of_hand(w: Word, slot: Slot, box: tuple[int, int, int, int]) -> bool:
+    """A word Tesseract made of some of the slot's handwriting: in the slot, and on the
+    slot's row or read weakly (the hand's strokes are no print)."""
+    if not centre_in(w.box, box):
+        return False
+    return w.line == slot.line or w.line in slot.joined or w.confidence < WEAK_DIGITS
 
 
 def read_slots(ink_grey: np.ndarray, words: list[Word], slots: list[Slot]) -> tuple[list[Word], list[Word], list[str]]:
@@ -257,8 +270,9 @@ def read_slots(ink_grey: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         box = (x0 + inset, y0 + by0, x1 - inset, y0 + by1)
         readings.append(Word(found.text, box, min(HANDWRITTEN_CAP, 100 * found.confidence), slot.line, slot.block))
         replaced.update(id(w) for w in slot.inside)
-        # Bits of the hand Tesseract read as words of their own inside the slot go too.
-        replaced.update(id(w) for w in words if centre_in(w.box, (x0 + inset, y0, x1 - inset, y1)))
+        # Bits of the hand Tesseract read as words of their own inside the slot go too;
+        # never a printed word of the line above that the slot's top reaches.
+        replaced.update(id(w) for w in words if _bit_of_hand(w, slot, (x0 + inset, y0, x1 - inset, y1)))
         added += slot.trimmed
         joins.update(dict.fromkeys(slot.joined, slot.line))
     if not readings:

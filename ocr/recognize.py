@@ -13,6 +13,7 @@ from .engine import OcrEngine, engine
 from .geometry import estimate_skew, upright_transform, warp
 from .handwriting import find_slots, read_slots
 from .load import SourcePage
+from .printed_digits import read_again
 from .tesseract import DEFAULT_LANG
 from .timing import stage
 from .types import RecognisedPage, Word, lines_of, mean_confidence
@@ -209,6 +210,10 @@ def recognise(
             )
             words, result.handwritten, unsure = read_slots(ink, words, slots)
         result.notes += unsure
+    if words:
+        with stage("printed digits read again"):
+            words, reread = read_again(prep.grey, words, header, result.handwritten)
+        result.notes += reread
     result.words = words
     result.mean_confidence = mean_confidence(words)
     with stage("colour marks"):

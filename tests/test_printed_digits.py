@@ -1,0 +1,62 @@
+"""The printed number read a second time, by the digit reader: agreement confirms it."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from ocr.printed_digits import CONFIRMED, REREAD, read_again
+from ocr.types import Word
+
+SERIF = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
+
+
+def _number_line(number: str) -> tuple[np.ndarray, list[Word]]:
+    """A grey page strip printing 'Số: <number>/QĐ-UBND', and its words as Tesseract
+    would box them."""
+    font = ImageFont.truetype(SERIF, 40)
+    page = Image.new("L", (900, 120), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((40, 30), "Số:", fill=0, font=font)
+    so = draw.textbbox((40, 30), "Số:", font=font)
+    text = f"{number}/QĐ-UBND"
+    x = so[2] + 14
+    draw.text((x, 30), text, fill=0, font=font)
+    box = draw.textbbox((x, 30), text, font=font)
+    words = [Word("Số:", tuple(so), 93.0, 0, 0), Word(text, tuple(box), 84.0, 0, 0)]  # type: ignore[arg-type]
+    return np.asarray(page), words
+
+
+def test_digits_both_engines_read_alike_are_confirmed():
+    grey, words = _number_line("47")
+    confirmed, notes = read_again(grey, words, above=200)
+    assert confirmed[1].confidence == CONFIRMED and confirmed[0].confidence == 93.0 and not notes
+
+
+def test_digits_the_engines_read_differently_keep_tesseracts_reading_unless_it_was_weak():
+    grey, words = _number_line("47")
+    misread = [words[0], Word("41/QĐ-UBND", words[1].box, 84.0, 0, 0)]
+    assert read_again(grey, misread, above=200)[0][1] == misread[1]  # Tesseract fairly sure: kept
+    weak = [words[0], Word("41/QĐ-UBND", words[1].box, 62.0, 0, 0)]
+    (_, reread), notes = read_again(grey, weak, above=200)
+    assert (reread.text, reread.confidence) == ("47/QĐ-UBND", REREAD) and "'41' read again as '47'" in notes[0]
+
+
+def test_only_the_number_after_so_and_the_dates_digits_in_the_header_are_read_again():
+    grey, words = _number_line("47")
+    assert read_again(grey, words, above=10)[0][1].confidence == 84.0  # below the header zone
+    alone = [words[1]]  # a citation in the body ('... 47/QĐ-UBND') has no 'Số:' before it
+    assert read_again(grey, alone, above=200)[0][0].confidence == 84.0
+
+
+def test_a_dates_printed_day_is_confirmed():
+    font = ImageFont.truetype(SERIF, 40)
+    page = Image.new("L", (900, 120), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((40, 30), "ngày", fill=0, font=font)
+    before = draw.textbbox((40, 30), "ngày", font=font)
+    x = before[2] + 12
+    draw.text((x, 30), "25", fill=0, font=font)
+    box = draw.textbbox((x, 30), "25", font=font)
+    words = [Word("ngày", tuple(before), 95.0, 0, 0), Word("25", tuple(box), 81.0, 0, 0)]  # type: ignore[arg-type]
+    assert read_again(np.asarray(page), words, above=200)[0][1].confidence == CONFIRMED
