@@ -7,7 +7,9 @@ that another, independent part of the page confirms can be shown green:
 - the type, from a heading (QUYẾT ĐỊNH) or a 'V/v' line, that the code confirms (QĐ-...;
   for a công văn, a code with no type in it);
 - the number and notation, printed digits read with high confidence, whose code
-  parts both of the above confirm.
+  parts both of the above confirm. A code mended from a misread ('QĐÐ-BGDĐT') is
+  confirmed too when it is nothing but those two parts, each spelled by another field,
+  and the digits before it stand on the page as they were read.
 
 A confirmation never raises what was read weakly: a garbled name whose initials happen
 to fit stays as unsure as OCR said."""
@@ -71,10 +73,16 @@ def names_issuer(parts: list[str], issuer: str) -> bool:
     return False
 
 
-def corroborate(fields: dict[str, Field], digits_confidence: float | None, code_words_confidence: float | None) -> None:
+def corroborate(
+    fields: dict[str, Field],
+    digits_confidence: float | None,
+    code_words_confidence: float | None,
+    digits_as_read: bool = False,
+) -> None:
     """Raise to CONFIRMED what two readings agree on (in `fields`). The confidences:
     of the word holding the number's digits, and the least of the code's words (None
-    when the number was not read from print)."""
+    when the number was not read from print); `digits_as_read`: the notation's number
+    (and year) are on the number line as OCR read them, no digit mended."""
     notation = fields.get("so_ky_hieu")
     if notation is None or not isinstance(notation.value, str) or "/" not in notation.value:
         return
@@ -98,8 +106,10 @@ def corroborate(fields: dict[str, Field], digits_confidence: float | None, code_
     )
     if doc_type and type_agrees:
         doc_type.confidence = max(doc_type.confidence, CONFIRMED)
+    whole_code = len(parts) == 2 and abbr is not None  # a type's code and the issuer's, nothing else
+    mended_code = notation.source == "repaired" and digits_as_read and whole_code
     if (
-        notation.source == "recognised"
+        (notation.source == "recognised" or mended_code)
         and digits_confidence is not None
         and digits_confidence >= _DIGITS_FIRM
         and (code_words_confidence or 0) >= _FIRM

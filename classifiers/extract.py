@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ocr.types import RecognisedPage, centre_in
@@ -20,7 +21,7 @@ from .header import (
     number_word,
     partial_notation,
 )
-from .heading import find_type_heading, subject_after_heading, subject_vv
+from .heading import find_type_heading, subject_after_heading, subject_vv, vv_marker_confidence
 from .layout import Line, page_lines
 from .reference import type_by_abbreviation
 from .signature import find_recipients_heading, recipients, signature
@@ -60,7 +61,7 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
         fields["recipients"] = rec
     fields.update(signature(lines, heading_nn))
     _mark_handwriting(pages, fields, notes)
-    corroborate(fields, *_notation_words(so_line))
+    corroborate(fields, *_notation_words(so_line), digits_as_read=_digits_as_read(fields, so_line))
     issued = fields["date"].value if "date" in fields else None
     arrival = find_arrival_stamp(lines, marks, issued)
     return Extraction(fields, _is_standard(lines, fields, notes), notes, arrival)
@@ -70,6 +71,7 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
 # (see the README), so such a value is shown as one to check (red), with the crop beside it.
 HANDWRITTEN_CONFIDENCE = 0.6
 _AGREE = 0.96  # heading score when the notation's type code confirms it
+_VV_ALONE = 0.85  # a công văn known from its 'V/v' alone
 
 
 def _mark_handwriting(pages: list[RecognisedPage], fields: dict[str, Field], notes: list[str]) -> None:
@@ -84,6 +86,15 @@ def _mark_handwriting(pages: list[RecognisedPage], fields: dict[str, Field], not
             f.source = "handwritten"
             if name != "number":
                 notes.append(f"{name}: digits read from handwriting ({f.value}): check them")
+
+
+def _digits_as_read(fields: dict[str, Field], so_line: Line | None) -> bool:
+    """The notation's number (and year: '09/2025') stand on the number line as read."""
+    notation = fields.get("so_ky_hieu")
+    if so_line is None or notation is None or not isinstance(notation.value, str) or "/" not in notation.value:
+        return False
+    digits = notation.value.rsplit("/", 1)[0]
+    return bool(re.fullmatch(r"\d+(/\d{4})?", digits)) and digits in "".join(w.text for w in so_line.words)
 
 
 def _notation_words(so_line: Line | None) -> tuple[float | None, float | None]:
@@ -133,7 +144,11 @@ def _type_and_subject(
             type_field.confidence = ln.confidence * max(score, _AGREE)
     elif vv:
         subject = vv
-        type_field = Field("type", "Công văn", vv.confidence, vv.page, vv.box)
+        # The 'V/v' says công văn, however weakly the subject after it was read; alone
+        # it stays below green (a thông báo may carry one too), a code with no type in
+        # it confirms it (corroborate).
+        marker = vv_marker_confidence(lines, below) or vv.confidence
+        type_field = Field("type", "Công văn", min(marker, _VV_ALONE), vv.page, vv.box)
         if abbr:
             notes.append(f"a 'V/v' subject (công văn) but the notation names the type {abbr}")
             type_field.confidence *= _DISAGREE

@@ -54,13 +54,27 @@ def subject_after_heading(lines: list[Line], heading: Line) -> Field | None:
     return _subject(picked, VE_VIEC)
 
 
+def _vv_start(lines: list[Line], below_y: int) -> int | None:
+    return next(
+        (
+            i
+            for i, ln in enumerate(lines)
+            if ln.page == 1 and ln.box[1] >= below_y and ln.centre_x < 0.5 and ln.top < 0.45 and V_V.match(ln.text)
+        ),
+        None,
+    )
+
+
+def vv_marker_confidence(lines: list[Line], below_y: int) -> float | None:
+    """How sure OCR was of the 'V/v' itself (0-1): what says công văn, whatever the
+    subject's words after it."""
+    start = _vv_start(lines, below_y)
+    return None if start is None else lines[start].words[0].confidence / 100
+
+
 def subject_vv(lines: list[Line], below_y: int) -> Field | None:
     """'V/v ...' in the left column under the number, possibly over several lines."""
-    start = None
-    for i, ln in enumerate(lines):
-        if ln.page == 1 and ln.box[1] >= below_y and ln.centre_x < 0.5 and ln.top < 0.45 and V_V.match(ln.text):
-            start = i
-            break
+    start = _vv_start(lines, below_y)
     if start is None:
         return None
     picked = [lines[start]]

@@ -69,3 +69,25 @@ def test_nothing_is_raised_when_the_code_names_another_body_or_the_digits_are_we
 def test_a_weak_reading_is_not_raised_by_agreement():
     fields = extract(_page("47/TB-SYT", "THÔNG BÁO", ocr=60.0, digits=96.0)).fields
     assert all(fields[k].confidence < 0.9 for k in ("issuer", "type", "so_ky_hieu"))
+
+
+def test_a_mended_code_is_confirmed_only_when_the_other_fields_spell_all_of_it():
+    """OCR reads a capital small ('sYT') and the code is mended: confirmed when its two
+    parts are the type's and the issuer's, not when a part no field spells was mended."""
+    mended = extract(_page("47/TB-sYT", "THÔNG BÁO", ocr=85.0, digits=96.0)).fields["so_ky_hieu"]
+    assert (mended.value, mended.source) == ("47/TB-SYT", "repaired") and mended.confidence >= CONFIRMED
+    extra = extract(_page("47/TB-sYT-NVD", "THÔNG BÁO", ocr=85.0, digits=96.0)).fields["so_ky_hieu"]
+    assert extra.value == "47/TB-SYT-NVD" and extra.confidence < 0.9
+
+
+def test_a_cong_van_is_known_by_its_v_v_however_weakly_its_subject_was_read():
+    pages = _page("12/SYT-NVD", None, ocr=85.0, digits=95.0)
+    page = pages[0]
+    vv = next(w for w in page.words if w.text.startswith("V/v"))
+    weak = [w for w in page.words if w.line == vv.line and w is not vv][-1]
+    page.words = [replace(w, confidence=40.0) if w is weak else w for w in page.words]
+    fields = extract(pages).fields
+    assert fields["subject"].confidence < 0.5  # the subject is as weak as its weakest word
+    assert fields["type"].value == "Công văn" and fields["type"].confidence >= CONFIRMED
+    alone = extract(_page("12/QĐ-SYT", None, ocr=95.0, digits=95.0)).fields["type"]
+    assert alone.value == "Công văn" and alone.confidence < 0.9  # the code names a type: no agreement
