@@ -9,7 +9,8 @@ that another, independent part of the page confirms can be shown green:
 - the number and notation, printed digits read with high confidence, whose code
   parts both of the above confirm. A code mended from a misread ('QĐÐ-BGDĐT') is
   confirmed too when it is nothing but those two parts, each spelled by another field,
-  and the digits before it stand on the page as they were read.
+  its year (if any) is the date's and the digits before it stand on the page as they
+  were read: every letter of it is then confirmed, however weakly OCR read them.
 
 A confirmation never raises what was read weakly: a garbled name whose initials happen
 to fit stays as unsure as OCR said."""
@@ -19,7 +20,7 @@ from __future__ import annotations
 import re
 
 from .fields import Field
-from .reference import issuers, type_by_abbreviation
+from .reference import known_bodies, type_by_abbreviation
 from .text import fold
 
 CONFIRMED = 0.93  # a value two readings agree on
@@ -89,7 +90,7 @@ def corroborate(
     parts = code_parts(notation.value)
     issuer = fields.get("issuer")
     issuer_agrees = bool(
-        issuer and issuer.confidence >= _FIRM and issuer.value in issuers() and names_issuer(parts, issuer.value)
+        issuer and issuer.confidence >= _FIRM and issuer.value in known_bodies() and names_issuer(parts, issuer.value)
     )
     if issuer and issuer_agrees:
         issuer.confidence = max(issuer.confidence, CONFIRMED)
@@ -106,16 +107,27 @@ def corroborate(
     )
     if doc_type and type_agrees:
         doc_type.confidence = max(doc_type.confidence, CONFIRMED)
-    whole_code = len(parts) == 2 and abbr is not None  # a type's code and the issuer's, nothing else
-    mended_code = notation.source == "repaired" and digits_as_read and whole_code
+    # The code is a type's code and the issuer's and nothing else, and its year (if it
+    # has one: '3/2025/QĐ-UBND') is the date's: every letter of it is confirmed, however
+    # weakly OCR read or however it mended them.
+    whole_code = len(parts) == 2 and abbr is not None and _year_agrees(notation.value, fields.get("date"))
+    code_firm = notation.source == "recognised" and (code_words_confidence or 0) >= _FIRM
     if (
-        (notation.source == "recognised" or mended_code)
+        notation.source in ("recognised", "repaired")
         and digits_confidence is not None
         and digits_confidence >= _DIGITS_FIRM
-        and (code_words_confidence or 0) >= _FIRM
+        and (code_firm or (whole_code and digits_as_read))
         and issuer_agrees
         and type_agrees
     ):
         for name in ("so_ky_hieu", "number"):
             if name in fields:
                 fields[name].confidence = max(fields[name].confidence, CONFIRMED)
+
+
+def _year_agrees(notation: str, date: Field | None) -> bool:
+    """A notation's year ('09/2025/QĐ-TTg') is the issue date's; one without a year agrees."""
+    m = re.match(r"\d+/(\d{4})/", notation)
+    if m is None:
+        return True
+    return date is not None and isinstance(date.value, str) and date.value[:4] == m.group(1)

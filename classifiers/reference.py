@@ -51,6 +51,25 @@ def issuers() -> tuple[str, ...]:
     return _lines("issuers.txt")
 
 
+_LEVELS = ("TỈNH", "THÀNH PHỐ", "HUYỆN", "QUẬN", "THỊ XÃ")
+
+
+@lru_cache(maxsize=1)
+def known_bodies() -> frozenset[str]:
+    """Names of real bodies, to tell a name read whole from a garbled one: the list, and
+    every People's Committee and Council of a known place ('ỦY BAN NHÂN DÂN TỈNH PHÚ
+    THỌ'). The latter only confirm a name read as it is, never mend one: a place misread
+    is another place, and fuzzy matching would move the name there."""
+    local = {
+        f"{body} {level} {place.upper()}"
+        for body in ("ỦY BAN NHÂN DÂN", "HỘI ĐỒNG NHÂN DÂN", "UBND", "HĐND")
+        for level in _LEVELS
+        for place in places()
+        if not place.upper().startswith(_LEVELS + ("TP",))
+    }
+    return frozenset(issuers()) | frozenset(local)
+
+
 def starts_with_organ(line: str) -> bool:
     f = fold(re.sub(r"^[\W_]+", "", line))  # a speck or quote read before the name
     return any(f == k or f.startswith(k + " ") for k in organ_keywords())

@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from classifiers import extract
 from classifiers.corroborate import CONFIRMED, initials, names_issuer
+from classifiers.fields import Field
 from ocr.types import RecognisedPage
 from tests.fieldpages import build
 from tests.synthetic.content import random_document
@@ -28,9 +29,12 @@ def test_initials_of_a_body_and_the_codes_they_spell():
     assert not names_issuer(["QĐ"], "SỞ Y TẾ")
 
 
-def _page(notation: str, heading: str | None, ocr: float, digits: float) -> list[RecognisedPage]:
+def _page(
+    notation: str, heading: str | None, ocr: float, digits: float, year: int | None = None
+) -> list[RecognisedPage]:
     """A header as a real scan reads it: every word at `ocr`, the number's at `digits`."""
     doc = random_document(random.Random(3))
+    doc.year = year or doc.year
     doc.secrecy = doc.urgency = None
     doc.parent, doc.issuer, doc.notation, doc.type_heading = "", "SỞ Y TẾ", notation, heading
     doc.addressees = doc.addressees or ["Các đơn vị trực thuộc"]
@@ -91,3 +95,29 @@ def test_a_cong_van_is_known_by_its_v_v_however_weakly_its_subject_was_read():
     assert fields["type"].value == "Công văn" and fields["type"].confidence >= CONFIRMED
     alone = extract(_page("12/QĐ-SYT", None, ocr=95.0, digits=95.0)).fields["type"]
     assert alone.value == "Công văn" and alone.confidence < 0.9  # the code names a type: no agreement
+
+
+def test_a_weakly_read_code_is_confirmed_when_every_part_and_its_year_are():
+    """'3/2025/QĐ-UBND' with its code read at 61: the type's code, the issuer's and the
+    date's year spell all of it; a year that is not the date's leaves it as read."""
+
+    def notation(year: int, doc_year: int) -> Field:
+        pages = _page(f"47/{year}/TB-SYT", "THÔNG BÁO", ocr=85.0, digits=96.0, year=doc_year)
+        words = []
+        for w in pages[0].words:  # OCR parts the digits from a code it reads weakly
+            if w.text == f"47/{year}/TB-SYT":
+                x0, y0, x1, y1 = w.box
+                cut = x0 + (x1 - x0) // 7
+                words += [
+                    replace(w, text="47", box=(x0, y0, cut, y1)),
+                    replace(w, text=w.text[2:], box=(cut + 4, y0, x1, y1), confidence=61.0),
+                ]
+            else:
+                words.append(w)
+        pages[0].words = words
+        found = extract(pages).fields
+        assert found["so_ky_hieu"].value == f"47/{year}/TB-SYT" and found["date"].value[:4] == str(doc_year)
+        return found["so_ky_hieu"]
+
+    assert notation(2025, 2025).confidence >= CONFIRMED
+    assert notation(2024, 2025).confidence < 0.9
