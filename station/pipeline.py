@@ -71,9 +71,15 @@ class DocumentResult:
             "pages": [p.to_json() for p in self.pages],
             "fields": ex.fields_json(),
             "standard_layout": ex.standard,
-            "notes": ex.notes
-            + [n for p in self.pages for n in p.notes]
-            + (self.signature.notes if self.signature else []),
+            # Each page's notes once: eight pages of one scan with an OCR text layer
+            # say the same thing eight times.
+            "notes": list(
+                dict.fromkeys(
+                    ex.notes
+                    + [n for p in self.pages for n in p.notes]
+                    + (self.signature.notes if self.signature else [])
+                )
+            ),
             "signature": {
                 "level": self.signature.level,
                 "signed_at": self.signature.signed_at,

@@ -21,11 +21,13 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from archive.keys import issue, make_ca
 from archive.verify import verify_pdf
 from classifiers import extract
+from classifiers.extract import Extraction
 from delivery import ExportFolder, Package
 from ocr import RecognisedPage
 from ocr.types import STATED
 from ocr.vietnamese import syllable_share, to_unicode
 from station.page_work import PageTask, run_page
+from station.pipeline import DocumentResult
 from tests.conftest import run_station
 from tests.pki import LocalPKI
 from tests.synthetic.content import random_document
@@ -363,3 +365,10 @@ def test_reading_a_digital_document_again_keeps_its_original_and_the_signature_c
     assert record["original"]["status"] == "valid"
     assert record["fields"]["issuer"]["source"] == "confirmed by signature"
     assert original_beside(Path(row["pdf"]), record) == tmp_path / "valid.ban-goc.pdf"
+
+
+def test_a_documents_record_says_each_note_once():
+    """Eight pages that each say 'the OCR layer was read again' make one note, in order."""
+    pages = [RecognisedPage(i, 100, 100, 300, 0, 90.0, notes=["read again", f"page {i}"]) for i in range(1, 4)]
+    doc = DocumentResult(Path("a.pdf"), pages, Extraction({}, True, notes=["page 2", "first"]))
+    assert doc.record()["notes"] == ["page 2", "first", "read again", "page 1", "page 3"]
