@@ -19,6 +19,7 @@ from .header import (
     is_national,
     notation_fields,
     number_word,
+    partial_date,
     partial_notation,
 )
 from .heading import find_type_heading, subject_after_heading, subject_vv, vv_marker_confidence
@@ -51,7 +52,7 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
     if not found and "so_ky_hieu" in fields:
         notes.append("the number could not be read (handwritten?): type the digits in place of '?'")
     so_line = found[1] if found else None
-    fields.update(find_date(lines))
+    fields.update(find_date(lines) or partial_date(lines))
     fields.update(find_issuer(lines, so_line))
     fields.update(find_marks(lines, marks))
     fields.update(_type_and_subject(lines, so_line, found[0].type_abbreviation if found else None, fields, notes))
@@ -63,6 +64,9 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
     _mark_handwriting(pages, fields, notes)
     corroborate(fields, *_notation_words(so_line), digits_as_read=_digits_as_read(fields, so_line))
     issued = fields["date"].value if "date" in fields else None
+    issued = (
+        issued if isinstance(issued, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", issued) else None
+    )  # a whole date, not '?/05/2015'
     arrival = find_arrival_stamp(lines, marks, issued)
     return Extraction(fields, _is_standard(lines, fields, notes), notes, arrival)
 

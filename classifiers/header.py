@@ -138,6 +138,33 @@ def find_date(lines: list[Line], today: date | None = None) -> dict[str, Field]:
     return {}
 
 
+_PARTIAL_DATE = re.compile(r"nga[yi]\W*(?P<d>\d{1,2}\b)?.*?thang\W*(?P<m>\d{1,2}\b)?.*?nam\s*(?P<y>\d{4})\b")
+
+
+def partial_date(lines: list[Line], today: date | None = None) -> dict[str, Field]:
+    """When the day (or the month) cannot be read (written by hand, or a misread), what
+    is printed still helps, as offices write a date: '?/05/2015' at a low confidence,
+    so the clerk types only the day. Approval takes only a whole date."""
+    today = today or date.today()
+    for ln in sorted(header_lines(lines), key=lambda ln: -ln.centre_x):
+        if ln.centre_x < 0.45 or ln.box[0] < 0.3 * ln.page_width:
+            continue
+        m = _PARTIAL_DATE.search(ln.folded)
+        if not m or not 1945 <= int(m.group("y")) <= today.year + 1:
+            continue
+        day = m.group("d") if m.group("d") and 1 <= int(m.group("d")) <= 31 else None
+        month = m.group("m") if m.group("m") and 1 <= int(m.group("m")) <= 12 else None
+        if day and month:
+            continue  # a whole date find_date could not take is no partial one
+        shown = "/".join(f"{int(v):02d}" if v else UNREAD for v in (day, month)) + "/" + m.group("y")
+        out = {"date": Field("date", shown, min(0.3, ln.confidence), ln.page, ln.box)}
+        place_raw = ln.text[: m.start()].rstrip(" ,.")
+        if place_raw:
+            out["place"] = _place(place_raw, ln)
+        return out
+    return {}
+
+
 def _valid_dates(d: str, m: str, y: str, today: date) -> list[date]:
     """Every calendar date the three (possibly misread) numbers can stand for."""
 

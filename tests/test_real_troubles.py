@@ -5,6 +5,7 @@ real file, name or answer is used here."""
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -192,3 +193,19 @@ def test_the_party_and_youth_union_style_notation_is_read_with_its_type():
     ex = extract(build(doc, lambda kind, t: t.replace("55-TB", "55 - TB") if kind == "number" else t))
     assert ex.fields["so_ky_hieu"].value == "55-TB/ĐTN"
     assert ex.fields["type"].value == "Thông báo"
+
+
+@pytest.mark.parametrize(
+    ("scrawl", "shown"),
+    [
+        (lambda line: re.sub(r"ngày \d+", "ngày ¿ø‡", line), "?/{m:02d}/{y}"),  # the day written by hand, unread
+        (lambda line: re.sub(r"ngày \d+", "ngài...", line), "?/{m:02d}/{y}"),  # and 'ngày' misread
+        (lambda line: re.sub(r"tháng \d+", "tháng €", line), "{d:02d}/?/{y}"),  # the month unread
+    ],
+)
+def test_a_date_with_its_day_or_month_unread_gives_what_is_printed_marked_and_red(scrawl, shown):
+    doc = _doc()
+    ex = extract(build(doc, lambda kind, text: scrawl(text) if kind == "date" else text))
+    f = ex.fields["date"]
+    assert f.value == shown.format(d=doc.day, m=doc.month, y=doc.year) and f.confidence < 0.5
+    assert ex.fields["place"].value == doc.place
