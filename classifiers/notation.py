@@ -16,8 +16,11 @@ from .text import clean
 SO_RE = re.compile(
     r"^\s*S(?:[ôốồổỗộoóòỏõọơớờởỡợ0]\w?\s*[:;.,]?|[eéèẻẽẹêếềểễệ][:;])\s*(?P<rest>.+)$", re.IGNORECASE
 )  # ('Sé:' with its colon too)
+# A code part may join bodies' letters with '&' or, in a joint document, with commas
+# as the body's name has them ('SVH,TT,DL' for SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH).
 NOTATION_RE = re.compile(
-    r"^(?P<num>[0-9OoIl|]{1,5})(?:/(?P<year>[0-9OoIl|]{4}))?/(?P<code>[^\W\d_][^\W_]*(?:&[^\W_]+)*(?:-[^\W_]+(?:&[^\W_]+)*)*)$"
+    r"^(?P<num>[0-9OoIl|]{1,5})(?:/(?P<year>[0-9OoIl|]{4}))?/"
+    r"(?P<code>[^\W\d_][^\W_]*(?:[&,][^\W_]+)*(?:-[^\W_]+(?:[&,][^\W_]+)*)*)$"
 )
 # The Party's and its mass organisations' style (Hướng dẫn 36-HD/VPTW): the type's code
 # after a dash, the body's after the slash: '55-TB/ĐTN', '12-NQ/TW'.

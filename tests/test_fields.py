@@ -87,6 +87,7 @@ def test_non_standard_page_is_flagged_for_review():
         ("513/sYT-NVD", "513/SYT-NVD"),  # a capital S read small: same shape
         ("55 - TB/DTN", "55-TB/ĐTN"),  # the Party's and the Youth Union's style
         ("12-NQ/TW", "12-NQ/TW"),
+        ("154/CTPH-LĐLĐ-SVH,TT,DL", "154/CTPH-LĐLĐ-SVH,TT,DL"),  # a joint code, commas as in the name
     ],
 )
 def test_notation_repairs(text, expected):
