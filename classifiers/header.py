@@ -94,6 +94,12 @@ def partial_notation(lines: list[Line]) -> dict[str, Field]:
             continue
         if after_so(ln.text) is None and len(ln.text.split()) > 5:
             continue  # a sentence that ends citing another document ('... số 05-NQ/BCSĐ')
+        party = _PARTY_TAIL.search(ln.text.strip())
+        whole = parse("1" + re.sub(r"\s+", "", party.group(0))) if party else None
+        if whole:  # the Party's style: '?-TB/ĐTN', the type's code kept
+            return {
+                "so_ky_hieu": Field("so_ky_hieu", UNREAD + whole.text[1:], min(0.3, ln.confidence), ln.page, ln.box)
+            }
         m = _NOTATION_TAIL.search(ln.text.strip())
         if m:
             tail = re.sub(r"\s+", "", m.group(0))
@@ -243,6 +249,7 @@ def find_issuer(lines: list[Line], so_line: Line | None) -> dict[str, Field]:
     return out
 
 
+_PARTY_TAIL = re.compile(r"-\s*[A-ZĐ][A-Za-zĐđ]{0,4}\s*/\s*[A-ZĐ][A-Za-zĐđ]+(\s*-\s*[A-ZĐ][A-Za-zĐđ]*)*\s*$")
 _NOTATION_TAIL = re.compile(r"/\s*[A-Za-zĐ][A-Za-zĐđ]{1,}(\s*-\s*[A-ZĐ][A-Za-zĐđ&,]*)*\s*$")
 
 

@@ -209,3 +209,11 @@ def test_a_date_with_its_day_or_month_unread_gives_what_is_printed_marked_and_re
     f = ex.fields["date"]
     assert f.value == shown.format(d=doc.day, m=doc.month, y=doc.year) and f.confidence < 0.5
     assert ex.fields["place"].value == doc.place
+
+
+def test_an_unread_number_in_the_partys_style_keeps_its_types_code():
+    """'Số: ....-TB/ĐTN' with the number left to the hand: '?-TB/ĐTN', red."""
+    doc = _doc(notation="55-TB/ĐTN", type_heading="THÔNG BÁO")
+    ex = extract(build(doc, lambda kind, text: "Số:.... - TB/DTN" if kind == "number" else text))
+    f = ex.fields["so_ky_hieu"]
+    assert f.value == "?-TB/ĐTN" and f.confidence < 0.5
