@@ -22,16 +22,14 @@ from .types import Word, centre_in
 
 _SO = re.compile(r"^(so\s*[:;.,]?|s[eoa0][:;])", re.I)  # "Số:", folded; also misread ("Sé:")
 HANDWRITTEN_CAP = 80.0  # word confidence: a hand's digits are shown for a look, never as certain
-_MIN_PROBABILITY = 0.5  # below this for any digit, the slot is left unread
+# A slot is filled in (red, as every handwritten value) when the reader is this sure of
+# each digit, and left unread below. On the real scans' written numbers the reader
+# (version 4) was right on all but one reading this sure and on one in six below: there
+# a neighbour's strokes or a slash had joined the digits (README).
+_MIN_PROBABILITY = 0.5
 # Digits Tesseract read in the number's slot less surely than this may be a hand's
 # (Tesseract reads a written 561 as 564 at 44): the digit reader looks at them too.
 WEAK_DIGITS = 60.0
-# A number is filled in (red, as every handwritten value) only when every digit is this
-# sure; below, it stays '?' with the guess in the notes. On the real scans' written
-# numbers the convolutional reader (version 4) was right on each reading this sure and
-# wrong on each one less sure (README): there, slash feet and a neighbour's strokes
-# joined the digits.
-_NUMBER_PROBABILITY = 0.6
 # Tesseract's weak digits give way to the digit reader's when it is this sure of each
 # digit and reads as many: Tesseract reads a hand's hooked 1 as a 4 ('564' for 561), the
 # reader learnt it. One digit more or fewer is a cutting matter (a slash's foot read as
@@ -125,8 +123,8 @@ def _slot_inside(w: Word, printed: int, char_w: float) -> list[Slot]:
     digits = w.text[printed:slash]
     if w.confidence >= WEAK_DIGITS or not re.fullmatch(r"\d*", digits):
         return []
-    x0 = min(w.box[2], round(w.box[0] + printed * char_w))
-    x1 = max(x0, round(w.box[2] - (len(w.text) - slash) * char_w))
+    x0 = min(w.box[2], round(w.box[0] + _printed_width(w.text[:printed], char_w)))
+    x1 = max(x0, round(w.box[2] - _printed_width(w.text[slash:], char_w)))
     so = replace(w, text=w.text[:printed], box=(w.box[0], w.box[1], x0, w.box[3]))
     code = replace(w, text=w.text[slash:], box=(x1, w.box[1], w.box[2], w.box[3]))
     slot = _slot("number", [so, code], 1, x0, x1, (), (so, code))
@@ -171,14 +169,25 @@ def _between(kind: str, ln: list[Word], j: int, printed: int | None, head: str, 
     if printed is None and w.box[2] - w.box[0] > (1.3 * len(w.text) + 0.5) * char_w:
         printed = len(w.text)  # read as print alone, yet as wide as print and a hand's digits ('ngày' over '12')
     if printed is not None:
-        x0 = min(w.box[2], round(w.box[0] + printed * char_w))
+        x0 = min(w.box[2], round(w.box[0] + _printed_width(w.text[:printed], char_w)))
         inside.append(w)
         trimmed.append(replace(w, text=w.text[:printed], box=(w.box[0], w.box[1], x0, w.box[3])))
     if head:
-        x1 = max(nxt.box[0], round(nxt.box[2] - (len(nxt.text) - len(head)) * char_w))
+        x1 = max(nxt.box[0], round(nxt.box[2] - _printed_width(nxt.text[len(head) :], char_w)))
         inside.append(nxt)
         trimmed.append(replace(nxt, text=nxt.text[len(head) :], box=(x1, nxt.box[1], nxt.box[2], nxt.box[3])))
     return _slot(kind, ln, j, x0, x1, tuple(inside), tuple(trimmed))
+
+
+# How wide a printed character is against the page's mean one (measured on running
+# text, mostly small letters): a code's capitals are half as wide again, a slash or a
+# dash little more than half ('/TB-DCT' is 8.6 mean characters wide, not 7). Measured
+# short, a code leaves its slash in the slot, read as a written 1.
+_WIDER, _NARROWER = 1.5, 0.6
+
+
+def _printed_width(text: str, char_w: float) -> float:
+    return char_w * sum(_WIDER if c.isupper() else _NARROWER if c in "/-:;.,|" else 1.0 for c in text)
 
 
 def _char_width(words: list[Word]) -> float:
@@ -209,10 +218,10 @@ def _slot(
     return Slot(kind, box, ln[0].line, ln[0].block, inside, trimmed, joined)
 
 
-def _plausible(kind: str, digits: str, probability: float) -> bool:
+def _plausible(kind: str, digits: str) -> bool:
     if kind in ("day", "month"):
         return len(digits) <= 2 and 1 <= int(digits) <= (31 if kind == "day" else 12)
-    return not digits.startswith("0") and len(digits) <= 5 and probability >= _NUMBER_PROBABILITY
+    return not digits.startswith("0") and len(digits) <= 5
 
 
 def _bit_of_hand(w: Word, slot: Slot, box: tuple[int, int, int, int]) -> bool:
@@ -254,8 +263,8 @@ def read_slots(ink_grey: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         found = digits.read(ink, line_h)
         if found is None or found.confidence < _MIN_PROBABILITY or len(found.text) > 6:
             continue
-        if not _plausible(slot.kind, found.text, found.confidence):
-            notes.append(f"the handwritten {slot.kind} may be {found.text} (too unsure to fill in: check the page)")
+        if not _plausible(slot.kind, found.text):
+            notes.append(f"the handwritten {slot.kind} may be {found.text} (not a {slot.kind}: check the page)")
             continue
         sure = found.confidence >= _SURE_OVER_TESSERACT and len(found.text) == len(slot.weak)
         if slot.weak and slot.weak != found.text and not sure:

@@ -102,7 +102,7 @@ def test_a_slot_with_two_digits_apart_is_never_read_as_one():
 @pytest.mark.slow
 def test_handwritten_number_and_day_on_a_scanned_page(tmp_path):
     """Synthetic scans whose number and day are written in blue by a hand the reader
-    never saw: read into the fields, below green; a number too unsure to fill in stays
+    never saw: read into the fields, below green; a number it cannot read stays
     '?/CODE' with the guess in the notes; the printed parts stay as printed."""
     samples = generate(tmp_path, 4, ["handwritten"], seed=12)
     numbers = days = 0
@@ -114,7 +114,7 @@ def test_handwritten_number_and_day_on_a_scanned_page(tmp_path):
         got = fields["so_ky_hieu"]
         assert got["value"].endswith(number[number.index("/") :]) and got["confidence"] < 0.9
         if got["value"].startswith("?"):
-            assert any("handwritten number may be" in n for n in page.notes) or not page.handwritten
+            assert got["confidence"] < 0.5  # the printed code kept, the digits left to the clerk
         else:
             assert got["source"] == "handwritten" and got["value"] == number  # filled in: right
             numbers += 1
