@@ -30,6 +30,7 @@ _MIN_PROBABILITY = 0.5
 # Digits Tesseract read in the number's slot less surely than this may be a hand's
 # (Tesseract reads a written 561 as 564 at 44): the digit reader looks at them too.
 WEAK_DIGITS = 60.0
+DISPUTED = 50.0  # word confidence of digits the two readers read differently
 # Tesseract's weak digits give way to the digit reader's when it is this sure of each
 # digit and reads as many: Tesseract reads a hand's hooked 1 as a 4 ('564' for 561), the
 # reader learnt it. One digit more or fewer is a cutting matter (a slash's foot read as
@@ -246,6 +247,7 @@ def read_slots(ink_grey: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
     added: list[Word] = []
     replaced: set[int] = set()
     joins: dict[int, int] = {}
+    disputed: set[int] = set()
     for slot in slots:
         x0, y0, x1, y1 = slot.box
         if x1 - x0 < 0.8 * line_h:
@@ -269,8 +271,10 @@ def read_slots(ink_grey: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         sure = found.confidence >= _SURE_OVER_TESSERACT and len(found.text) == len(slot.weak)
         if slot.weak and slot.weak != found.text and not sure:
             # Tesseract read the slot as digits, weakly, and the digit reader reads
-            # others, not surely either: no one can tell; Tesseract's stay, red.
+            # others, not surely either: no one can tell; Tesseract's stay, no surer
+            # than a disputed reading is.
             notes.append(f"the {slot.kind} may be {found.text} rather than {slot.weak}: check the page")
+            disputed.update(id(w) for w in slot.inside)
             continue
         _, by0, _, by1 = found.box
         # Nearly the whole slot's width: the row reads as one line, yet keeps a gap on
@@ -284,6 +288,7 @@ def read_slots(ink_grey: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         replaced.update(id(w) for w in words if _bit_of_hand(w, slot, (x0 + inset, y0, x1 - inset, y1)))
         added += slot.trimmed
         joins.update(dict.fromkeys(slot.joined, slot.line))
+    words = [replace(w, confidence=min(w.confidence, DISPUTED)) if id(w) in disputed else w for w in words]
     if not readings:
         return words, [], notes
     kept = [w for w in words if id(w) not in replaced] + added
