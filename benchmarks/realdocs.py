@@ -146,7 +146,7 @@ def _count_slots(doc: dict, label: dict[str, str], slots: Counter) -> None:
     so, dt = fields.get("so_ky_hieu") or {}, fields.get("date") or {}
     if so.get("source") == "handwritten" and so.get("value"):
         read["number"] = (re.match(r"\d*", so["value"]).group(0), True)  # type: ignore[union-attr]
-    if dt.get("source") == "handwritten" and dt.get("value"):
+    if dt.get("source") == "handwritten" and re.fullmatch(r"\d{4}-\d\d-\d\d", str(dt.get("value"))):
         read["day"] = (str(int(dt["value"][8:10])), True)
     for note in doc.get("notes", []):
         m = _GUESS.search(note)
