@@ -57,7 +57,11 @@ def read_again(
         if found is None:
             continue
         read, sure = found
-        if read == tesseract and sure >= _SURE:
+        # A word holding a code after its digits ('47/QĐ-UBND') is confirmed only when
+        # Tesseract read it fairly surely too: the second reading vouches for the digits,
+        # never for the code's letters.
+        alone = len(tesseract) == len(w.text.rstrip(",."))
+        if read == tesseract and sure >= _SURE and (alone or w.confidence >= _WEAK):
             out[i] = replace(w, confidence=CONFIRMED)
         elif read != tesseract and sure >= _SURER and w.confidence < _WEAK:
             out[i] = replace(w, text=read + w.text[len(tesseract) :], confidence=REREAD)

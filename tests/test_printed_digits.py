@@ -60,3 +60,10 @@ def test_a_dates_printed_day_is_confirmed():
     box = draw.textbbox((x, 30), "25", font=font)
     words = [Word("ngày", tuple(before), 95.0, 0, 0), Word("25", tuple(box), 81.0, 0, 0)]  # type: ignore[arg-type]
     assert read_again(np.asarray(page), words, above=200)[0][1].confidence == CONFIRMED
+
+
+def test_a_code_read_weakly_is_not_vouched_for_by_its_digits():
+    """'47/QĐ-UBND' read at 70: the digits agree, the letters are still Tesseract's alone."""
+    grey, words = _number_line("47")
+    weak = [words[0], Word(words[1].text, words[1].box, 70.0, 0, 0)]
+    assert read_again(grey, weak, above=200)[0][1].confidence == 70.0
