@@ -266,7 +266,8 @@ def read_slots(ink_grey: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         if found is None or found.confidence < _MIN_PROBABILITY or len(found.text) > 6:
             continue
         if not _plausible(slot.kind, found.text):
-            notes.append(f"the handwritten {slot.kind} may be {found.text} (not a {slot.kind}: check the page)")
+            if not slot.weak:  # where Tesseract read digits, its reading stands; no note
+                notes.append(f"the handwritten {slot.kind} may be {found.text} (not a {slot.kind}: check the page)")
             continue
         sure = found.confidence >= _SURE_OVER_TESSERACT and len(found.text) == len(slot.weak)
         if slot.weak and slot.weak != found.text and not sure:

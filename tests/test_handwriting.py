@@ -191,3 +191,16 @@ def test_a_raised_slot_reads_but_never_takes_the_printed_line_above(monkeypatch)
     monkeypatch.setattr(handwriting, "reader", lambda: _SureReader("68"))
     kept, readings, _ = handwriting.read_slots(page, words, [slot])
     assert [w.text for w in readings] == ["68"] and above in kept and bit not in kept
+
+
+def test_a_slot_tesseract_read_as_digits_gets_no_note_for_a_reading_that_is_no_number(monkeypatch):
+    """Printed '02/ĐL-BTC' read weakly: a slot measured short holds only its '0', which
+    is no number; Tesseract's digits stand, and the clerk is not told it 'may be 0'."""
+    words = [Word("Số:", (100, 100, 150, 130), 93.0, 0, 0), Word("02/ĐL-BTC", (160, 100, 400, 130), 54.0, 0, 0)]
+    page = np.full((300, 500), 255, np.uint8)
+    cv2.putText(page, "02", (165, 128), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
+    monkeypatch.setattr(handwriting, "reader", lambda: _SureReader("0"))
+    (slot,) = find_slots(words)
+    assert slot.weak == "02"
+    kept, readings, notes = handwriting.read_slots(page, words, [slot])
+    assert readings == [] and kept == words and notes == []
