@@ -22,7 +22,7 @@ from .header import (
     partial_date,
     partial_notation,
 )
-from .heading import find_type_heading, subject_after_heading, subject_vv, vv_marker_confidence
+from .heading import find_type_heading, subject_after_heading, subject_vv
 from .layout import Line, page_lines
 from .reference import type_by_abbreviation
 from .signature import find_recipients_heading, recipients, signature
@@ -63,10 +63,9 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
     fields.update(signature(lines, heading_nn))
     _mark_handwriting(pages, fields, notes)
     corroborate(fields, *_notation_words(so_line), digits_as_read=_digits_as_read(fields, so_line))
+    # The stamp's year comes from a whole date only, never a marked one ('?/05/2015').
     issued = fields["date"].value if "date" in fields else None
-    issued = (
-        issued if isinstance(issued, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", issued) else None
-    )  # a whole date, not '?/05/2015'
+    issued = issued if isinstance(issued, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", issued) else None
     arrival = find_arrival_stamp(lines, marks, issued)
     return Extraction(fields, _is_standard(lines, fields, notes), notes, arrival)
 
@@ -147,12 +146,12 @@ def _type_and_subject(
             # code naming the same type (KẾ HOẠCH ... and 46/KH-...) is a second source.
             type_field.confidence = ln.confidence * max(score, _AGREE)
     elif vv:
-        subject = vv
-        # The 'V/v' says công văn, however weakly the subject after it was read; alone
-        # it stays below green (a thông báo may carry one too), a code with no type in
-        # it confirms it (corroborate).
-        marker = vv_marker_confidence(lines, below) or vv.confidence
-        type_field = Field("type", "Công văn", min(marker, _VV_ALONE), vv.page, vv.box)
+        subject, marker = vv
+        # The 'V/v' says công văn, however weakly the subject after it was read (a 'V/v'
+        # read at 0 says nothing: the subject's reading stands); alone it stays below
+        # green (a thông báo may carry one too), a code with no type in it confirms it
+        # (corroborate).
+        type_field = Field("type", "Công văn", min(marker or subject.confidence, _VV_ALONE), subject.page, subject.box)
         if abbr:
             notes.append(f"a 'V/v' subject (công văn) but the notation names the type {abbr}")
             type_field.confidence *= _DISAGREE

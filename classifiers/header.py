@@ -4,6 +4,7 @@ and parent body, secrecy and urgency marks."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 
 from rapidfuzz import fuzz, process
@@ -115,10 +116,7 @@ def find_date(lines: list[Line], today: date | None = None) -> dict[str, Field]:
     """The issue date: '<place>, ngày DD tháng M năm YYYY' in the header (right
     column). A date in the body ('Căn cứ ... ngày ...') is never taken."""
     today = today or date.today()
-    for ln in sorted(header_lines(lines), key=lambda ln: -ln.centre_x):
-        # The date line stands in the right column; body text starts at the left margin.
-        if ln.centre_x < 0.45 or ln.box[0] < 0.3 * ln.page_width:
-            continue
+    for ln in _date_lines(lines):
         f = ln.folded
         m = DATE_RE.search(f)
         if not m:
@@ -133,15 +131,27 @@ def find_date(lines: list[Line], today: date | None = None) -> dict[str, Field]:
         at = next((i for i, w in enumerate(ln.words) if "ngay" in fold(w.text)), 0)
         digits = [w.confidence / 100 for w in ln.words[at : at + 7] if any(c.isdigit() for c in w.text)]
         conf = min([ln.confidence, *digits]) * (0.8 if repaired else 1.0)
-        out = {
-            "date": Field("date", issued.isoformat(), conf, ln.page, ln.box, "repaired" if repaired else "recognised")
-        }
-        # The place: what stands before ', ngày' (fold keeps character positions).
-        place_raw = ln.text[: m.start()].rstrip(" ,.")
-        if place_raw:
-            out["place"] = _place(place_raw, ln)
-        return out
+        date_field = Field("date", issued.isoformat(), conf, ln.page, ln.box, "repaired" if repaired else "recognised")
+        return _with_place(date_field, ln, m.start())
     return {}
+
+
+def _date_lines(lines: list[Line]) -> Iterator[Line]:
+    """Header lines that may hold the date, rightmost first: it stands in the right
+    column; body text starts at the left margin."""
+    for ln in sorted(header_lines(lines), key=lambda ln: -ln.centre_x):
+        if ln.centre_x >= 0.45 and ln.box[0] >= 0.3 * ln.page_width:
+            yield ln
+
+
+def _with_place(date_field: Field, ln: Line, start: int) -> dict[str, Field]:
+    """The date and the place: what stands before ', ngày' (at `start`; fold keeps
+    character positions)."""
+    out = {"date": date_field}
+    place_raw = ln.text[:start].rstrip(" ,.")
+    if place_raw:
+        out["place"] = _place(place_raw, ln)
+    return out
 
 
 _PARTIAL_DATE = re.compile(r"nga[yi]\W*(?P<d>\d{1,2}\b)?.*?thang\W*(?P<m>\d{1,2}\b)?.*?nam\s*(?P<y>\d{4})\b")
@@ -152,9 +162,7 @@ def partial_date(lines: list[Line], today: date | None = None) -> dict[str, Fiel
     is printed still helps, as offices write a date: '?/05/2015' at a low confidence,
     so the clerk types only the day. Approval takes only a whole date."""
     today = today or date.today()
-    for ln in sorted(header_lines(lines), key=lambda ln: -ln.centre_x):
-        if ln.centre_x < 0.45 or ln.box[0] < 0.3 * ln.page_width:
-            continue
+    for ln in _date_lines(lines):
         m = _PARTIAL_DATE.search(ln.folded)
         if not m or not 1945 <= int(m.group("y")) <= today.year + 1:
             continue
@@ -163,11 +171,7 @@ def partial_date(lines: list[Line], today: date | None = None) -> dict[str, Fiel
         if day and month:
             continue  # a whole date find_date could not take is no partial one
         shown = "/".join(f"{int(v):02d}" if v else UNREAD for v in (day, month)) + "/" + m.group("y")
-        out = {"date": Field("date", shown, min(0.3, ln.confidence), ln.page, ln.box)}
-        place_raw = ln.text[: m.start()].rstrip(" ,.")
-        if place_raw:
-            out["place"] = _place(place_raw, ln)
-        return out
+        return _with_place(Field("date", shown, min(0.3, ln.confidence), ln.page, ln.box), ln, m.start())
     return {}
 
 

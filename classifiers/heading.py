@@ -54,8 +54,11 @@ def subject_after_heading(lines: list[Line], heading: Line) -> Field | None:
     return _subject(picked, VE_VIEC)
 
 
-def _vv_start(lines: list[Line], below_y: int) -> int | None:
-    return next(
+def subject_vv(lines: list[Line], below_y: int) -> tuple[Field, float] | None:
+    """'V/v ...' in the left column under the number, possibly over several lines, and
+    how sure OCR was of the 'V/v' itself (0-1): what says công văn, whatever the
+    subject's words after it."""
+    start = next(
         (
             i
             for i, ln in enumerate(lines)
@@ -63,18 +66,6 @@ def _vv_start(lines: list[Line], below_y: int) -> int | None:
         ),
         None,
     )
-
-
-def vv_marker_confidence(lines: list[Line], below_y: int) -> float | None:
-    """How sure OCR was of the 'V/v' itself (0-1): what says công văn, whatever the
-    subject's words after it."""
-    start = _vv_start(lines, below_y)
-    return None if start is None else lines[start].words[0].confidence / 100
-
-
-def subject_vv(lines: list[Line], below_y: int) -> Field | None:
-    """'V/v ...' in the left column under the number, possibly over several lines."""
-    start = _vv_start(lines, below_y)
     if start is None:
         return None
     picked = [lines[start]]
@@ -89,7 +80,8 @@ def subject_vv(lines: list[Line], below_y: int) -> Field | None:
         ):
             break
         picked.append(ln)
-    return _subject(picked, V_V)
+    subject = _subject(picked, V_V)
+    return (subject, lines[start].words[0].confidence / 100) if subject else None
 
 
 def _subject(picked: list[Line], prefix: re.Pattern) -> Field | None:

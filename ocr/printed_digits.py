@@ -46,7 +46,8 @@ def read_again(
     out, notes = list(words), []
     hand = {id(w) for w in handwritten}
     for i, w in enumerate(words):
-        if w.box[1] > above or not _FLOOR <= w.confidence < CONFIRMED or id(w) in hand:
+        # Digits first: the row's words are looked through only for a word that starts with one.
+        if not w.text[:1].isdigit() or w.box[1] > above or not _FLOOR <= w.confidence < CONFIRMED or id(w) in hand:
             continue
         kind = _kind(w, words)
         m = (_NUMBER if kind == "number" else _DATE_PART).match(w.text) if kind else None
