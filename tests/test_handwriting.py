@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from classifiers import extract
 from ocr import handwriting, load_page, recognise
-from ocr.digits import DigitReader, DigitReading, normalise, segment
+from ocr.digits import DigitReader, normalise, segment
 from ocr.handwriting import find_slots
 from ocr.types import Word
 from tests.synthetic import generate
@@ -145,26 +145,23 @@ def test_weakly_read_digits_make_a_number_slot_that_remembers_them():
     assert day.kind == "day" and day.weak == ""
 
 
-class _SureReader:
-    """A digit reader that reads every slot as `text`, very surely."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def read(self, ink: np.ndarray, line_height: float) -> DigitReading:
-        return DigitReading(self.text, 0.97, (0, 0, ink.shape[1], ink.shape[0]))
+def _printed_in_slot(digits: str, x: int, size: int = 26) -> np.ndarray:
+    """A page strip with `digits` on the number's row (y 100-130), in a print face the
+    digit reader was trained on, so that it reads them surely."""
+    page = Image.new("L", (500, 300), 255)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf", size)
+    ImageDraw.Draw(page).text((x, 100), digits, fill=0, font=font)
+    return np.asarray(page)
 
 
 @pytest.mark.parametrize(("reader_reads", "taken"), [("561", True), ("2551", False), ("56", False)])
-def test_weak_digits_give_way_only_to_as_many_sure_ones(monkeypatch, reader_reads, taken):
+def test_weak_digits_give_way_only_to_as_many_sure_ones(reader_reads, taken):
     """Tesseract reads a hand's hooked 1 as a 4 ('564' at 44): a sure reader corrects it
     digit for one digit. One digit more or fewer is a cutting matter (a slash's foot
     read as a 1, '2551' for a printed 255): Tesseract's stay, disputed, with a note.
     'Số:564' is one word, whose confidence is the printed letters' too."""
-    words = [Word("Số:564", (100, 100, 220, 130), 83.0, 0, 0), Word("/TB-SYT", (225, 100, 400, 130), 95.0, 0, 0)]
-    page = np.full((300, 500), 255, np.uint8)
-    cv2.putText(page, "564", (165, 128), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
-    monkeypatch.setattr(handwriting, "reader", lambda: _SureReader(reader_reads))
+    words = [Word("Số:564", (100, 100, 220, 130), 83.0, 0, 0), Word("/TB-SYT", (270, 100, 440, 130), 95.0, 0, 0)]
+    page = _printed_in_slot(reader_reads, 185)  # what the slot really holds, read surely
     kept, readings, notes = handwriting.read_slots(page, words, find_slots(words))
     if taken:
         assert [w.text for w in readings] == [reader_reads] and not any("564" in w.text for w in kept)
@@ -173,7 +170,7 @@ def test_weak_digits_give_way_only_to_as_many_sure_ones(monkeypatch, reader_read
         assert kept[0].confidence == handwriting.DISPUTED  # no surer than a disputed reading
 
 
-def test_a_raised_slot_reads_but_never_takes_the_printed_line_above(monkeypatch):
+def test_a_raised_slot_reads_but_never_takes_the_printed_line_above():
     """A number written small stands raised: its slot reaches up into the issuer's last
     line, whose printed words stay when the slot's reading replaces what was in it."""
     above = Word("PHẨM", (160, 64, 230, 94), 91.0, 1, 0)
@@ -186,20 +183,16 @@ def test_a_raised_slot_reads_but_never_takes_the_printed_line_above(monkeypatch)
     ]
     (slot,) = find_slots(words)
     assert slot.box[1] < 79 < slot.box[3]  # the slot takes in the line above's middle
-    page = np.full((300, 500), 255, np.uint8)
-    cv2.putText(page, "68", (160, 128), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
-    monkeypatch.setattr(handwriting, "reader", lambda: _SureReader("68"))
+    page = _printed_in_slot("68", 160)
     kept, readings, _ = handwriting.read_slots(page, words, [slot])
     assert [w.text for w in readings] == ["68"] and above in kept and bit not in kept
 
 
-def test_a_slot_tesseract_read_as_digits_gets_no_note_for_a_reading_that_is_no_number(monkeypatch):
+def test_a_slot_tesseract_read_as_digits_gets_no_note_for_a_reading_that_is_no_number():
     """Printed '02/ĐL-BTC' read weakly: a slot measured short holds only its '0', which
     is no number; Tesseract's digits stand, and the clerk is not told it 'may be 0'."""
     words = [Word("Số:", (100, 100, 150, 130), 93.0, 0, 0), Word("02/ĐL-BTC", (160, 100, 400, 130), 54.0, 0, 0)]
-    page = np.full((300, 500), 255, np.uint8)
-    cv2.putText(page, "02", (165, 128), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 0, 2)
-    monkeypatch.setattr(handwriting, "reader", lambda: _SureReader("0"))
+    page = _printed_in_slot("0", 170, size=40)  # the slot holds only the printed number's first digit
     (slot,) = find_slots(words)
     assert slot.weak == "02"
     kept, readings, notes = handwriting.read_slots(page, words, [slot])
