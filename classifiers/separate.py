@@ -22,6 +22,7 @@ class SeparationOptions:
     separator: str | None = DEFAULT_SEPARATOR  # barcode value of separator sheets
     by_header: bool = True  # a page with a document header starts a document
     split_on_blank: bool = False  # a blank page ends a document
+    keep_blank: bool = False  # a blank page stays in its document (archives that keep every side)
 
 
 def is_separator(page: RecognisedPage, options: SeparationOptions) -> bool:
@@ -50,7 +51,7 @@ def separate(pages: list[RecognisedPage], options: SeparationOptions) -> list[li
     for page in pages:
         if is_separator(page, options):
             close()
-        elif page.blank:
+        elif page.blank and not options.keep_blank:
             if options.split_on_blank:
                 close()
         else:

@@ -13,8 +13,11 @@ from archive.signing import open_signer, sign_pdf
 from archive.verify import VerifyResult, verify_pdf
 from classifiers.separate import SeparationOptions
 from errors import ExitCode
+from ocr import InputError, count_pages
 from station import config
 from station.pipeline import FileResult, Options, process_files
+
+from .progress import Bar, PageCounter
 
 SCAN_SUFFIXES = {".tif", ".tiff", ".jpg", ".jpeg", ".png", ".pdf", ".bmp", ".gif", ".jp2", ".webp"}
 
@@ -81,29 +84,47 @@ def process(args: argparse.Namespace) -> int:
 
 
 def _run_process(inputs: list[Path], args: argparse.Namespace, options: Options) -> int:
-    bar = _Progress(len(inputs)) if sys.stderr.isatty() else None
+    counter = PageCounter(sum(_page_count(f) for f in inputs), len(inputs))
+    bar = Bar("station process", enabled=sys.stderr.isatty())
+    seen: dict[Path, int] = {}  # pages of each file counted so far
+
+    def on_page(event: str, path: Path, done: int, total: int) -> None:
+        seen[path] = done
+        counter.page()
+        bar.update(counter.figures)
+
     failed = 0
     started = time.monotonic()
     pages = 0
-    for result in process_files(inputs, args.out, options, bar.page if bar else None):
-        pages += len(result.pages)
-        if result.status != "ok":
-            failed += 1
-        _report(result, args.verbose, bar)
-    if bar:
+    try:
+        for result in process_files(inputs, args.out, options, on_page):
+            pages += len(result.pages)
+            if result.status != "ok":
+                failed += 1
+                counter.failed(max(0, _page_count(result.source) - seen.get(result.source, 0)))
+                bar.update(counter.figures)
+            _report(result, args.verbose)
+    finally:
         bar.close()
     took = time.monotonic() - started
     ok = len(inputs) - failed
     print(
-        f"{ok} of {len(inputs)} files done, {pages} pages in {took:.1f} s" + (f"; {failed} failed" if failed else ""),
+        f"{ok} of {len(inputs)} files done, {pages} pages in {took:.1f} s"
+        + (f" ({pages * 60 / took:.1f} pages/min)" if took > 0 and pages else "")
+        + (f"; {failed} failed" if failed else ""),
         file=sys.stderr,
     )
     return ExitCode.SOME_FAILED if failed else ExitCode.OK
 
 
-def _report(result: FileResult, verbose: bool, bar: _Progress | None) -> None:
-    if bar:
-        bar.file_done()
+def _page_count(path: Path) -> int:
+    try:
+        return count_pages(path)
+    except (InputError, OSError):
+        return 0  # said when the file's turn comes
+
+
+def _report(result: FileResult, verbose: bool) -> None:
     if result.status == "ok":
         docs = ", ".join(f"{d.pdf} ({len(d.pages)} pages)" for d in result.documents)
         line = f"{result.source}: ok -> {docs}"
@@ -116,42 +137,6 @@ def _report(result: FileResult, verbose: bool, bar: _Progress | None) -> None:
     else:
         line = f"{result.source}: failed: {result.error}"
         stream = sys.stderr
-    if bar:
-        bar.clear()
     print(line, file=stream, flush=True)
     if verbose and result.debug:
         print(result.debug, file=sys.stderr)
-    if bar:
-        bar.draw()
-
-
-class _Progress:
-    """One line at the bottom of the terminal: files and pages done."""
-
-    def __init__(self, files: int) -> None:
-        self.files, self.files_done, self.pages_done = files, 0, 0
-        self.current = ""
-
-    def page(self, event: str, path: Path, done: int, total: int) -> None:
-        self.pages_done += 1
-        self.current = f"{path.name} {done}/{total}"
-        self.draw()
-
-    def file_done(self) -> None:
-        self.files_done += 1
-
-    def draw(self) -> None:
-        width = 30
-        filled = int(width * self.files_done / max(1, self.files))
-        bar = "#" * filled + "-" * (width - filled)
-        sys.stderr.write(
-            f"\r[{bar}] {self.files_done}/{self.files} files, {self.pages_done} pages  {self.current}\x1b[K"
-        )
-        sys.stderr.flush()
-
-    def clear(self) -> None:
-        sys.stderr.write("\r\x1b[K")
-
-    def close(self) -> None:
-        self.clear()
-        sys.stderr.flush()

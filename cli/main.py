@@ -18,7 +18,7 @@ from ocr import DEFAULT_ENGINE
 from station import config
 from station.logs import configure as configure_logging
 
-from . import admin, files
+from . import admin, batch, files
 
 log = logging.getLogger("station")
 
@@ -36,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
             return files.verify(args)
         if args.command == "run":
             return run(args)
+        if args.command == "batch":
+            return batch.run(args)
         return admin.run(args)
     except ConfigError as e:
         print(f"station: configuration: {e}", file=sys.stderr)
@@ -90,6 +92,7 @@ def parser() -> argparse.ArgumentParser:
     uadd.add_argument(
         "--password-file", type=Path, help="read the password from this file (else STATION_NEW_PASSWORD, else a prompt)"
     )
+    batch.add_parser(sub)
     reg = sub.add_parser("register", help="the incoming register (sổ đăng ký văn bản đến)")
     reg_sub = reg.add_subparsers(dest="register_command", required=True)
     rex = reg_sub.add_parser("export", help="write the register of a year as CSV and XLSX")

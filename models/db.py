@@ -92,6 +92,29 @@ CREATE INDEX IF NOT EXISTS login_failures_at ON login_failures(at);
 -- Full text of each document (OCR text and fields), folded: no tone marks, đ as d,
 -- lower case - so 'quyet dinh' finds 'Quyết định' and 'd' finds 'đ'.
 CREATE VIRTUAL TABLE IF NOT EXISTS search USING fts5(content, document_id UNINDEXED);
+-- Archive batches (issue 15): a batch of hồ sơ, each hồ sơ a list of scan files (jobs).
+CREATE TABLE IF NOT EXISTS batches (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,                 -- the folder it was made from (the station never changes it)
+    options TEXT NOT NULL,                -- JSON: separator, blank pages, quality thresholds
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS hoso (
+    id INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES batches(id),
+    code TEXT NOT NULL,                   -- mã hồ sơ
+    position INTEGER NOT NULL,            -- order in the batch (the list's, else the folders')
+    metadata TEXT NOT NULL,               -- JSON: tiêu đề, thời hạn bảo quản, chế độ sử dụng, ... (editable)
+    expected_documents INTEGER,
+    expected_pages INTEGER,
+    intake_notes TEXT NOT NULL DEFAULT '[]',  -- JSON: what the batch's making noticed (a file twice, ...)
+    decision TEXT,                        -- NULL | accepted | sent_back
+    decision_note TEXT,
+    decided_by TEXT,
+    decided_at REAL,
+    UNIQUE (batch_id, code)
+);
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY,
     at REAL NOT NULL,
@@ -130,6 +153,12 @@ _ADDED_COLUMNS = [
     ("register", "note", "TEXT"),
     # An approval may be undone until then; signing waits for it.
     ("documents", "release_at", "REAL"),
+    # A scan file of an archive batch: its hồ sơ, its place among the hồ sơ's files,
+    # and its page count (for progress before it is read).
+    ("jobs", "batch_id", "INTEGER REFERENCES batches(id)"),
+    ("jobs", "hoso_id", "INTEGER REFERENCES hoso(id)"),
+    ("jobs", "position", "INTEGER"),
+    ("jobs", "page_count", "INTEGER"),
 ]
 
 

@@ -33,6 +33,7 @@ class Job:
     state: str
     attempts: int
     error: str | None
+    batch_id: int | None = None  # a scan file of an archive batch (models.batches)
 
     @classmethod
     def from_row(cls, r: sqlite3.Row) -> Job:
@@ -46,6 +47,7 @@ class Job:
             r["state"],
             r["attempts"],
             r["error"],
+            r["batch_id"],
         )
 
 

@@ -51,6 +51,7 @@ class RecognisedPage:
     handwritten: list[Word] = field(default_factory=list)
     barcodes: list[str] = field(default_factory=list)  # decoded QR / Code 39 texts
     engine: str = ""  # the engine that read the page, with its version ("tesseract 5.3.4")
+    quality: dict[str, Any] = field(default_factory=dict)  # ocr.quality.measure: light, skew left, cut edges
 
     @property
     def text(self) -> str:
@@ -70,6 +71,7 @@ class RecognisedPage:
             "words": len(self.words),
             **({"barcodes": self.barcodes} if self.barcodes else {}),
             **({"engine": self.engine} if self.engine else {}),
+            **({"quality": self.quality} if self.quality else {}),
         }
 
     def to_dict(self) -> dict[str, Any]:

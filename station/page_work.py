@@ -17,6 +17,7 @@ from ocr import DEFAULT_ENGINE, InputError, OCREngineError, RecognisedPage, engi
 from ocr.barcodes import read_barcodes
 from ocr.digital import read_pdf_page
 from ocr.load import PAGE_PIXELS, sniff
+from ocr.quality import measure
 from ocr.textlayer import read_text_layer
 from ocr.timing import stage
 
@@ -72,6 +73,8 @@ def run_page(task: PageTask) -> PageOutcome:
         else:
             page, matrix = recognise(src, task.lang, task.detect_rotation, task.deskew, task.rotation, eng)
         page.barcodes = codes
+        with stage("quality"):
+            page.quality = measure(src.image, page)
         return PageOutcome(task, page.to_dict(), matrix.tolist(), src.image.size, timings=timing.take())
     except InputError as e:
         return PageOutcome(task, error=str(e))

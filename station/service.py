@@ -17,6 +17,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -25,11 +26,12 @@ from pyhanko.sign.signers import Signer
 
 from archive.preview import render as render_previews
 from archive.signing import sign_pdf
+from classifiers.separate import SeparationOptions
 from delivery import Connector, DeliveryError, Package, deliver
 from delivery.package import original_beside
 from errors import ExitCode, StationError
+from models import batches, jobs, outbox, secrecy
 from models import documents as docs
-from models import jobs, outbox, secrecy
 from models.db import connect
 from models.states import DocumentState, transition
 from watch_folders import HotFolder, HotFolderWatcher, hoso_code
@@ -127,7 +129,9 @@ class Station:
                 self._intake(path, folder)
 
     # -- the loop ---------------------------------------------------------------------
-    def run(self) -> None:
+    def run(self, until: Callable[[], bool] | None = None) -> None:
+        """Until stopped, or until `until()` says the work asked for is done (checked
+        when the station has nothing in hand)."""
         with self.db_lock:
             jobs.recover(self.conn, self.owner)
             parked = jobs.park_crashers(self.conn)
@@ -141,6 +145,10 @@ class Station:
                 for step in (self.process_batch, self.sign_approved, self.deliver_due):
                     busy |= self._guarded(step)
                 if not busy:
+                    if until is not None:
+                        with self.db_lock:
+                            if until():
+                                break
                     self.stop_event.wait(0.2)
         finally:
             self.watcher.stop()
@@ -161,9 +169,29 @@ class Station:
 
     def process_batch(self) -> bool:
         with self.db_lock:
-            batch = jobs.claim(self.conn, self.owner, limit=max(2, 2 * self.s.jobs))
-        if not batch:
+            claimed = jobs.claim(self.conn, self.owner, limit=max(2, 2 * self.s.jobs))
+        if not claimed:
             return False
+        # Scans of an archive batch are split into documents their batch's way; the
+        # rest are one document each. Each kind goes through the pipeline on its own.
+        groups: dict[int | None, list[jobs.Job]] = {}
+        for j in claimed:
+            groups.setdefault(j.batch_id, []).append(j)
+        for batch_id, batch in groups.items():
+            self._process(batch, self._separation(batch_id))
+            if self.stop_event.is_set():
+                break  # unprocessed jobs keep their lease; the next run takes them up again
+        return True
+
+    def _separation(self, batch_id: int | None) -> SeparationOptions | None:
+        if batch_id is None:
+            return None
+        with self.db_lock:
+            row = batches.find(self.conn, batch_id)
+        o = json.loads(row["options"]) if row else {}
+        return SeparationOptions(o.get("separator") or None, True, False, bool(o.get("keep_blank")))
+
+    def _process(self, batch: list[jobs.Job], separation: SeparationOptions | None) -> None:
         by_source = {j.source: j for j in batch}
         out_dirs = [self.s.data_dir / "archive" / f"{j.id:06d}" for j in batch]
         options = Options(
@@ -172,6 +200,7 @@ class Station:
             max_pixels=self.s.max_page_pixels,
             engine=self.s.ocr_engine,
             trust_roots=list(self.s.signing.trust_roots),
+            separation=separation,
         )
         settled: set[int] = set()
         work_dirs = [d / "work" for d in out_dirs]  # pages done survive a crash: a long file resumes
@@ -192,7 +221,7 @@ class Station:
                             traceback.format_exc(),
                         )
                 if self.stop_event.is_set():
-                    return True  # unfinished jobs keep their lease; the next run takes them up again
+                    return  # unfinished jobs keep their lease; the next run takes them up again
         except Exception as e:
             log.exception("batch of jobs %s: processing failed", [j.id for j in batch])
             for job in batch:
@@ -200,7 +229,6 @@ class Station:
                     self._retry_or_park(
                         job, f"internal error while processing ({type(e).__name__}: {e})", traceback.format_exc()
                     )
-        return True
 
     def _retry_or_park(self, job: jobs.Job, error: str, detail: str | None = None) -> None:
         """A failure that is not the input's fault: tried again, up to MAX_ATTEMPTS, then
