@@ -20,7 +20,7 @@ from models.db import connect
 from models.register import NeedsAttention
 from models.validation import LABELS
 
-from . import admin, approval, edit, json_api, review, signin
+from . import admin, approval, batches, edit, json_api, review, signin
 from .site import Site
 from .wording import for_clerk
 
@@ -52,7 +52,7 @@ def create_app(data_dir: Path, trust_roots: tuple[Path, ...] = (), grace_s: floa
     def health() -> dict:
         return {"ok": True}
 
-    for area in (signin, json_api, review, approval, edit, admin):
+    for area in (signin, json_api, review, approval, edit, admin, batches):
         app.include_router(area.router)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     return app

@@ -60,6 +60,9 @@ ACTIONS = {
     "changed": "thay đổi",
     "approval undone": "hoàn tác duyệt, trở lại chờ duyệt",
     "amended": "điều chỉnh sau khi vào sổ",
+    "accepted": "nghiệm thu hồ sơ",
+    "sent_back": "trả lại hồ sơ để quét lại",
+    "decision undone": "hủy quyết định nghiệm thu",
 }
 ROLE_NAMES = {"clerk": "Văn thư", "reviewer": "Người kiểm tra", "admin": "Quản trị"}
 
