@@ -121,12 +121,16 @@ def refuse(conn: sqlite3.Connection, path: Path, reason: str) -> Job:
 
 
 def claim(conn: sqlite3.Connection, owner: str, limit: int) -> list[Job]:
-    """Take up to `limit` queued jobs that are due, leasing them to `owner`."""
+    """Take up to `limit` queued jobs that are due, leasing them to `owner`. Scans from
+    the hot folders come before archive batches: a clerk's incoming mail must not wait
+    behind a shelf of old records."""
     t = now()
     with conn:
         conn.execute("BEGIN IMMEDIATE")
         rows = conn.execute(
-            "SELECT * FROM jobs WHERE state = 'queued' AND next_attempt_at <= ? ORDER BY id LIMIT ?", (t, limit)
+            "SELECT * FROM jobs WHERE state = 'queued' AND next_attempt_at <= ? "
+            "ORDER BY batch_id IS NOT NULL, id LIMIT ?",
+            (t, limit),
         ).fetchall()
         for r in rows:
             conn.execute(

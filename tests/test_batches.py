@@ -143,6 +143,18 @@ def test_a_batch_links_the_scans_counts_pages_and_reads_a_file_once(tmp_path):
     conn.close()
 
 
+def test_incoming_scans_are_read_before_a_waiting_batch(tmp_path):
+    shelf = tmp_path / "shelf"
+    _png(shelf / "HS-01" / "old.png")
+    conn = connect(tmp_path / "data" / "station.db")
+    create(conn, tmp_path / "data", "kho", shelf, plan(shelf))
+    mail, _ = jobs.intake(conn, _png(tmp_path / "hot" / "cong-van.png"), "incoming", None)
+    claimed = jobs.claim(conn, "test", 1)
+    assert [j.id for j in claimed] == [mail.id] and claimed[0].batch_id is None
+    assert jobs.claim(conn, "test", 1)[0].batch_id is not None
+    conn.close()
+
+
 # -- page quality measures -------------------------------------------------------------
 
 
