@@ -18,7 +18,7 @@ import sqlite3
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from errors import ExitCode, Invalid, NotFound
 from models import batches
@@ -27,9 +27,15 @@ from station import batches as making
 from station import config, quality_control
 from station.archival import collect
 from station.catalogue import write_catalogue
+from station.service import AlreadyRunning
 from station.sip import write_package
 
 from .progress import Bar
+
+if TYPE_CHECKING:
+    from station.config import ServiceSettings
+
+    from .runtime import Runtime
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -119,42 +125,54 @@ def _run(args: argparse.Namespace) -> int:
         batch = _find(probe, args.batch)
     finally:
         probe.close()
-    with runtime(settings) as rt:
-        signal.signal(signal.SIGTERM, lambda *_: rt.station.stop())
-        station = rt.station
-        bar = Bar(f"batch {batch['name']}", enabled=sys.stderr.isatty())
-        done = threading.Event()
+    try:
+        with runtime(settings) as rt:
+            return _follow(rt, batch, settings)
+    except AlreadyRunning:
+        raise AlreadyRunning(
+            "the station is already running and reads the batch by itself: follow it with "
+            f"`station batch status {batch['name']}` or on the review site's Batches page"
+        ) from None
 
-        def finished() -> bool:
-            report = batches.progress(station.conn, batch["id"], settings.data_dir)
-            return report["total"]["finished"] and not _awaiting_signature(station.conn, batch["id"])
 
-        def watch() -> None:
-            # Its own connection: the station's is busy with the work.
-            conn = connect(settings.data_dir / "station.db")
-            try:
-                while not done.wait(1.0):
-                    bar.update(batches.progress(conn, batch["id"], settings.data_dir)["total"])
-            finally:
-                conn.close()
+def _follow(rt: Runtime, batch: sqlite3.Row, settings: ServiceSettings) -> int:
+    """Run the station here until the batch is read (and what was approved of it signed),
+    drawing its progress."""
+    signal.signal(signal.SIGTERM, lambda *_: rt.station.stop())
+    station = rt.station
+    bar = Bar(f"batch {batch['name']}", enabled=sys.stderr.isatty())
+    done = threading.Event()
 
-        watcher = threading.Thread(target=watch, name="progress", daemon=True)
-        watcher.start()
-        try:
-            station.run(until=finished)
-        except KeyboardInterrupt:
-            station.stop()
-        finally:
-            done.set()
-            watcher.join()
+    def finished() -> bool:
         report = batches.progress(station.conn, batch["id"], settings.data_dir)
-        bar.close(report["total"])
-        _print_status(station.conn, batch, report)
-        total = report["total"]
-        if not total["finished"]:
-            print("stopped before the end; `station batch run` again goes on where it stopped", file=sys.stderr)
-            return ExitCode.INTERRUPTED
-        return ExitCode.SOME_FAILED if total["files_failed"] else ExitCode.OK
+        return report["total"]["finished"] and not _awaiting_signature(station.conn, batch["id"])
+
+    def watch() -> None:
+        # Its own connection: the station's is busy with the work.
+        conn = connect(settings.data_dir / "station.db")
+        try:
+            while not done.wait(1.0):
+                bar.update(batches.progress(conn, batch["id"], settings.data_dir)["total"])
+        finally:
+            conn.close()
+
+    watcher = threading.Thread(target=watch, name="progress", daemon=True)
+    watcher.start()
+    try:
+        station.run(until=finished)
+    except KeyboardInterrupt:
+        station.stop()
+    finally:
+        done.set()
+        watcher.join()
+    report = batches.progress(station.conn, batch["id"], settings.data_dir)
+    bar.close()
+    _print_status(station.conn, batch, report)
+    total = report["total"]
+    if not total["finished"]:
+        print("stopped before the end; `station batch run` again goes on where it stopped", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    return ExitCode.SOME_FAILED if total["files_failed"] else ExitCode.OK
 
 
 def _awaiting_signature(conn: sqlite3.Connection, batch_id: int) -> bool:

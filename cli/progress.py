@@ -14,8 +14,6 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 class Bar:
     def __init__(self, title: str, enabled: bool = True) -> None:
-        self.enabled = enabled
-        self.started = time.monotonic()
         self._progress: Progress | None = None
         if enabled:
             self._progress = Progress(
@@ -45,7 +43,7 @@ class Bar:
             failed=f"{figures['files_failed']} failed" if figures.get("files_failed") else "",
         )
 
-    def close(self, figures: dict[str, Any] | None = None) -> None:
+    def close(self) -> None:
         if self._progress:
             self._progress.stop()
             self._progress = None

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import sqlite3
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -149,9 +150,10 @@ def create(
     so a batch interrupted while copying leaves nothing behind in the database."""
     if batches.find(conn, name):
         raise BatchError(f"a batch named '{name}' exists already")
-    home = data_dir / "batches" / bounded(re.sub(r"[^\w.-]+", "_", name), 100)
+    # A folder of its own (two names may read the same once made safe for a file name).
+    safe = bounded(re.sub(r"[^\w.-]+", "_", name), 100)
+    home = data_dir / "batches" / f"{safe}-{uuid.uuid4().hex[:8]}"
     staging = home.with_name(home.name + ".making")
-    shutil.rmtree(staging, ignore_errors=True)
     for p in plans:
         copies = []
         for n, (f, _) in enumerate(p.files, 1):
@@ -160,13 +162,12 @@ def create(
             _link_or_copy(f, target)
             copies.append((home / target.relative_to(staging), _pages(target)))
         p.files = copies
-    if home.exists():
-        shutil.rmtree(home)  # left by a batch whose registration never committed
     if staging.exists():
         staging.rename(home)
     try:
         return batches.create(conn, name, source, {**DEFAULT_OPTIONS, **options}, plans)
     except batches.BatchExists as e:
+        shutil.rmtree(home, ignore_errors=True)
         raise BatchError(str(e)) from None
 
 

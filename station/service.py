@@ -1,9 +1,9 @@
-"""`station run`: the station as a service. Hot folders feed jobs into SQLite; batches of
-jobs go through the pipeline; documents are approved (automatically for archive
-folders above the threshold), signed and handed to the outbox; the outbox delivers
-with retries. Nothing is lost: an original leaves its hot folder only after its result
-is committed, every state change is a committed row, and a run that dies (even by
-kill -9) is picked up by the next one."""
+"""`station run`: the station as a service. Hot folders and archive batches
+(`station batch create`) feed jobs into SQLite; jobs go through the pipeline a few at a
+time; documents are approved (automatically for archive folders above the threshold),
+signed and handed to the outbox; the outbox delivers with retries. Nothing is lost: an
+original leaves its hot folder only after its result is committed, every state change
+is a committed row, and a run that dies (even by kill -9) is picked up by the next one."""
 
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ class Station:
         try:
             while not self.stop_event.is_set():
                 busy = False
-                for step in (self.process_batch, self.sign_approved, self.deliver_due):
+                for step in (self.process_queued, self.sign_approved, self.deliver_due):
                     busy |= self._guarded(step)
                 if not busy:
                     if until is not None:
@@ -167,7 +167,7 @@ class Station:
     def stop(self) -> None:
         self.stop_event.set()
 
-    def process_batch(self) -> bool:
+    def process_queued(self) -> bool:
         with self.db_lock:
             claimed = jobs.claim(self.conn, self.owner, limit=max(2, 2 * self.s.jobs))
         if not claimed:
@@ -177,8 +177,8 @@ class Station:
         groups: dict[int | None, list[jobs.Job]] = {}
         for j in claimed:
             groups.setdefault(j.batch_id, []).append(j)
-        for batch_id, batch in groups.items():
-            self._process(batch, self._separation(batch_id))
+        for batch_id, files in groups.items():
+            self._process(files, self._separation(batch_id))
             if self.stop_event.is_set():
                 break  # unprocessed jobs keep their lease; the next run takes them up again
         return True
@@ -191,9 +191,9 @@ class Station:
         o = json.loads(row["options"]) if row else {}
         return SeparationOptions(o.get("separator") or None, True, False, bool(o.get("keep_blank")))
 
-    def _process(self, batch: list[jobs.Job], separation: SeparationOptions | None) -> None:
-        by_source = {j.source: j for j in batch}
-        out_dirs = [self.s.data_dir / "archive" / f"{j.id:06d}" for j in batch]
+    def _process(self, files: list[jobs.Job], separation: SeparationOptions | None) -> None:
+        by_source = {j.source: j for j in files}
+        out_dirs = [self.s.data_dir / "archive" / f"{j.id:06d}" for j in files]
         options = Options(
             jobs=self.s.jobs,
             max_pages=self.s.max_pages,
@@ -206,7 +206,7 @@ class Station:
         work_dirs = [d / "work" for d in out_dirs]  # pages done survive a crash: a long file resumes
         try:
             for result in process_files(
-                [j.source for j in batch], out_dirs[0], options, out_dirs=out_dirs, work_dirs=work_dirs
+                [j.source for j in files], out_dirs[0], options, out_dirs=out_dirs, work_dirs=work_dirs
             ):
                 job = by_source[result.source]
                 settled.add(job.id)
@@ -223,8 +223,8 @@ class Station:
                 if self.stop_event.is_set():
                     return  # unfinished jobs keep their lease; the next run takes them up again
         except Exception as e:
-            log.exception("batch of jobs %s: processing failed", [j.id for j in batch])
-            for job in batch:
+            log.exception("jobs %s: processing failed", [j.id for j in files])
+            for job in files:
                 if job.id not in settled:
                     self._retry_or_park(
                         job, f"internal error while processing ({type(e).__name__}: {e})", traceback.format_exc()

@@ -7,7 +7,6 @@ name, so a package that exists is whole."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import uuid
@@ -18,6 +17,8 @@ from typing import Any
 
 import bagit
 from lxml import etree
+
+from models.jobs import sha256_of
 
 from .archival import HosoPackage, file_name
 from .catalogue import write_catalogue
@@ -97,7 +98,7 @@ def mets(package: HosoPackage, files: list[Path], root: Path, organisation: str)
             ID=f"file-{n}",
             MIMETYPE="application/pdf",
             SIZE=str(path.stat().st_size),
-            CHECKSUM=_sha256(path),
+            CHECKSUM=sha256_of(path),
             CHECKSUMTYPE="SHA-256",
             ADMID=f"amd-{n}",
         )
@@ -170,11 +171,3 @@ def _identifier(parent: etree._Element, kind: str, scheme: str, value: str) -> N
     ident = etree.SubElement(parent, f"{{{PREMIS}}}{kind}Identifier")
     etree.SubElement(ident, f"{{{PREMIS}}}{kind}IdentifierType").text = scheme
     etree.SubElement(ident, f"{{{PREMIS}}}{kind}IdentifierValue").text = value
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()

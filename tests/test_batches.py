@@ -119,6 +119,8 @@ def test_a_batch_links_the_scans_counts_pages_and_reads_a_file_once(tmp_path):
     assert notes["HS-02"] == ["no scan files for this hồ sơ"]
     with pytest.raises(BatchError, match="exists"):
         create(conn, tmp_path / "data", "lô 1", shelf, plan(shelf))
+    create(conn, tmp_path / "data", "lô_1", shelf, plan(shelf))  # the same name once made safe for a folder
+    assert Path(rows[0]["source"]).exists()  # the first batch's files are untouched
 
     report = batches.progress(conn, batch_id, tmp_path / "data")
     assert (report["total"]["pages"], report["total"]["pages_done"], report["total"]["finished"]) == (4, 0, False)
