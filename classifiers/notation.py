@@ -40,6 +40,7 @@ _LETTER_SWAPS = [
     ("Q", "O"),
     ("O", "Q"),
     ("y", "ý"),
+    ("TT", "Tr"),  # a small r read as a capital T: 'CTT' for CTr (Chương trình), before collapsing doubles
 ]
 
 
