@@ -133,6 +133,11 @@ def _repair_part(part: str, closed: bool) -> tuple[str, int]:
             cand = part.replace(a, b)
             if cand in codes:
                 return cand, 1
+    # A small r stands in codes only after a T (TTr, CTr, GDTrH): an I, l or 1 before it
+    # is a misread T, in a unit's code as well.
+    mended = re.sub(r"[Il1|](?=r)", "T", part)
+    if mended != part and (mended in codes or not closed):
+        return mended, 1
     # A letter read twice (QĐĐ): collapse doubles.
     collapsed = re.sub(r"(.)\1", r"\1", part)
     if collapsed != part and collapsed in codes:

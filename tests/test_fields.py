@@ -81,6 +81,7 @@ def test_non_standard_page_is_flagged_for_review():
         ("12 / TTr - UBND", "12/TTr-UBND"),
         ("l2/TIr-UBND", "12/TTr-UBND"),
         ("255/CTT-UBND", "255/CTr-UBND"),  # a small r read as a capital: not CT (Chỉ thị) with a T twice
+        ("1113/BGDĐT-GDIrH", "1113/BGDĐT-GDTrH"),  # a unit's code: a small r follows only a T
         ("O5/QĐÐ-BNV", None),
         ("7/QyĐ-UBND", "7/QyĐ-UBND"),  # as printed: some offices print no leading zero
         ("12/UBND-VI", "12/UBND-VT"),
