@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from models import batches
 from station import quality_control
+from station.cluster import status_from_env
 
 from .auth import Session, role, session
 from .site import Site, current_site, htmx_redirect
@@ -24,13 +25,23 @@ DECIDERS = ("reviewer", "admin")
 
 @router.get("/batches", response_class=HTMLResponse)
 def batches_page(request: Request, site: SiteDep, s: Session = Depends(session)) -> Response:
-    return site.render(request, "batches.html", s, {"batches": _view(site), "can_decide": s.user.role in DECIDERS})
+    return site.render(
+        request,
+        "batches.html",
+        s,
+        {"batches": _view(site), "can_decide": s.user.role in DECIDERS, "cluster": status_from_env()},
+    )
 
 
 @router.get("/batches/live", response_class=HTMLResponse)
 def batches_live(request: Request, site: SiteDep, s: Session = Depends(session)) -> Response:
     """The part of the page that htmx reloads every few seconds."""
-    return site.render(request, "batches_rows.html", s, {"batches": _view(site), "can_decide": s.user.role in DECIDERS})
+    return site.render(
+        request,
+        "batches_rows.html",
+        s,
+        {"batches": _view(site), "can_decide": s.user.role in DECIDERS, "cluster": status_from_env()},
+    )
 
 
 @router.get("/api/batches")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 
 from models import documents, register, search, users
 from models.status import status as station_status
+from station.cluster import status_from_env
 
 from .auth import Session, role, session
 from .site import Site, current_site
@@ -26,7 +27,9 @@ def whoami(s: Session = Depends(session)) -> dict:
 @router.get("/status")
 def status(site: SiteDep, s: Session = Depends(session)) -> dict:
     with site.db() as conn:
-        return station_status(conn)
+        report = station_status(conn)
+    cluster = status_from_env()
+    return report if cluster is None else {**report, "cluster": cluster}
 
 
 @router.get("/queue")

@@ -13,6 +13,7 @@ from models import jobs, register, users
 from models.db import connect
 from models.status import status as station_status
 from station import config
+from station.cluster import status_from_env
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,6 +26,9 @@ def run(args: argparse.Namespace) -> int:
 
 def status(conn: Any, args: argparse.Namespace) -> int:
     report = station_status(conn)
+    cluster = status_from_env()
+    if cluster is not None:
+        report["cluster"] = cluster
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     else:
@@ -52,7 +56,25 @@ def status_table(report: dict[str, Any]) -> str:
             lines.append(
                 f"  {d['id']:>5}  {d['document_id']:>8}  {d['connector']:<10}  {_cut(d['last_error'] or '', 70)}"
             )
+    if "cluster" in report:
+        lines += _cluster_lines(report["cluster"])
     return "\n".join(lines)
+
+
+def _cluster_lines(c: dict[str, Any]) -> list[str]:
+    if c.get("error"):
+        return [f"\nworkers: {c['broker']}: {c['error']}"]
+    lines = [f"\nworkers on {c['broker']}: {c['queued']} pages queued"]
+    lines.append(f"  {'worker':<24}  {'state':<18}  {'processes':>9}  {'pages':>6}  {'pages/min':>9}")
+    for w in c["workers"]:
+        state = "reading" if w["reading"] else "idle"
+        if not w["alive"]:
+            state = f"gone ({w['seconds_since_seen']:.0f} s)"
+        lines.append(
+            f"  {_cut(w['name'], 24):<24}  {state:<18}  {w['concurrency']:>9}  {w['pages']:>6}  "
+            f"{w['pages_per_minute']:>9}"
+        )
+    return lines
 
 
 def _cut(text: str, width: int) -> str:

@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     # account's alone, whichever command writes it.
     os.umask(0o077)
     args = parser().parse_args(argv)
-    configure_logging(logging.INFO if args.command == "run" else logging.WARNING)
+    configure_logging(logging.INFO if args.command in ("run", "worker") else logging.WARNING)
     try:
         if args.command == "process":
             return files.process(args)
@@ -38,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
             return run(args)
         if args.command == "batch":
             return batch.run(args)
+        if args.command == "worker":
+            return worker(args)
         return admin.run(args)
     except ConfigError as e:
         print(f"station: configuration: {e}", file=sys.stderr)
@@ -72,6 +74,11 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--json", action="store_true", help="print the results as JSON")
     r = sub.add_parser("run", help="run the station: hot folders, processing, signing, delivery")
     r.add_argument("--samples", action="store_true", help="drop a few sample scans into the hot folders")
+    w = sub.add_parser(
+        "worker", help="read pages for a coordinator on another machine (Celery over Redis: STATION_BROKER_URL)"
+    )
+    w.add_argument("-c", "--concurrency", type=int, default=os.cpu_count() or 1, help="pages at once (default: cores)")
+    w.add_argument("-n", "--name", help="the worker's name in `station status` (default: host and process id)")
     st = sub.add_parser("status", help="jobs and documents per state, recent failures, outbox backlog")
     st.add_argument("--json", action="store_true", help="print the status as JSON")
     rt = sub.add_parser("retry", help="put a failed job back in the queue")
@@ -163,6 +170,18 @@ def run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             rt.station.stop()
     log.info("stopped")
+    return ExitCode.OK
+
+
+def worker(args: argparse.Namespace) -> int:
+    from station.cluster import ClusterSettings, run_worker
+
+    settings = ClusterSettings.from_env()
+    if settings is None:
+        raise ConfigError("STATION_BROKER_URL: set it to the coordinator's Redis (redis://host:6379/0)")
+    if args.concurrency < 1:
+        raise ConfigError("--concurrency: at least 1")
+    run_worker(settings, args.concurrency, args.name)
     return ExitCode.OK
 
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
 import os
 import shutil
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,9 +33,11 @@ from ocr.digital import LAYER_ENGINE
 from ocr.load import PAGE_PIXELS, sniff
 from ocr.timing import stage
 
+from .cluster import configured as cluster_configured
+from .executors import open_executor
 from .housekeeping import make_workdir
 from .names import stem_of
-from .page_work import PageOutcome, PageTask, init_worker, run_page
+from .page_work import PageOutcome, PageTask, run_page
 
 log = logging.getLogger(__name__)
 
@@ -254,8 +255,8 @@ def _resume(states: list[_FileState], options: Options) -> Iterator[FileResult]:
 def _run(states: list[_FileState], options: Options, progress: ProgressFn | None) -> Iterator[FileResult]:
     yield from _resume(states, options)
     pending = _tasks([st for st in states if not st.finished], options)
-    window = max(2, options.jobs * 2)
-    if options.jobs <= 1:
+    executor = open_executor(options.jobs) if options.jobs > 1 or cluster_configured() else None
+    if executor is None:
         for st, task in pending:
             _record_outcome(st, run_page(task))
             if progress:
@@ -263,7 +264,6 @@ def _run(states: list[_FileState], options: Options, progress: ProgressFn | None
             if len(st.outcomes) == st.pages:
                 yield _finish(st, options)
         return
-    pool = _pool(options.jobs)
     in_flight: dict[Future, tuple[_FileState, PageTask]] = {}
     failed_files: set[int] = set()
     broken = False
@@ -271,16 +271,15 @@ def _run(states: list[_FileState], options: Options, progress: ProgressFn | None
         while True:
             if broken and not in_flight:
                 # A worker died (killed, out of memory, a crash in a native decoder). Its
-                # pages have failed their files; the remaining files get a fresh pool.
-                pool.shutdown(wait=False, cancel_futures=True)
-                pool = _pool(options.jobs)
+                # pages have failed their files; the remaining files get fresh workers.
+                executor.restart()
                 broken = False
-            while not broken and len(in_flight) < window:
+            while not broken and len(in_flight) < executor.window:
                 nxt = next(pending, None)
                 if nxt is None:
                     break
                 if id(nxt[0]) not in failed_files:
-                    in_flight[pool.submit(run_page, nxt[1])] = nxt
+                    in_flight[executor.submit(nxt[1])] = nxt
             if not in_flight:
                 break
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
@@ -303,22 +302,13 @@ def _run(states: list[_FileState], options: Options, progress: ProgressFn | None
                     progress("page", st.source, len(st.outcomes), st.pages)
                 if outcome.error:
                     failed_files.add(id(st))
+                    executor.release(st.source)
                     yield _finish(st, options)
                 elif len(st.outcomes) == st.pages:
+                    executor.release(st.source)
                     yield _finish(st, options)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _pool(jobs: int) -> ProcessPoolExecutor:
-    """Page workers started by a fork server: a plain fork would copy this process's
-    other threads' locks (the watcher, the web server, the preview renderer) in
-    whatever state they happen to be, and a worker could hang on one forever. The fork
-    server is a clean single-threaded process with the page code already imported, so
-    starting workers stays cheap."""
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["station.page_work"])
-    return ProcessPoolExecutor(jobs, mp_context=ctx, initializer=init_worker, initargs=(os.getpid(),))
+        executor.shutdown()
 
 
 def _finish(st: _FileState, options: Options) -> FileResult:
