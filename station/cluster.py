@@ -31,6 +31,7 @@ import socket
 import tempfile
 import threading
 import time
+import uuid
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -166,7 +167,7 @@ def _page_task(payload: dict[str, Any]) -> dict[str, Any]:
         source = _fetch(payload["file"], s, r)
         t = payload["task"]
         image = (
-            s.shared_dir / "pages" / f"{page_id}.pdf"
+            s.shared_dir / "pages" / f"{page_id}-{uuid.uuid4().hex[:8]}.pdf"  # a page read twice: two files
             if s.shared_dir and payload["file"].get("shared")
             else work / "page.pdf"
         )
@@ -559,7 +560,9 @@ class CeleryExecutor:
 
     def release(self, source: Path) -> None:
         ref = self._files.pop(source, None)
-        if ref and "data" in ref:
+        if ref and "shared" in ref:
+            Path(ref["shared"]).unlink(missing_ok=True)
+        elif ref:
             try:
                 self.redis.delete(_file_key(ref["sha256"]))
             except Exception:  # noqa: BLE001 - it expires on its own

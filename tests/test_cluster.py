@@ -76,9 +76,13 @@ def _check_every_file_once(samples, out: Path) -> None:
 
 
 @pytest.mark.slow
-def test_two_workers_share_the_pages_and_each_takes_part(cluster, tmp_path):
+@pytest.mark.parametrize("shared", [False, True], ids=["files through Redis", "files in a shared folder"])
+def test_two_workers_share_the_pages_and_each_takes_part(cluster, tmp_path, shared):
     server, env, start = cluster
     samples = generate(tmp_path / "in", 1, PROFILES, seed=3)
+    if shared:
+        (tmp_path / "shared").mkdir()
+        env["STATION_SHARED_DIR"] = str(tmp_path / "shared")
     start("w1"), start("w2")
     wait_for(lambda: len(workers(ClusterSettings(server.url))["workers"]) == 2, 60, "two workers")
     proc = _coordinator(tmp_path / "in", tmp_path / "out", env)
@@ -91,6 +95,10 @@ def test_two_workers_share_the_pages_and_each_takes_part(cluster, tmp_path):
     status = workers(ClusterSettings(server.url))
     assert all(w["alive"] and w["pages"] > 0 and w["pages_per_minute"] > 0 for w in status["workers"])
     assert status["queued"] == 0
+    files = list(server.client().scan_iter("station:file:*"))
+    if shared:
+        assert not files and not list((tmp_path / "shared").rglob("*.*"))  # nothing through Redis; all swept
+    assert not files  # released as each file is done
 
 
 @pytest.mark.slow
