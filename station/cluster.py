@@ -248,9 +248,9 @@ def _fetch(ref: dict[str, Any], s: ClusterSettings, r: redis.Redis) -> Path:
         data = r.get(_file_key(ref["sha256"]))
         if data is None:
             raise _FileGone("the scan file is no longer in the broker (it will be sent again)")
-        part = path.with_suffix(".part")
+        part = path.with_name(f"{path.name}.{os.getpid()}.part")  # pool processes may fetch it at once
         part.write_bytes(data)  # type: ignore[arg-type]
-        part.rename(path)
+        part.replace(path)
         _sweep(cache)
     os.utime(path)
     return path
