@@ -71,6 +71,7 @@ def page_lines(page: RecognisedPage, doc_page: int) -> list[Line]:
 
 _ANCHORS = (("cong", "hoa"), ("doc", "lap"))  # national title and motto start the right column
 _SO = re.compile(r"^s[o0]\w?[:;]?$")
+_DATE_SLOT_BEFORE = {"ngay", "thang"}
 
 
 def split_columns(line: Line) -> list[Line]:
@@ -87,12 +88,17 @@ def split_columns(line: Line) -> list[Line]:
             _SO.match(f) and ws[i].text[:1] == "S" and i + 1 < len(ws) and any(c.isdigit() for c in ws[i + 1].text)
         ):
             return split_columns(line.sub(ws[:i])) + split_columns(line.sub(ws[i:]))
-    # The slot of the number ("Số:    55    /QĐ-UBND", left wide for the văn thư to fill)
-    # is a gap inside one line, not between columns.
+    # The slots of the number ("Số:    55    /QĐ-UBND") and of the day and month ("ngày
+    # 17  tháng  01  năm"), left wide for the văn thư to fill, are gaps inside one line,
+    # not between columns: a slot still empty or its hand unread must not cut the line.
     gaps = [
         (ws[i + 1].box[0] - ws[i].box[2], i)
         for i in range(len(ws) - 1)
-        if not (_SO.match(fold(ws[i].text)) or ws[i + 1].text.startswith("/"))
+        if not (
+            _SO.match(fold(ws[i].text))
+            or ws[i + 1].text.startswith("/")
+            or fold(ws[i].text).strip(".,") in _DATE_SLOT_BEFORE
+        )
     ]
     gap, i = max(gaps, default=(0, 0))
     if gap > 1.2 * h:

@@ -217,3 +217,20 @@ def test_an_unread_number_in_the_partys_style_keeps_its_types_code():
     ex = extract(build(doc, lambda kind, text: "Số:.... - TB/DTN" if kind == "number" else text))
     f = ex.fields["so_ky_hieu"]
     assert f.value == "?-TB/ĐTN" and f.confidence < 0.5
+
+
+@pytest.mark.parametrize("slot", ["ngày", "tháng"])
+def test_an_empty_handwriting_slot_does_not_cut_the_date_line_in_two(slot):
+    """The văn thư's slot after 'ngày' (or 'tháng') is left wide for the pen; blank, or
+    its hand unread, it is a gap as wide as between two columns, inside one line."""
+    from dataclasses import replace
+
+    doc = _doc()
+    pages = build(doc, lambda kind, text: re.sub(rf"{slot} \d+", slot, text) if kind == "date" else text)
+    words = pages[0].words
+    at = next(w for w in words if w.text == slot)
+    for i, w in enumerate(words):
+        if w.line == at.line and w.box[0] > at.box[2]:
+            words[i] = replace(w, box=(w.box[0] + 150, w.box[1], w.box[2] + 150, w.box[3]))
+    shown = f"?/{doc.month:02d}/{doc.year}" if slot == "ngày" else f"{doc.day:02d}/?/{doc.year}"
+    assert extract(pages).fields["date"].value == shown
