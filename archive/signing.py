@@ -295,7 +295,10 @@ def _sign(src: Path, dst: Path, config: SigningConfig, signer: signers.Signer, l
     tmp = dst.with_name(f".{dst.name}.part")
     try:
         with _metadata_left_alone():
-            with open(src, "rb") as inf, open(tmp, "wb") as outf:
+            # Read-write: pyHanko reads the output back to digest it, and buffers the
+            # whole signed PDF in memory when the stream is write-only (a 400 MB
+            # bound volume cost 900 MB of memory).
+            with open(src, "rb") as inf, open(tmp, "w+b") as outf:
                 pdf_signer.sign_pdf(_writer(inf), output=outf, appearance_text_params={"text": text})
             if level == "B-LTA":
                 _document_timestamp(tmp, config, vc)
@@ -333,14 +336,12 @@ def _metadata_left_alone() -> Iterator[None]:
 
 def _document_timestamp(path: Path, config: SigningConfig, vc: ValidationContext | None) -> None:
     """B-LTA: a document time-stamp over everything, in its own increment."""
-    data = path.read_bytes()
-    import io
-
-    out = io.BytesIO()
-    signers.PdfTimeStamper(timestamps.HTTPTimeStamper(config.tsa_url)).timestamp_pdf(
-        _writer(io.BytesIO(data)), "sha256", validation_context=vc, output=out
-    )
-    path.write_bytes(out.getvalue())
+    stamped = path.with_name(path.name + ".ts")
+    with open(path, "rb") as inf, open(stamped, "w+b") as outf:  # streamed, as in sign_pdf
+        signers.PdfTimeStamper(timestamps.HTTPTimeStamper(config.tsa_url)).timestamp_pdf(
+            _writer(inf), "sha256", validation_context=vc, output=outf
+        )
+    os.replace(stamped, path)
 
 
 def _validation_context(config: SigningConfig) -> ValidationContext:

@@ -266,7 +266,7 @@ def _run(states: list[_FileState], options: Options, progress: ProgressFn | None
         return
     in_flight: dict[Future, tuple[_FileState, PageTask]] = {}
     failed_files: set[int] = set()
-    broken = False
+    broken = drained = False
     try:
         while True:
             if broken and not in_flight:
@@ -277,6 +277,7 @@ def _run(states: list[_FileState], options: Options, progress: ProgressFn | None
             while not broken and len(in_flight) < executor.window:
                 nxt = next(pending, None)
                 if nxt is None:
+                    drained = True
                     break
                 if id(nxt[0]) not in failed_files:
                     in_flight[executor.submit(nxt[1])] = nxt
@@ -302,10 +303,13 @@ def _run(states: list[_FileState], options: Options, progress: ProgressFn | None
                     progress("page", st.source, len(st.outcomes), st.pages)
                 if outcome.error:
                     failed_files.add(id(st))
+                if outcome.error or len(st.outcomes) == st.pages:
                     executor.release(st.source)
-                    yield _finish(st, options)
-                elif len(st.outcomes) == st.pages:
-                    executor.release(st.source)
+                    if drained and not in_flight:
+                        # The last file: its page workers (and their OCR models) leave before
+                        # its PDF/A is assembled and signed, which for a bound volume of
+                        # hundreds of pages is the run's largest moment in memory.
+                        executor.shutdown()
                     yield _finish(st, options)
     finally:
         executor.shutdown()
