@@ -13,6 +13,10 @@ from .reference import DocType, doc_types
 from .text import clean, fold, is_caps
 
 V_V = re.compile(r"^\s*v\s*[/|l1]?\s*[vy]\b[\s.:]*", re.IGNORECASE)
+# An italic 'V/v' that OCR made into other marks around a slash ('⁄%', 'W/', '\/y'): one
+# short token holding a slash, then the subject. Says công văn only weakly (red).
+V_V_MISREAD = re.compile(r"^\s*[^\s/⁄∕]{0,2}[/⁄∕][^\s/⁄∕]{0,2}\s+(?=\w)")
+_MISREAD_MARKER = 0.5
 VE_VIEC = re.compile(r"^\s*v[eề]\s+vi[eệ]c\b[\s:]*", re.IGNORECASE)
 BODY_START = ("can cu", "kinh gui", "theo de nghi", "thuc hien", "dieu 1")
 
@@ -58,16 +62,21 @@ def subject_vv(lines: list[Line], below_y: int) -> tuple[Field, float] | None:
     """'V/v ...' in the left column under the number, possibly over several lines, and
     how sure OCR was of the 'V/v' itself (0-1): what says công văn, whatever the
     subject's words after it."""
-    start = next(
-        (
-            i
-            for i, ln in enumerate(lines)
-            if ln.page == 1 and ln.box[1] >= below_y and ln.centre_x < 0.5 and ln.top < 0.45 and V_V.match(ln.text)
-        ),
-        None,
-    )
+    under = [
+        i for i, ln in enumerate(lines) if ln.page == 1 and ln.box[1] >= below_y and ln.centre_x < 0.5 and ln.top < 0.45
+    ]
+    prefix = V_V
+    start = next((i for i in under if V_V.match(lines[i].text)), None)
     if start is None:
-        return None
+        # Only the first line of text under the issuer block and the number may be a
+        # misread 'V/v'.
+        first = next(
+            (i for i in under if len(lines[i].text) > 6 and not is_caps(lines[i].text) and not _is_so(lines[i])),
+            None,
+        )
+        if first is None or not V_V_MISREAD.match(lines[first].text):
+            return None
+        start, prefix = first, V_V_MISREAD
     picked = [lines[start]]
     for ln in lines[start + 1 :]:
         prev = picked[-1]
@@ -80,8 +89,13 @@ def subject_vv(lines: list[Line], below_y: int) -> tuple[Field, float] | None:
         ):
             break
         picked.append(ln)
-    subject = _subject(picked, V_V)
-    return (subject, lines[start].words[0].confidence / 100) if subject else None
+    subject = _subject(picked, prefix)
+    marker = lines[start].words[0].confidence / 100
+    return (subject, marker if prefix is V_V else min(marker, _MISREAD_MARKER)) if subject else None
+
+
+def _is_so(ln: Line) -> bool:
+    return fold(ln.text).startswith("so")
 
 
 def _subject(picked: list[Line], prefix: re.Pattern) -> Field | None:

@@ -234,3 +234,13 @@ def test_an_empty_handwriting_slot_does_not_cut_the_date_line_in_two(slot):
             words[i] = replace(w, box=(w.box[0] + 150, w.box[1], w.box[2] + 150, w.box[3]))
     shown = f"?/{doc.month:02d}/{doc.year}" if slot == "ngày" else f"{doc.day:02d}/?/{doc.year}"
     assert extract(pages).fields["date"].value == shown
+
+
+@pytest.mark.parametrize("misread", ["⁄%", "W/", "\\/y"])
+def test_an_italic_vv_read_as_other_marks_still_says_cong_van_but_red(misread):
+    """OCR makes an italic 'V/v' into marks around a slash: the line under the number is
+    still the subject, and the type a công văn, shown to check."""
+    doc = _doc(type_heading=None, notation="45/UBND-VP", addressees=["Các sở, ban, ngành tỉnh;"])
+    ex = extract(build(doc, lambda kind, text: text.replace("V/v", misread, 1) if kind == "subject" else text))
+    assert ex.fields["type"].value == "Công văn" and ex.fields["type"].confidence < 0.9
+    assert ex.fields["subject"].value == doc.subject
