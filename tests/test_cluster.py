@@ -198,3 +198,36 @@ def test_workers_are_shown_with_their_pace_and_a_silent_one_as_gone(cluster, tmp
     monkeypatch.setattr(station.cluster, "GONE_AFTER", 1.0)
     wait_for(lambda: not workers(settings)["workers"][0]["alive"], 30, "the worker shown gone")
     assert 'class="worker gone" data-name="w1"' in client.get("/batches").text
+
+
+@pytest.mark.slow
+def test_the_service_as_coordinator_killed_mid_batch_then_restarted_reads_every_file_once(cluster, tmp_path):
+    """`station run` with workers elsewhere: kill -9 of the coordinator while workers
+    hold its pages; restarted, it finishes every job once (pages done are kept, pages
+    lost with it are sent again)."""
+    from tests.service_helpers import StationProcess
+
+    server, env, start = cluster
+    start("w1"), start("w2")
+    samples = generate(tmp_path / "scans", 1, PROFILES[:5], seed=12)
+    broker = {"STATION_BROKER_URL": server.url, "STATION_BROKER_VISIBILITY_TIMEOUT": "10"}
+    station = StationProcess(tmp_path / "data", **broker).start()
+    try:
+        station.hot.mkdir(parents=True, exist_ok=True)
+        for s in samples:
+            shutil.copy(s.path, station.hot / s.path.name)
+        wait_for(lambda: _done_log(server), 120, "a first page read")
+        station.kill9()
+        station = StationProcess(tmp_path / "data", **broker).start()
+        wait_for(
+            lambda: len(station.query("SELECT id FROM jobs WHERE state = 'done'")) == len(samples),
+            300,
+            "every job done",
+            step=0.5,
+        )
+        assert len(station.query("SELECT id FROM jobs")) == len(samples)
+        docs = station.query("SELECT job_id, COUNT(*) n FROM documents GROUP BY job_id")
+        assert len(docs) == len(samples) and all(d["n"] == 1 for d in docs)
+        assert not list(station.hot.iterdir())
+    finally:
+        station.stop()
