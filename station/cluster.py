@@ -312,6 +312,14 @@ def run_worker(s: ClusterSettings, concurrency: int, name: str | None = None) ->
         shutil.rmtree(_worker["cache"], ignore_errors=True)
 
 
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def _key(name: str) -> str:
     return f"station:worker:{name}"
 
@@ -384,6 +392,7 @@ class _Pending:
     sent: list[Any]  # AsyncResults: the first to finish wins
     due: float  # when to send the page again
     tries: int = 0
+    reput: bool = False  # put the file into Redis again with the next send
 
 
 class CeleryExecutor:
@@ -431,39 +440,46 @@ class CeleryExecutor:
         return fut
 
     def _file(self, source: Path) -> dict[str, Any]:
+        """The file's reference in the page messages: put in Redis (or the shared folder)
+        once per file, whatever its number of pages."""
         ref = self._files.get(source)
         if ref is not None:
             return ref
-        data = source.read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
+        size = source.stat().st_size
+        if not self.s.shared_dir and size > self.s.max_file_mb * 1e6:
+            raise ConfigError(
+                f"the file is {size / 1e6:.0f} MB, more than the broker carries "
+                f"(STATION_BROKER_MAX_FILE_MB={self.s.max_file_mb:g}): give the workers a shared "
+                "folder (STATION_SHARED_DIR)"
+            )
+        sha = _sha256(source)
+        ref = {"sha256": sha, "suffix": source.suffix.lower()}
         if self.s.shared_dir:
-            target = self.s.shared_dir / "files" / f"{sha}{source.suffix.lower()}"
+            target = self.s.shared_dir / "files" / f"{sha}{ref['suffix']}"
             target.parent.mkdir(parents=True, exist_ok=True)
             if not target.exists():
-                part = target.with_suffix(".part")
-                part.write_bytes(data)
-                part.rename(target)
-            ref = {"sha256": sha, "suffix": source.suffix.lower(), "shared": str(target)}
+                part = target.with_name(f"{target.name}.{os.getpid()}.part")
+                shutil.copyfile(source, part)
+                part.replace(target)
+            ref["shared"] = str(target)
         else:
-            if len(data) > self.s.max_file_mb * 1e6:
-                raise ConfigError(
-                    f"the file is {len(data) / 1e6:.0f} MB, more than the broker carries "
-                    f"(STATION_BROKER_MAX_FILE_MB={self.s.max_file_mb:g}): give the workers a shared "
-                    "folder (STATION_SHARED_DIR)"
-                )
-            ref = {"sha256": sha, "suffix": source.suffix.lower(), "size": len(data), "data": data}
+            self._put(source, sha)
         self._files[source] = ref
-        return {k: v for k, v in ref.items() if k != "data"}
+        return ref
+
+    def _put(self, source: Path, sha: str) -> None:
+        self.redis.set(_file_key(sha), source.read_bytes(), ex=FILE_TTL)
 
     def _send(self, p: _Pending) -> None:
-        ref = self._files.get(p.task.source, {})
-        if "data" in ref:  # (again: a restarted broker may have lost it)
-            self.redis.set(_file_key(ref["sha256"]), ref["data"], ex=FILE_TTL)
+        ref = p.payload["file"]
+        if p.reput and "shared" not in ref:  # a restarted broker may have lost it
+            self._put(p.task.source, ref["sha256"])
         p.sent.append(self.app.send_task(TASK, args=[p.payload], queue=self.s.queue))
         p.tries += 1
+        p.reput = False
         p.due = time.monotonic() + self.s.page_deadline
         if p.tries > 1:
-            log.warning("page %s: no result after %.0f s; sent again", p.payload["page_id"], self.s.page_deadline)
+            log.warning("page %s: sent again (try %d)", p.payload["page_id"], p.tries)
 
     def _collect(self) -> None:
         last_check = 0.0
@@ -473,6 +489,7 @@ class CeleryExecutor:
             for page_id, p in pending:
                 try:
                     if not p.sent or time.monotonic() > p.due:
+                        p.reput |= bool(p.sent)  # no result by the deadline: the broker may have lost all
                         self._send(p)
                     outcome = self._outcome(p)
                 except Exception as e:  # noqa: BLE001 - the broker is away: wait for it, lose nothing
@@ -503,8 +520,9 @@ class CeleryExecutor:
             if data.get("again"):
                 if p.tries >= MAX_TRIES:
                     return PageOutcome(p.task, error=data["error"], retryable=True)
-                log.warning("page %s: %s; sent again", p.payload["page_id"], data["error"])
+                log.warning("page %s: %s", p.payload["page_id"], data["error"])
                 p.sent.remove(res)
+                p.reput = True
                 if not p.sent:
                     p.due = 0.0
                 continue

@@ -231,3 +231,33 @@ def test_the_service_as_coordinator_killed_mid_batch_then_restarted_reads_every_
         assert not list(station.hot.iterdir())
     finally:
         station.stop()
+
+
+def test_a_long_file_goes_to_the_broker_once_and_each_page_message_stays_small(tmp_path):
+    """Messages carry a reference, not the scan: a 6-page TIFF is put into Redis once,
+    and its six page messages are a few kilobytes each."""
+    from PIL import Image
+
+    from station.cluster import CeleryExecutor
+    from station.page_work import PageTask
+
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    try:
+        scan = tmp_path / "long.tif"
+        pages = [Image.effect_noise((1200, 1700), 60).convert("L") for _ in range(6)]
+        pages[0].save(scan, "TIFF", compression="tiff_lzw", save_all=True, append_images=pages[1:])
+        executor = CeleryExecutor(ClusterSettings(server.url))
+        try:
+            for i in range(1, 7):
+                executor.submit(PageTask(scan, i, tmp_path / f"page-{i}.pdf"))
+            r = server.client()
+            wait_for(lambda: r.llen("station-pages") == 6, 20, "six page messages")
+            assert len(list(r.scan_iter("station:file:*"))) == 1
+            assert r.strlen(next(r.scan_iter("station:file:*"))) == scan.stat().st_size
+            assert max(len(m) for m in r.lrange("station-pages", 0, -1)) < 8000 < scan.stat().st_size
+        finally:
+            executor.shutdown()
+        assert not list(server.client().scan_iter("station:file:*"))  # released on shutdown
+    finally:
+        server.stop()
