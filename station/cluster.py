@@ -416,6 +416,7 @@ class CeleryExecutor:
     def submit(self, task: PageTask) -> Future[PageOutcome]:
         fut: Future[PageOutcome] = Future()
         try:
+            fresh = task.source not in self._files
             ref = self._file(task.source)
         except (OSError, ConfigError) as e:
             fut.set_result(PageOutcome(task, error=str(e), retryable=isinstance(e, OSError)))
@@ -436,12 +437,14 @@ class CeleryExecutor:
             },
         }
         with self._lock:
-            self._pending[page_id] = _Pending(task, fut, payload, [], 0.0)
+            # The file goes to Redis with its first page's message, from the collecting
+            # thread, which waits for a broker that is down instead of failing the page.
+            self._pending[page_id] = _Pending(task, fut, payload, [], 0.0, reput=fresh)
         return fut
 
     def _file(self, source: Path) -> dict[str, Any]:
-        """The file's reference in the page messages: put in Redis (or the shared folder)
-        once per file, whatever its number of pages."""
+        """The file's reference in the page messages: copied to the shared folder, or put
+        in Redis (`_send`, with the first page), once per file whatever its pages."""
         ref = self._files.get(source)
         if ref is not None:
             return ref
@@ -462,8 +465,6 @@ class CeleryExecutor:
                 shutil.copyfile(source, part)
                 part.replace(target)
             ref["shared"] = str(target)
-        else:
-            self._put(source, sha)
         self._files[source] = ref
         return ref
 

@@ -261,3 +261,28 @@ def test_a_long_file_goes_to_the_broker_once_and_each_page_message_stays_small(t
         assert not list(server.client().scan_iter("station:file:*"))  # released on shutdown
     finally:
         server.stop()
+
+
+def test_a_broker_down_when_pages_are_handed_out_is_waited_for(tmp_path):
+    """The coordinator starts before Redis (a power cut, machines back in any order):
+    its pages wait and go out once the broker answers; nothing fails."""
+    from PIL import Image
+
+    from station.cluster import CeleryExecutor
+    from station.page_work import PageTask
+
+    server = RedisServer(tmp_path / "redis")
+    scan = tmp_path / "scan.png"
+    Image.effect_noise((800, 1100), 60).convert("L").save(scan)
+    executor = CeleryExecutor(ClusterSettings(server.url))
+    try:
+        future = executor.submit(PageTask(scan, 1, tmp_path / "page.pdf"))
+        time.sleep(2)
+        assert not future.done()
+        server.start()
+        r = server.client()
+        wait_for(lambda: r.llen("station-pages") == 1, 30, "the page message once Redis is up")
+        assert len(list(r.scan_iter("station:file:*"))) == 1 and not future.done()
+    finally:
+        executor.shutdown()
+        server.stop()
