@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import sqlite3
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -153,6 +154,7 @@ def create(
     # A folder of its own (two names may read the same once made safe for a file name).
     safe = bounded(re.sub(r"[^\w.-]+", "_", name), 100)
     home = data_dir / "batches" / f"{safe}-{uuid.uuid4().hex[:8]}"
+    _sweep_unfinished(home.parent)
     staging = home.with_name(home.name + ".making")
     for p in plans:
         copies = []
@@ -169,6 +171,24 @@ def create(
     except batches.BatchExists as e:
         shutil.rmtree(home, ignore_errors=True)
         raise BatchError(str(e)) from None
+
+
+STALE_MAKING_S = 6 * 3600.0
+
+
+def _sweep_unfinished(batches_dir: Path) -> None:
+    """Copies of a `batch create` that was interrupted (killed while copying a shelf):
+    never registered, so nothing refers to them. Only old ones go: another `batch
+    create` may be copying right now."""
+    if not batches_dir.is_dir():
+        return
+    now = time.time()
+    for d in batches_dir.glob("*.making"):
+        try:
+            if now - d.stat().st_mtime > STALE_MAKING_S:
+                shutil.rmtree(d, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def _pages(path: Path) -> int:

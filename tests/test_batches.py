@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import bagit
@@ -142,6 +143,23 @@ def test_a_batch_links_the_scans_counts_pages_and_reads_a_file_once(tmp_path):
     assert report["total"]["seconds_left"] == 0
     batches.decide(conn, hoso_01, "sent_back", "lan", "trang mờ")
     assert batches.hoso(conn, hoso_01)["decision"] == "sent_back"
+    conn.close()
+
+
+def test_copies_left_by_an_interrupted_batch_create_are_swept_once_old(tmp_path):
+    shelf = tmp_path / "shelf"
+    _png(shelf / "HS-01" / "a.png")
+    batches_dir = tmp_path / "data" / "batches"
+    old, fresh = batches_dir / "lo_cu-0a1b2c3d.making", batches_dir / "lo_moi-4e5f6a7b.making"
+    for d in (old, fresh):
+        (d / "HS-01").mkdir(parents=True)
+        (d / "HS-01" / "0001-a.png").write_bytes(b"half a copy")
+    stale = time.time() - 7 * 3600
+    os.utime(old, (stale, stale))
+    conn = connect(tmp_path / "data" / "station.db")
+    create(conn, tmp_path / "data", "lô 2", shelf, plan(shelf))
+    assert not old.exists()  # a create killed hours ago: never registered, swept
+    assert fresh.exists()  # maybe another create copying right now: left alone
     conn.close()
 
 
