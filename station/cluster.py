@@ -507,11 +507,10 @@ class CeleryExecutor:
             self._stop.wait(0.05)
 
     def _outcome(self, p: _Pending) -> PageOutcome | None:
-        for res in p.sent:
+        for res in list(p.sent):
             if not res.ready():
                 continue
             if res.failed():
-                self._drop_result(res.id)
                 # The task itself broke (the broker went away under it, a worker library
                 # fault): not the page's fault, so it is sent again, a few times.
                 data: dict[str, Any] = {"error": f"the worker failed on the page ({res.result!r})", "again": True}
@@ -527,7 +526,10 @@ class CeleryExecutor:
                 if not p.sent:
                     p.due = 0.0
                 continue
-            return self._from_result(p.task, data)
+            try:
+                return self._from_result(p.task, data)
+            except OSError as e:  # the page image could not be written here (disk full)
+                return PageOutcome(p.task, error=f"the page image could not be stored: {e}", retryable=True)
         return None
 
     def _drop_result(self, task_id: str) -> None:
