@@ -25,23 +25,13 @@ DECIDERS = ("reviewer", "admin")
 
 @router.get("/batches", response_class=HTMLResponse)
 def batches_page(request: Request, site: SiteDep, s: Session = Depends(session)) -> Response:
-    return site.render(
-        request,
-        "batches.html",
-        s,
-        {"batches": _view(site), "can_decide": s.user.role in DECIDERS, "cluster": status_from_env()},
-    )
+    return site.render(request, "batches.html", s, _context(site, s))
 
 
 @router.get("/batches/live", response_class=HTMLResponse)
 def batches_live(request: Request, site: SiteDep, s: Session = Depends(session)) -> Response:
     """The part of the page that htmx reloads every few seconds."""
-    return site.render(
-        request,
-        "batches_rows.html",
-        s,
-        {"batches": _view(site), "can_decide": s.user.role in DECIDERS, "cluster": status_from_env()},
-    )
+    return site.render(request, "batches_rows.html", s, _context(site, s))
 
 
 @router.get("/api/batches")
@@ -72,6 +62,12 @@ def decide(
         except ValueError:
             raise HTTPException(409, "hồ sơ còn đang nhận dạng, chưa nghiệm thu được (still being read)")
     return htmx_redirect("/batches")
+
+
+def _context(site: Site, s: Session) -> dict[str, Any]:
+    """The Batches page and its self-refreshing part: batches, and the page workers when
+    a broker is configured."""
+    return {"batches": _view(site), "can_decide": s.user.role in DECIDERS, "cluster": status_from_env()}
 
 
 def _view(site: Site) -> list[dict[str, Any]]:

@@ -23,7 +23,6 @@ logged by the coordinator."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import logging
 import os
 import shutil
@@ -33,11 +32,12 @@ import threading
 import time
 import uuid
 from concurrent.futures import Future
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from errors import ConfigError
+from models.jobs import sha256_of
 
 from .page_work import PageOutcome, PageTask
 
@@ -54,6 +54,7 @@ RATE_WINDOW = 300.0  # pages per minute are counted over the last five minutes
 FILE_TTL = 86400  # a scan file kept in Redis is dropped after a day, in case no one releases it
 MAX_TRIES = 5  # a page whose task breaks this often fails its file (retried later as a job)
 DONE_LOG = "station:pages-done"  # "<page id> <worker>", newest first: who read what
+_PATHS = ("source", "image_pdf")  # PageTask fields that are paths on the coordinator
 
 
 @dataclass(frozen=True)
@@ -102,11 +103,6 @@ class ClusterSettings:
             env.get("STATION_BROKER_QUEUE") or cls.queue,
             int(number("STATION_PAGES_IN_FLIGHT", cls.window, 1)),
         )
-
-
-def configured() -> bool:
-    """Whether page work goes to Celery workers (STATION_BROKER_URL is set)."""
-    return bool(os.environ.get("STATION_BROKER_URL", "").strip())
 
 
 def make_app(s: ClusterSettings) -> Celery:
@@ -172,18 +168,7 @@ def _page_task(payload: dict[str, Any]) -> dict[str, Any]:
             else work / "page.pdf"
         )
         image.parent.mkdir(parents=True, exist_ok=True)
-        task = PageTask(
-            source,
-            t["index"],
-            image,
-            t["lang"],
-            t["detect_rotation"],
-            t["deskew"],
-            t["separator"],
-            t["rotation"],
-            t["max_pixels"],
-            t["engine"],
-        )
+        task = PageTask(source=source, image_pdf=image, **t)
         outcome = run_page(task)
         read = True
         result: dict[str, Any] = {
@@ -312,14 +297,6 @@ def run_worker(s: ClusterSettings, concurrency: int, name: str | None = None) ->
         shutil.rmtree(_worker["cache"], ignore_errors=True)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _key(name: str) -> str:
     return f"station:worker:{name}"
 
@@ -425,16 +402,8 @@ class CeleryExecutor:
         payload = {
             "page_id": page_id,
             "file": ref,
-            "task": {
-                "index": task.index,
-                "lang": task.lang,
-                "detect_rotation": task.detect_rotation,
-                "deskew": task.deskew,
-                "separator": task.separator,
-                "rotation": task.rotation,
-                "max_pixels": task.max_pixels,
-                "engine": task.engine,
-            },
+            # Every field but the paths, which are the coordinator's: the worker has its own.
+            "task": {f.name: getattr(task, f.name) for f in fields(task) if f.name not in _PATHS},
         }
         with self._lock:
             # The file goes to Redis with its first page's message, from the collecting
@@ -455,7 +424,7 @@ class CeleryExecutor:
                 f"(STATION_BROKER_MAX_FILE_MB={self.s.max_file_mb:g}): give the workers a shared "
                 "folder (STATION_SHARED_DIR)"
             )
-        sha = _sha256(source)
+        sha = sha256_of(source)
         ref = {"sha256": sha, "suffix": source.suffix.lower()}
         if self.s.shared_dir:
             target = self.s.shared_dir / "files" / f"{sha}{ref['suffix']}"

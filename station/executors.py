@@ -59,13 +59,12 @@ class LocalPool:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def open_executor(jobs: int) -> PageExecutor:
-    """Celery workers when a broker is configured, else the local pool."""
-    from .cluster import ClusterSettings
+def open_executor(jobs: int) -> PageExecutor | None:
+    """Celery workers when a broker is configured, else the local pool; None for one
+    job on this machine (pages are then read in this process, one after another)."""
+    from .cluster import CeleryExecutor, ClusterSettings
 
     settings = ClusterSettings.from_env()
-    if settings is None:
-        return LocalPool(jobs)
-    from .cluster import CeleryExecutor
-
-    return CeleryExecutor(settings)
+    if settings is not None:
+        return CeleryExecutor(settings)
+    return LocalPool(jobs) if jobs > 1 else None

@@ -33,7 +33,6 @@ from ocr.digital import LAYER_ENGINE
 from ocr.load import PAGE_PIXELS, sniff
 from ocr.timing import stage
 
-from .cluster import configured as cluster_configured
 from .executors import open_executor
 from .housekeeping import make_workdir
 from .names import stem_of
@@ -255,7 +254,7 @@ def _resume(states: list[_FileState], options: Options) -> Iterator[FileResult]:
 def _run(states: list[_FileState], options: Options, progress: ProgressFn | None) -> Iterator[FileResult]:
     yield from _resume(states, options)
     pending = _tasks([st for st in states if not st.finished], options)
-    executor = open_executor(options.jobs) if options.jobs > 1 or cluster_configured() else None
+    executor = open_executor(options.jobs)
     if executor is None:
         for st, task in pending:
             _record_outcome(st, run_page(task))
