@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from errors import ConfigError
 from models.jobs import sha256_of
 
+from . import config
 from .page_work import PageOutcome, PageTask
 
 if TYPE_CHECKING:
@@ -71,7 +72,9 @@ class ClusterSettings:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> ClusterSettings | None:
-        env = dict(os.environ) if env is None else env
+        """From the environment over the station's TOML file (`broker_url = ...`), as
+        every setting (station.config); None when no broker is set."""
+        env = config.merged(env)
         url = env.get("STATION_BROKER_URL", "").strip()
         if not url:
             return None

@@ -69,6 +69,14 @@ KNOWN_KEYS = {
     "max_pages",
     "max_page_megapixels",
     "ocr_engine",
+    # page work on other machines (station.cluster)
+    "broker_url",
+    "shared_dir",
+    "broker_visibility_timeout",
+    "page_deadline",
+    "broker_max_file_mb",
+    "broker_queue",
+    "pages_in_flight",
 }
 TABLES = ("hot_folders", "connectors")  # arrays of tables, read apart from the plain keys
 
@@ -111,11 +119,15 @@ def _with_file(env: dict[str, str]) -> tuple[dict[str, str], dict[str, list[Any]
     return {**merged, **env}, tables
 
 
+def merged(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The STATION_* settings: the environment over the TOML file."""
+    return _with_file(dict(os.environ if env is None else env))[0]
+
+
 def sender_trust_roots(env: dict[str, str] | None = None) -> tuple[Path, ...]:
     """The CA certificates senders' signatures are checked against (STATION_TRUST_ROOTS),
     read without touching signing keys."""
-    merged, _ = _with_file(dict(os.environ if env is None else env))
-    return _paths("STATION_TRUST_ROOTS", merged)
+    return _paths("STATION_TRUST_ROOTS", merged(env))
 
 
 def load(env: dict[str, str] | None = None) -> Settings:

@@ -157,6 +157,12 @@ def test_the_broker_setting_is_checked_in_plain_words(tmp_path):
         {"STATION_BROKER_URL": "redis://127.0.0.1:1/0", "STATION_BROKER_VISIBILITY_TIMEOUT": "5000"}
     )
     assert s is not None and s.page_deadline == 10000  # never shorter than twice the visibility timeout
+    # In the station's TOML file like every setting; the environment wins.
+    (tmp_path / "station.toml").write_text('broker_url = "redis://10.0.0.5:6379/0"\npages_in_flight = 24\n')
+    from_file = ClusterSettings.from_env({"STATION_DATA_DIR": str(tmp_path)})
+    assert from_file is not None and (from_file.broker_url, from_file.window) == ("redis://10.0.0.5:6379/0", 24)
+    env = {"STATION_DATA_DIR": str(tmp_path), "STATION_BROKER_URL": "redis://127.0.0.1:1/0"}
+    assert ClusterSettings.from_env(env).broker_url == "redis://127.0.0.1:1/0"  # type: ignore[union-attr]
 
 
 @pytest.mark.slow
