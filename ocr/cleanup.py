@@ -19,21 +19,30 @@ _WEIGHT = np.round(
 ).astype(np.uint8)
 
 
-def _colour_weight(rgb: np.ndarray) -> np.ndarray:
-    """0 for neutral pixels, 255 for clearly coloured ones (chroma = max - min channel).
-    OpenCV's per-channel max and min: NumPy's reductions over the colour axis took a
-    second on an A4 page at 300 dpi, this takes some milliseconds."""
+def _chroma(rgb: np.ndarray) -> np.ndarray:
+    """Max - min channel. OpenCV's per-channel max and min: NumPy's reductions over the
+    colour axis took a second on an A4 page at 300 dpi, this takes some milliseconds."""
     r, g, b = cv2.split(rgb)
-    chroma = cv2.subtract(cv2.max(cv2.max(r, g), b), cv2.min(cv2.min(r, g), b))
-    return cv2.LUT(chroma, _WEIGHT)
+    return cv2.subtract(cv2.max(cv2.max(r, g), b), cv2.min(cv2.min(r, g), b))
+
+
+def _colour_weight(rgb: np.ndarray) -> np.ndarray:
+    """0 for neutral pixels, 255 for clearly coloured ones."""
+    return cv2.LUT(_chroma(rgb), _WEIGHT)
 
 
 def colour_ink(image: Image.Image) -> np.ndarray | None:
     """The coloured ink alone, dark on white (what dropout removes), or None for a
-    grey or bilevel scan. Red urgency marks are read from this."""
+    grey or bilevel scan. Red urgency marks are read from this.
+
+    Colour is measured against the paper's own: on yellowed paper the paper itself is
+    as coloured as a faint stamp, and the whole page would come out as 'ink' (the black
+    text read as white holes in it, at a second of recognition per page)."""
     if image.mode != "RGB":
         return None
-    return cv2.bitwise_not(_colour_weight(np.asarray(image)))
+    chroma = _chroma(np.asarray(image))
+    paper = int(np.median(chroma[::16, ::16]))
+    return cv2.bitwise_not(cv2.LUT(cv2.subtract(chroma, np.full_like(chroma, paper)), _WEIGHT))
 
 
 def to_grey_dropout(image: Image.Image) -> np.ndarray:

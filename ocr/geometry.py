@@ -10,7 +10,7 @@ import numpy as np
 MAX_SKEW = 10.0
 
 
-def estimate_skew(ink_half: np.ndarray, ink_full: np.ndarray | None = None) -> float:
+def estimate_skew(ink_half: np.ndarray, ink_full: np.ndarray | None = None, near: float | None = None) -> float:
     """Skew of text lines in degrees (positive = the content is turned counter-clockwise),
     within ±MAX_SKEW.
 
@@ -20,8 +20,12 @@ def estimate_skew(ink_half: np.ndarray, ink_full: np.ndarray | None = None) -> f
     to ~0.05° on a page of text. The fine search projects only the bottom edges of
     strokes at full resolution: glyph baselines are the sharpest horizontal feature of
     text, and that brings pages with a few short lines (a last page holding just the
-    signature block) within 0.07° as well (measured on 280 such pages)."""
-    coarse = _search(ink_half, 0.0, [(0.5, MAX_SKEW), (0.1, 0.5), (0.02, 0.1)])
+    signature block) within 0.07° as well (measured on 280 such pages).
+
+    `near`: the angle known to within a degree already (ocr.upright measures it), so
+    the coarse search looks only around it."""
+    start, span = (0.0, MAX_SKEW) if near is None else (near, 1.5)
+    coarse = _search(ink_half, start, [(0.5, span), (0.1, 0.5), (0.02, 0.1)])
     if ink_full is None:
         return coarse
     bottoms = np.zeros_like(ink_full)

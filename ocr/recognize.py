@@ -17,6 +17,7 @@ from .printed_digits import read_again
 from .tesseract import DEFAULT_LANG
 from .timing import stage
 from .types import RecognisedPage, Word, lines_of, mean_confidence
+from .upright import Lie, guess_rotation
 
 
 @dataclass
@@ -46,9 +47,11 @@ def clean(page: SourcePage) -> tuple[np.ndarray, bool]:
         return grey, is_blank(quarter)
 
 
-def straighten(page: SourcePage, grey: np.ndarray, rotation: int, deskew: bool = True) -> PreparedPage:
+def straighten(
+    page: SourcePage, grey: np.ndarray, rotation: int, deskew: bool = True, lie: Lie | None = None
+) -> PreparedPage:
     """The cleaned page turned by `rotation` (clockwise degrees) and, if asked,
-    deskewed."""
+    deskewed. `lie`: what the ink already said of the page (its skew, to a degree)."""
     h, w = grey.shape
     skew = 0.0
     with stage("deskew"):
@@ -59,7 +62,8 @@ def straighten(page: SourcePage, grey: np.ndarray, rotation: int, deskew: bool =
                 (upright.shape[1] // 2, upright.shape[0] // 2),
                 interpolation=cv2.INTER_AREA,
             )
-            skew = estimate_skew(ink_mask(half), ink_mask(upright))
+            near = lie.skew_near(rotation) if lie else None
+            skew = estimate_skew(ink_mask(half), ink_mask(upright), near)
         m, size = upright_transform(w, h, rotation, skew)
         straight = warp(grey, m, size)
     return PreparedPage(straight, _with_pixel_aspect(m, page), size, page.dpi[0], rotation, skew, False)
@@ -95,33 +99,42 @@ def _read_upright(
 ) -> tuple[PreparedPage, list[Word], list[str]]:
     """Read the page the way up it reads, and say how that was decided.
 
-    The page is read as it comes first: scanners feed almost every sheet upright, and
-    a page that reads well needs no orientation detection (OSD costs half a
+    The page is read first the way its ink says it stands (ocr.upright), or as it
+    comes when the ink does not say: scanners feed almost every sheet upright. A page
+    that reads well then needs no orientation detection (OSD costs half a
     recognition). Only a page that reads badly or sideways asks OSD which way is up,
     and is read again that way; the better reading is kept."""
-    prep = straighten(page, grey, 0, deskew)
-    with stage("recognition"):
-        words = eng.words(prep.grey, prep.dpi, lang)
-    confidence = mean_confidence(words)
-    if confidence >= _UPRIGHT_CONFIDENCE and _reads_across(words):
-        return prep, words, []
+    with stage("orientation from ink"):
+        lie = guess_rotation(grey, page.dpi[0])
+    guess = lie.rotation or 0
+    first = _read_turned(page, grey, guess, deskew, lang, eng, lie, "recognition")
+    if first.confidence >= _UPRIGHT_CONFIDENCE and _reads_across(first.words):
+        return first.prep, first.words, []
     with stage("orientation"):
-        orient = eng.orientation(grey, prep.dpi)
-    best = _Reading(prep, words, confidence)
-    if orient.rotation:
-        best = _better(best, _read_turned(page, grey, orient.rotation, deskew, lang, eng), 0.0)
-        if best.prep.rotation and best.confidence < _UPRIGHT_CONFIDENCE:
-            # Turned OSD's way, the page still reads badly: OSD mistakes a page for one
-            # upside down at low confidence (real 200-dpi office scans, at 3 to 6).
-            opposite = (orient.rotation + 180) % 360
-            best = _better(best, _read_turned(page, grey, opposite, deskew, lang, eng), 10.0)
-        return best.prep, best.words, []
-    if orient.confidence < _OSD_SURE and confidence < _UPRIGHT_CONFIDENCE:
-        # OSD was unsure and the text reads badly: try the page the other way up.
-        best = _better(best, _read_turned(page, grey, 180, deskew, lang, eng), 10.0)
-        if best.prep.rotation:
-            return best.prep, best.words, ["orientation decided by recognition confidence"]
-    return best.prep, best.words, []
+        orient = eng.orientation(grey, page.dpi[0])
+    tried = {guess: first}
+    best = first
+
+    def consider(rotation: int, margin: float) -> None:
+        nonlocal best
+        if rotation not in tried:
+            tried[rotation] = _read_turned(page, grey, rotation, deskew, lang, eng, lie)
+            best = _better(best, tried[rotation], margin)
+
+    # OSD's way first; then, if the page still reads badly, the opposite of what OSD
+    # said when it was unsure or its way was taken (OSD mistakes a page for one upside
+    # down at low confidence: real 200-dpi office scans, at 3 to 6), and the way the
+    # scanner fed it when the ink's guess led elsewhere.
+    consider(orient.rotation, 0.0)
+    if best.confidence < _UPRIGHT_CONFIDENCE and best.prep.rotation == orient.rotation:
+        if orient.rotation or orient.confidence < _OSD_SURE:
+            consider((orient.rotation + 180) % 360, 10.0)
+    if best.confidence < _UPRIGHT_CONFIDENCE:
+        consider(0, 10.0)
+    notes = []
+    if best is not first and orient.confidence < _OSD_SURE and best.prep.rotation != orient.rotation:
+        notes.append("orientation decided by recognition confidence")
+    return best.prep, best.words, notes
 
 
 class _Reading(NamedTuple):
@@ -131,10 +144,17 @@ class _Reading(NamedTuple):
 
 
 def _read_turned(
-    page: SourcePage, grey: np.ndarray, rotation: int, deskew: bool, lang: str, eng: OcrEngine
+    page: SourcePage,
+    grey: np.ndarray,
+    rotation: int,
+    deskew: bool,
+    lang: str,
+    eng: OcrEngine,
+    lie: Lie,
+    what: str = "recognition: page turned",
 ) -> _Reading:
-    turned = straighten(page, grey, rotation, deskew)
-    with stage("recognition: page turned"):
+    turned = straighten(page, grey, rotation, deskew, lie)
+    with stage(what):
         words = eng.words(turned.grey, turned.dpi, lang)
     return _Reading(turned, words, mean_confidence(words))
 

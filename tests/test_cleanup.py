@@ -37,3 +37,19 @@ def test_blank_page_with_scanner_dust_is_blank():
     for x in range(100, 500, 12):
         a[400:412, x : x + 6] = 0
     assert not is_blank(a)
+
+
+def test_coloured_ink_is_measured_against_the_paper():
+    """On yellowed paper the paper is as coloured as a faint stamp: only the stamp is
+    coloured ink, not the paper with the black text as holes in it."""
+    from ocr.cleanup import colour_ink
+
+    im = Image.new("RGB", (400, 200), (236, 218, 170))  # yellowed paper (chroma ~66)
+    d = ImageDraw.Draw(im)
+    d.rectangle((10, 10, 100, 60), fill=(200, 40, 40))  # red stamp ink
+    d.rectangle((300, 10, 390, 60), fill=(30, 28, 20))  # black text
+    ink = colour_ink(im)
+    assert ink is not None
+    assert ink[30, 50] < 40  # the stamp
+    assert ink[150, 200] > 240 and ink[30, 340] > 240  # paper and black text are not coloured ink
+    assert colour_ink(im.convert("L")) is None
