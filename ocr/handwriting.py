@@ -205,7 +205,10 @@ def _slot(
     kind: str, ln: list[Word], end: int, x0: int, x1: int, inside: tuple[Word, ...], trimmed: tuple[Word, ...] = ()
 ) -> Slot:
     """The slot between ln[0] and ln[end] (the printed words around it)."""
-    printed = [w for w in ln[: end + 1] if w not in inside] or ln
+    # The printed line's height from its words, not from a lone dash or dots ('Số:....
+    # - TB/ĐTN'), which would make the slot a sliver.
+    around = [w for w in (*ln[: end + 1], *trimmed) if w not in inside]
+    printed = [w for w in around if any(c.isalnum() for c in w.text)] or around or ln
     heights = sorted(w.box[3] - w.box[1] for w in printed)
     h = heights[len(heights) // 2]
     bottoms = sorted(w.box[3] for w in printed)
@@ -233,10 +236,124 @@ def _bit_of_hand(w: Word, slot: Slot, box: tuple[int, int, int, int]) -> bool:
     return w.line == slot.line or w.line in slot.joined or w.confidence < WEAK_DIGITS
 
 
-def read_slots(ink_grey: np.ndarray, words: list[Word], slots: list[Slot]) -> tuple[list[Word], list[Word], list[str]]:
+# Pen ink: blue to violet (OpenCV's hue, 0-180), clearly coloured (channels this far
+# apart). Print is black; red is the seal's and the urgency stamp's.
+_PEN_HUE = (95, 140)
+_PEN_CHROMA = 30
+_PEN_OVER_CAST = 25
+_PEN_BLUR = 7
+# A slot holds a pen's writing when this many line heights squared of its ink are pen-coloured.
+_PEN_SHARE = 0.15
+_PEN_OF_DARK = 0.5  # ... and at least this share of its dark ink
+
+
+def _slot_ink(
+    page_ink: np.ndarray, words: list[Word], slot: Slot, line_h: float
+) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """The hand's ink of a slot as a mask, and the mask's origin in the page; None for
+    an empty slot.
+
+    A slot is measured from the print around it, and handwriting keeps to no measure:
+    digits rise above it, reach past a code whose word Tesseract started too soon. In a
+    pen's colour the hand's strokes are known whatever they cross, so they are taken
+    whole, over a window wider and taller than the slot, and followed sideways; print
+    stays out even where it touches a digit. In black ink nothing tells a stroke of the
+    hand from a letter of 'tháng' beside it: the slot is cut as measured."""
+    x0, y0, x1, y1 = slot.box
+    height, width = page_ink.shape[:2]
+    grow = round(line_h)
+    # Wider to the right: a slot measured short leaves the last digits out.
+    wx0, wy0 = max(0, x0 - 2 * grow), max(0, y0 - grow)
+    wx1, wy1 = min(width, x1 + 3 * grow), min(height, y1 + grow // 2)
+    if x1 <= x0 or y0 >= min(y1, height):
+        return None
+    window = page_ink[wy0:wy1, wx0:wx1]
+    grey = cv2.cvtColor(window, cv2.COLOR_RGB2GRAY) if window.ndim == 3 else window.copy()
+    for w in words:  # printed words of the lines above and below stay out
+        if w not in slot.inside and w.line != slot.line:
+            bx0, by0, bx1, by1 = w.box
+            grey[max(0, by0 - wy0) : max(0, by1 - wy0), max(0, bx0 - wx0) : max(0, bx1 - wx0)] = 255
+    cx0, cy0, cx1, cy1 = x0 - wx0, y0 - wy0, min(x1, wx1) - wx0, min(y1, wy1) - wy0
+    core = grey[cy0:cy1, cx0:cx1]
+    if core.size == 0 or core.min() > 170:
+        return None
+    # The threshold of the slot's own ink: a light pen beside black print would fall
+    # below one taken over the window.
+    level, core_ink = cv2.threshold(core, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    dark = np.count_nonzero(core_ink)
+    if dark < 0.02 * core.size:
+        return None
+    if window.ndim == 3:
+        pen = _pen(window, (grey <= level).astype(np.uint8))
+        coloured = np.count_nonzero(pen[cy0:cy1, cx0:cx1])
+        # A pen's slot: most of its ink is pen-coloured (a black hand's slot has only
+        # the colour fringes of a compressed scan).
+        if coloured >= _PEN_SHARE * line_h**2 and coloured >= _PEN_OF_DARK * dark:
+            # A thin stroke's ends, blurred with the paper, show less colour than its
+            # body: the slot's dark ink near the pen's is the pen's too.
+            near = cv2.dilate(pen, np.ones((5, 5), np.uint8))
+            strokes = cv2.bitwise_and((grey <= level).astype(np.uint8), near)
+            return _pen_strokes(strokes, (cx0, cy0, cx1, cy1), line_h), (wx0, wy0)
+    return core_ink, (x0, y0)
+
+
+def _pen_strokes(pen: np.ndarray, core: tuple[int, int, int, int], line_h: float) -> np.ndarray:
+    """The pen's strokes that reach into the core, whole, and those that continue them.
+    Long rules are taken out first: a digit touching one would be one stroke with it."""
+    rules = cv2.morphologyEx(pen, cv2.MORPH_OPEN, np.ones((1, max(3, round(2 * line_h))), np.uint8))
+    ink = cv2.subtract(pen, rules)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    boxes = [tuple(int(v) for v in stats[i, :4]) for i in range(n)]
+    cx0, cy0, cx1, cy1 = core
+    keep = np.zeros(n, bool)
+    for i in range(1, n):
+        x, y, w, h = boxes[i]
+        keep[i] = min(x + w, cx1) > max(x, cx0) and min(y + h, cy1) > max(y, cy0)
+    _follow(keep, boxes, line_h)
+    return (keep[labels] * 255).astype(np.uint8)
+
+
+def _follow(keep: np.ndarray, boxes: list[tuple[int, ...]], line_h: float) -> None:
+    """Add to `keep` the pen strokes that continue the kept ones sideways: the digits a
+    slot measured short left out, each within half a line height of the last."""
+    changed = True
+    while changed:
+        changed = False
+        for i in range(1, len(boxes)):
+            if keep[i]:
+                continue
+            x, y, w, h = boxes[i]
+            for j in np.flatnonzero(keep):
+                kx, ky, kw, kh = boxes[j]
+                gap = max(kx - (x + w), x - (kx + kw))
+                if gap <= 0.5 * line_h and min(y + h, ky + kh) > max(y, ky):
+                    keep[i] = changed = True
+                    break
+
+
+def _pen(rgb: np.ndarray, dark: np.ndarray) -> np.ndarray:
+    """1 on the dark pixels that are a pen's (blue to violet), 0 elsewhere.
+
+    Colour is measured on the window blurred over a few pixels: a compressed scan keeps
+    a thin stroke's colour at half resolution or less, so a pen's stroke shows it only
+    in patches, while black print blurred with white paper stays grey. It is measured as
+    the channels' spread (HSV's saturation calls near-black scanner noise saturated),
+    above that of the window's dark ink at large: a scan with a colour cast tints its
+    print too."""
+    blurred = cv2.blur(rgb, (_PEN_BLUR, _PEN_BLUR))
+    r, g, b = cv2.split(blurred)
+    chroma = cv2.subtract(cv2.max(cv2.max(r, g), b), cv2.min(cv2.min(r, g), b))
+    floor = max(_PEN_CHROMA, int(np.median(chroma[dark > 0])) + _PEN_OVER_CAST)
+    hue = cv2.split(cv2.cvtColor(blurred, cv2.COLOR_RGB2HSV))[0]
+    pen = cv2.bitwise_and(cv2.inRange(hue, _PEN_HUE[0], _PEN_HUE[1]), cv2.inRange(chroma, floor, 255))
+    return cv2.bitwise_and(pen // 255, dark)
+
+
+def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tuple[list[Word], list[Word], list[str]]:
     """(words with each readable slot's reading in place of what was there, the
-    readings, notes on slots read too unsurely to fill in). `ink_grey`: the upright
-    page with all ink, coloured ink included; `slots`: find_slots(words)."""
+    readings, notes on slots read too unsurely to fill in). `page_ink`: the upright
+    page (or its top part) with all ink, coloured ink included, grey or RGB;
+    `slots`: find_slots(words)."""
     digits = reader()
     notes: list[str] = []
     if digits is None:
@@ -252,16 +369,10 @@ def read_slots(ink_grey: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         x0, y0, x1, y1 = slot.box
         if x1 - x0 < 0.8 * line_h:
             continue  # no room for a written digit
-        cut = ink_grey[y0:y1, max(0, x0) : x1].copy()
-        if cut.size == 0:
-            continue
-        for w in words:  # printed words of the lines above and below stay out
-            if w not in slot.inside and w.line != slot.line:
-                bx0, by0, bx1, by1 = w.box
-                cut[max(0, by0 - y0) : max(0, by1 - y0), max(0, bx0 - x0) : max(0, bx1 - x0)] = 255
-        _, ink = cv2.threshold(cut, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-        if np.count_nonzero(ink) < 0.02 * ink.size or cut.min() > 170:
+        cut = _slot_ink(page_ink, words, slot, line_h)
+        if cut is None:
             continue  # an empty slot: nothing written (or only the dotted leader)
+        ink, (_, wy0) = cut
         found = digits.read(ink, line_h)
         if found is None or found.confidence < _MIN_PROBABILITY or len(found.text) > 6:
             continue
@@ -281,7 +392,7 @@ def read_slots(ink_grey: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         # Nearly the whole slot's width: the row reads as one line, yet keeps a gap on
         # each side, so the text layer still holds 'Số: 47 /QĐ-UBND' as three words.
         inset = int(min(0.25 * line_h, 0.15 * (x1 - x0)))
-        box = (x0 + inset, y0 + by0, x1 - inset, y0 + by1)
+        box = (x0 + inset, wy0 + by0, x1 - inset, wy0 + by1)
         readings.append(Word(found.text, box, min(HANDWRITTEN_CAP, 100 * found.confidence), slot.line, slot.block))
         replaced.update(id(w) for w in slot.inside)
         # Bits of the hand Tesseract read as words of their own inside the slot go too;

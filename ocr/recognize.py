@@ -224,10 +224,13 @@ def recognise(
     slots = find_slots(words, header)
     if slots:
         with stage("handwritten digits"):
-            # The slots' ink, coloured pen included (dropout took it from prep.grey).
-            ink = cv2.warpAffine(
-                np.asarray(page.image.convert("L")), prep.matrix[:2], prep.size, flags=cv2.INTER_LINEAR, borderValue=255
-            )
+            # The slots' ink, coloured pen included (dropout took it from prep.grey), in
+            # colour where the scan has it: a pen's blue tells the hand from the print.
+            # Only the header's part of the page frame is made.
+            source = page.image if page.image.mode in ("RGB", "L") else page.image.convert("L")
+            top = (prep.size[0], min(prep.size[1], round(1.25 * header)))
+            white = (255, 255, 255) if source.mode == "RGB" else 255
+            ink = cv2.warpAffine(np.asarray(source), prep.matrix[:2], top, flags=cv2.INTER_LINEAR, borderValue=white)
             words, result.handwritten, unsure = read_slots(ink, words, slots)
         result.notes += unsure
     if words:

@@ -197,3 +197,64 @@ def test_a_slot_tesseract_read_as_digits_gets_no_note_for_a_reading_that_is_no_n
     assert slot.weak == "02"
     kept, readings, notes = handwriting.read_slots(page, words, [slot])
     assert readings == [] and kept == words and notes == []
+
+
+def test_a_slot_beside_a_lone_dash_is_as_tall_as_the_printed_line():
+    """'Số:.... - TB/ĐTN': the printed words around the slot are the dotted 'Số:' (taken
+    as part of the slot) and a dash; the slot's height comes from print, not the dash."""
+    words = [
+        Word("Số:....", (100, 100, 190, 130), 90.0, 0, 0),
+        Word("-", (260, 112, 270, 117), 90.0, 0, 0),
+        Word("TB/ĐTN", (280, 100, 420, 130), 95.0, 0, 0),
+    ]
+    (slot,) = find_slots(words)
+    assert slot.box[1] < 100 and slot.box[3] > 130, slot.box
+
+
+_PEN_BLUE = (35, 65, 190)
+_SANS = "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf"
+
+
+def _header_row(hand: str, hand_x: int, colour: tuple[int, int, int], slash_x: int) -> np.ndarray:
+    """An RGB strip: 'Số:' and '/TB-DCT' printed in black on the number's row (y 100-130),
+    `hand` written between them in `colour` from `hand_x` (in a face the digit reader
+    reads surely)."""
+    page = Image.new("RGB", (600, 300), "white")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(_SANS, 26)
+    draw.text((100, 100), "Số:", fill=(0, 0, 0), font=font)
+    draw.text((slash_x, 100), "/TB-DCT", fill=(0, 0, 0), font=font)
+    draw.text((hand_x, 96), hand, fill=colour, font=font)
+    return np.asarray(page)
+
+
+def test_a_pens_digits_are_followed_past_a_slot_measured_short():
+    """Tesseract's word for the code can start inside the hand's digits, so the slot
+    measured from it ends too soon. In a pen's blue the strokes are the hand's whatever
+    the measure says: all of '243' is read, and the black code stays out. In black,
+    nothing tells the hand's strokes from print: the slot is read as measured."""
+    words = [Word("Số:", (100, 100, 145, 130), 95.0, 0, 0), Word("/TB-DCT", (180, 100, 400, 130), 95.0, 0, 0)]
+    (slot,) = find_slots(words)
+    assert slot.box[2] == 180
+    blue = _header_row("243", 150, _PEN_BLUE, 197)
+    _, readings, _ = handwriting.read_slots(blue, words, [slot])
+    assert [w.text for w in readings] == ["243"]
+    black = _header_row("243", 150, (0, 0, 0), 197)
+    _, readings, _ = handwriting.read_slots(black, words, [slot])
+    assert [w.text for w in readings] != ["243"]
+
+
+def test_print_on_a_scan_with_a_colour_cast_is_not_a_pens():
+    """A whole scan tinted blue-grey tints its print: only ink clearly bluer than the
+    rest of the window's ink is a pen's."""
+    tinted = _header_row("58", 160, (70, 75, 100), 215)
+    tinted = cv2.add(tinted, np.full_like(tinted, (0, 0, 20)))  # the paper and print tinted alike
+    grey = cv2.cvtColor(tinted, cv2.COLOR_RGB2GRAY)
+    _, dark = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    assert np.count_nonzero(handwriting._pen(tinted, dark)) == 0
+    pen = _header_row("58", 160, _PEN_BLUE, 215)
+    grey = cv2.cvtColor(pen, cv2.COLOR_RGB2GRAY)
+    _, dark = cv2.threshold(grey, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    found = handwriting._pen(pen, dark)
+    assert np.count_nonzero(found[:, 155:205]) > 0.5 * np.count_nonzero(dark[:, 155:205])
+    assert np.count_nonzero(found[:, :150]) == 0  # 'Số:' is print
