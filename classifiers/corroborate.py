@@ -6,8 +6,8 @@ that another, independent part of the page confirms can be shown green:
   (SỞ Y TẾ and .../SYT-NVD; BỘ GIÁO DỤC VÀ ĐÀO TẠO and .../BGDĐT-...);
 - the type, from a heading (QUYẾT ĐỊNH) or a 'V/v' line, that the code confirms (QĐ-...;
   for a công văn, a code with no type in it);
-- the number and notation, printed digits read with high confidence, whose code
-  parts both of the above confirm. A code mended from a misread ('QĐÐ-BGDĐT') is
+- the number and notation, printed digits read with high confidence (or a hand's
+  digits two readers read alike), whose code parts both of the above confirm. A code mended from a misread ('QĐÐ-BGDĐT') is
   confirmed too when it is nothing but those two parts, each spelled by another field,
   its year (if any) is the date's and the digits before it stand on the page as they
   were read: every letter of it is then confirmed, however weakly OCR read them.
@@ -113,7 +113,7 @@ def corroborate(
     whole_code = len(parts) == 2 and abbr is not None and _year_agrees(notation.value, fields.get("date"))
     code_firm = notation.source == "recognised" and (code_words_confidence or 0) >= _FIRM
     if (
-        notation.source in ("recognised", "repaired")
+        notation.source in ("recognised", "repaired", "handwritten")
         and digits_confidence is not None
         and digits_confidence >= _DIGITS_FIRM
         and (code_firm or (whole_code and digits_as_read))

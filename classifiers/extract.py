@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ocr.handwriting import READ_ALIKE
 from ocr.types import RecognisedPage, centre_in
 
 from .arrival import ArrivalStamp, find_arrival_stamp
@@ -70,8 +71,8 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
     return Extraction(fields, _is_standard(lines, fields, notes), notes, arrival)
 
 
-# Digits read from a hand: on real office scans the reader is right about half the time
-# (see the README), so such a value is shown as one to check (red), with the crop beside it.
+# Digits read from a hand by one reader are shown as ones to check (red), with the crop
+# beside them; read alike by two (ocr.handwriting.READ_ALIKE), they count as read.
 HANDWRITTEN_CONFIDENCE = 0.6
 _AGREE = 0.96  # heading score when the notation's type code confirms it
 _VV_ALONE = 0.85  # a công văn known from its 'V/v' alone
@@ -84,11 +85,16 @@ def _mark_handwriting(pages: list[RecognisedPage], fields: dict[str, Field], not
         if f is None or f.page is None or f.box is None or not 0 < f.page <= len(pages):
             continue
         box = f.box
-        if any(centre_in(w.box, box) for w in pages[f.page - 1].handwritten):
+        hand = [w for w in pages[f.page - 1].handwritten if centre_in(w.box, box)]
+        if not hand:
+            continue
+        f.source = "handwritten"
+        if min(w.confidence for w in hand) < READ_ALIKE:
             f.confidence = min(f.confidence, HANDWRITTEN_CONFIDENCE)
-            f.source = "handwritten"
             if name != "number":
                 notes.append(f"{name}: digits read from handwriting ({f.value}): check them")
+        elif name != "number":
+            notes.append(f"{name}: digits read from handwriting ({f.value}), alike by two readers")
 
 
 def _digits_as_read(fields: dict[str, Field], so_line: Line | None) -> bool:

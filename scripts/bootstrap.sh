@@ -17,7 +17,7 @@ extras="test"
 # SoftHSM2, a software PKCS#11 token the signing tests use in place of a USB token, and
 # Chromium, which the browser tests of the review page drive headless, and Redis, the
 # broker the cluster tests start (page work on Celery workers).
-apt_packages=(tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd libtesseract-dev libleptonica-dev pkg-config g++ python3-dev
+apt_packages=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-vie tesseract-ocr-osd libtesseract-dev libleptonica-dev pkg-config g++ python3-dev
               poppler-utils icc-profiles-free fonts-liberation2 qpdf python3-venv softhsm2 chromium redis-server
               fonts-kaushanscript)  # the synthetic scans' handwriting (never trained on)
 [ "$extras" = "test,bench" ] && apt_packages+=(ghostscript pngquant unpaper)
