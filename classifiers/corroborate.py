@@ -8,9 +8,10 @@ that another, independent part of the page confirms can be shown green:
   for a công văn, a code with no type in it);
 - the number and notation, printed digits read with high confidence (or a hand's
   digits two readers read alike), whose code parts both of the above confirm. A code
-  mended from a misread ('QĐÐ-BGDĐT') is confirmed too when it is nothing but those two parts, each spelled by another field,
-  its year (if any) is the date's and the digits before it stand on the page as they
-  were read: every letter of it is then confirmed, however weakly OCR read them.
+  mended from a misread ('QĐÐ-BGDĐT') is confirmed too when it is nothing but those
+  two parts, each spelled by another field, its year (if any) is the date's and the
+  digits before it stand on the page as they were read: every letter of it is then
+  confirmed, however weakly OCR read them.
 
 A confirmation never raises what was read weakly: a garbled name whose initials happen
 to fit stays as unsure as OCR said."""
