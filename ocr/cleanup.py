@@ -19,7 +19,7 @@ _WEIGHT = np.round(
 ).astype(np.uint8)
 
 
-def _chroma(rgb: np.ndarray) -> np.ndarray:
+def chroma(rgb: np.ndarray) -> np.ndarray:
     """Max - min channel. OpenCV's per-channel max and min: NumPy's reductions over the
     colour axis took a second on an A4 page at 300 dpi, this takes some milliseconds."""
     r, g, b = cv2.split(rgb)
@@ -28,7 +28,7 @@ def _chroma(rgb: np.ndarray) -> np.ndarray:
 
 def _colour_weight(rgb: np.ndarray) -> np.ndarray:
     """0 for neutral pixels, 255 for clearly coloured ones."""
-    return cv2.LUT(_chroma(rgb), _WEIGHT)
+    return cv2.LUT(chroma(rgb), _WEIGHT)
 
 
 def colour_ink(image: Image.Image) -> np.ndarray | None:
@@ -40,9 +40,9 @@ def colour_ink(image: Image.Image) -> np.ndarray | None:
     text read as white holes in it, at a second of recognition per page)."""
     if image.mode != "RGB":
         return None
-    chroma = _chroma(np.asarray(image))
-    paper = int(np.median(chroma[::16, ::16]))
-    return cv2.bitwise_not(cv2.LUT(cv2.subtract(chroma, np.full_like(chroma, paper)), _WEIGHT))
+    spread = chroma(np.asarray(image))
+    paper = int(np.median(spread[::16, ::16]))
+    return cv2.bitwise_not(cv2.LUT(cv2.subtract(spread, np.full_like(spread, paper)), _WEIGHT))
 
 
 def to_grey_dropout(image: Image.Image) -> np.ndarray:

@@ -306,3 +306,16 @@ def test_a_hands_digits_count_as_read_only_when_tesseract_reads_them_alike(monke
         monkeypatch.setattr(handwriting, "read_digit_line", lambda line: second)
     _, readings, _ = handwriting.read_slots(page, words, find_slots(words))
     assert [(w.text, w.confidence) for w in readings] == [("47", confidence)]
+
+
+def test_without_the_second_readers_language_data_a_hands_digits_stay_to_check(monkeypatch):
+    """An install without Tesseract's English data reads the slot as before, red."""
+    from ocr.errors import OCREngineError
+
+    def missing(line):
+        raise OCREngineError("Tesseract has no 'eng' language data")
+
+    monkeypatch.setattr(handwriting, "read_digit_line", missing)
+    words = [Word("Số:", (100, 100, 150, 130), 95.0, 0, 0), Word("/TB-SYT", (240, 100, 400, 130), 95.0, 0, 0)]
+    _, readings, _ = handwriting.read_slots(_printed_in_slot("47", 165, size=40), words, find_slots(words))
+    assert [(w.text, w.confidence) for w in readings] == [("47", handwriting.HANDWRITTEN_CAP)]
