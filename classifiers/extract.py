@@ -9,6 +9,7 @@ from ocr.handwriting import READ_ALIKE
 from ocr.types import RecognisedPage, centre_in
 
 from .arrival import ArrivalStamp, find_arrival_stamp
+from .citations import check_year, cited_years
 from .corroborate import corroborate
 from .fields import Field
 from .header import (
@@ -64,6 +65,10 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
     fields.update(signature(lines, heading_nn))
     _mark_handwriting(pages, fields, notes)
     corroborate(fields, *_notation_words(so_line), digits_as_read=_digits_as_read(fields, so_line))
+    if "date" in fields:
+        date_field = fields["date"]
+        own = [ln for ln in lines if ln is so_line or (ln.page == date_field.page and ln.box == date_field.box)]
+        check_year(date_field, cited_years(lines, own), notes)
     # The stamp's year comes from a whole date only, never a marked one ('?/05/2015').
     issued = fields["date"].value if "date" in fields else None
     issued = issued if isinstance(issued, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", issued) else None

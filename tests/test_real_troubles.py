@@ -244,3 +244,47 @@ def test_an_italic_vv_read_as_other_marks_still_says_cong_van_but_red(misread):
     ex = extract(build(doc, lambda kind, text: text.replace("V/v", misread, 1) if kind == "subject" else text))
     assert ex.fields["type"].value == "Công văn" and ex.fields["type"].confidence < 0.9
     assert ex.fields["subject"].value == doc.subject
+
+
+@pytest.mark.parametrize(
+    "citation",
+    [
+        "Căn cứ Kế hoạch số 663/KH-ĐHTĐ, ngày 24/7/2024 của Hiệu trưởng;",
+        "Thực hiện thông báo số: 34-TB/HTHSSV ngày 22 tháng 9 năm 2024 của Trung tâm;",
+    ],
+)
+def test_a_date_earlier_than_a_document_it_cites_is_not_green(citation):
+    """Real scans: a printed year misread (2023 for 2025) read surely. The body cites a
+    plan of 2024: the document cannot be older, so its date is shown to check; the year
+    is not mended from the citation (it says 'not before 2024', not which year)."""
+    doc = _doc(year=2023)
+    doc.body = [citation, *doc.body]
+    ex = extract(build(doc))
+    f = ex.fields["date"]
+    assert f.value == doc.truth()["date"] and f.confidence < 0.9
+    assert any("earlier than that of a document it cites" in n for n in ex.notes)
+    doc.year = 2024  # the same citation in a document of its own year or later: nothing to say
+    ex = extract(build(doc))
+    assert ex.fields["date"].confidence >= 0.9 and not any("cites" in n for n in ex.notes)
+
+
+def test_the_documents_own_number_and_date_are_no_citation():
+    """The number and date read as one line across the two columns ('Số: 561/QĐ-UBND
+    ngày 16 tháng 4 năm 2016') are the document's own: left out, only what the body
+    cites counts."""
+    from classifiers.citations import cited_years
+    from classifiers.layout import page_lines
+    from ocr.types import RecognisedPage, Word
+
+    def row(text: str, line: int) -> list[Word]:
+        return [
+            Word(t, (100 + 60 * i, 100 * line, 150 + 60 * i, 100 * line + 30), 95.0, line, 0)
+            for i, t in enumerate(text.split())
+        ]
+
+    words = row("Số: 561/QĐ-UBND ngày 16 tháng 4 năm 2016", 1) + row(
+        "Căn cứ Thông tư số 01/2019/TT-BNV ngày 24/01/2019;", 2
+    )
+    own, body = page_lines(RecognisedPage(1, 2480, 3508, 300.0, 0, 0.0, words=words), 1)
+    assert cited_years([own, body], [own]) == [2019]
+    assert cited_years([own, body], []) == [2016, 2019]

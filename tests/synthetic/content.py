@@ -83,6 +83,20 @@ BODY = [
     "giao dịch điện tử, bảo đảm giá trị pháp lý của văn bản điện tử.",
 ]
 
+# A document cites only what was issued before it: in a year before a cited text's,
+# it cites the text that stood then (Decree 110/2004 before Decree 30/2020; Circular
+# 07/2012 before Circular 01/2019).
+_EARLIER = {
+    BODY[1]: (2020, "Căn cứ Nghị định số 110/2004/NĐ-CP ngày 08 tháng 4 năm 2004 của Chính phủ về công tác văn thư;"),
+    BODY[2]: (2019, "Căn cứ Thông tư số 07/2012/TT-BNV ngày 22 tháng 11 năm 2012 của Bộ Nội vụ;"),
+}
+
+
+def _as_of(paragraph: str, year: int) -> str:
+    since, earlier = _EARLIER.get(paragraph, (0, paragraph))
+    return earlier if year < since else paragraph
+
+
 NAMES = [
     "Nguyễn Văn An",
     "Trần Thị Bình",
@@ -189,7 +203,7 @@ def random_document(rng: random.Random, paragraphs: int | None = None) -> Docume
     else:
         notation = f"{num}/{type_abbr}-{issuer_abbr}"
     n = paragraphs if paragraphs is not None else rng.randint(3, 6)
-    body = rng.sample(BODY[:4], 2) + rng.sample(BODY[4:], min(n, len(BODY) - 4))
+    body = [_as_of(p, year) for p in rng.sample(BODY[:4], 2)] + rng.sample(BODY[4:], min(n, len(BODY) - 4))
     authority, titles = rng.choice(SIGNING)
     r = rng.random()
     secrecy = rng.choice(SECRECY) if r < 0.12 else None

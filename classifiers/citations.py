@@ -1,0 +1,39 @@
+"""The documents a document cites, with their dates ('Căn cứ Kế hoạch số 663/KH-ĐHTĐ,
+ngày 24/7/2024'): they were issued before it, so its own date cannot be of an earlier
+year. A printed year misread (2023 for 2025) is then caught, and the date is shown as
+one to check instead of green. The year is not mended from the citation: a document
+cites last year's plans as readily as this year's."""
+
+from __future__ import annotations
+
+import re
+
+from .fields import Field
+from .layout import Line
+
+# A notation ('663/KH-ĐHTĐ', '30/2020/NĐ-CP', '34-TB/HTHSSV'; folded), then its date
+# ('ngày 24/7/2024', 'ngày 22 tháng 9 năm 2014').
+_CITED = re.compile(
+    r"\b\d{1,5}(?:[/-][a-z0-9]+)*/[a-z][a-z0-9&.\-]*\s*[,;]?\s*ngay\s*"
+    r"(?P<d>\d{1,2})\s*(?:/|-|\.|thang)\s*(?P<m>\d{1,2})\s*(?:/|-|\.|nam)\s*(?P<y>(?:19|20)\d\d)\b"
+)
+CONTRADICTED = 0.6  # a date its own page contradicts: to check
+
+
+def cited_years(lines: list[Line], skip: list[Line]) -> list[int]:
+    """The years of the dated documents cited in `lines` (all pages), `skip` left out
+    (the document's own number and date lines)."""
+    text = " ".join(ln.folded for ln in lines if ln not in skip)
+    return [int(m.group("y")) for m in _CITED.finditer(text)]
+
+
+def check_year(date: Field, cited: list[int], notes: list[str]) -> None:
+    """Below green, with a note, a date (whole or partial: '?/05/2015') whose year is
+    earlier than that of a document it cites."""
+    if not isinstance(date.value, str) or not cited:
+        return
+    m = re.search(r"(19|20)\d\d", date.value)
+    if m is None or int(m.group()) >= max(cited):
+        return
+    date.confidence = min(date.confidence, CONTRADICTED)
+    notes.append(f"date: the year {m.group()} is earlier than that of a document it cites ({max(cited)}): check it")
