@@ -1,5 +1,5 @@
-"""The documents a document cites, with their dates ('Căn cứ Kế hoạch số 663/KH-ĐHTĐ,
-ngày 24/7/2024'): they were issued before it, so its own date cannot be of an earlier
+"""The documents a document cites, with their dates ('Căn cứ Kế hoạch số 215/KH-UBND,
+ngày 12/3/2024'): they were issued before it, so its own date cannot be of an earlier
 year. A printed year misread (2023 for 2025) is then caught, and the date is shown as
 one to check instead of green. The year is not mended from the citation: a document
 cites last year's plans as readily as this year's."""
@@ -11,8 +11,8 @@ import re
 from .fields import Field
 from .layout import Line
 
-# A notation ('663/KH-ĐHTĐ', '30/2020/NĐ-CP', '34-TB/HTHSSV'; folded), then its date
-# ('ngày 24/7/2024', 'ngày 22 tháng 9 năm 2014').
+# A notation ('215/KH-UBND', '30/2020/NĐ-CP', '87-CV/TU'; folded), then its date
+# ('ngày 12/3/2024', 'ngày 05 tháng 9 năm 2024').
 _CITED = re.compile(
     r"\b\d{1,5}(?:[/-][a-z0-9]+)*/[a-z][a-z0-9&.\-]*\s*[,;]?\s*ngay\s*"
     r"(?P<d>\d{1,2})\s*(?:/|-|\.|thang)\s*(?P<m>\d{1,2})\s*(?:/|-|\.|nam)\s*(?P<y>(?:19|20)\d\d)\b"

@@ -51,7 +51,7 @@ def _subsequence(short: str, long: str) -> bool:
 
 
 def code_parts(so_ky_hieu: str) -> list[str]:
-    """'561/TB-ĐHTĐ' → ['TB', 'ĐHTĐ']; '?/2025/QĐ-UBND' → ['QĐ', 'UBND']."""
+    """'12/TB-SYT' → ['TB', 'SYT']; '?/2025/QĐ-UBND' → ['QĐ', 'UBND']."""
     code = so_ky_hieu.rsplit("/", 1)[-1]
     return [p for p in code.split("-") if p]
 

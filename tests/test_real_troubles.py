@@ -249,8 +249,8 @@ def test_an_italic_vv_read_as_other_marks_still_says_cong_van_but_red(misread):
 @pytest.mark.parametrize(
     "citation",
     [
-        "Căn cứ Kế hoạch số 663/KH-ĐHTĐ, ngày 24/7/2024 của Hiệu trưởng;",
-        "Thực hiện thông báo số: 34-TB/HTHSSV ngày 22 tháng 9 năm 2024 của Trung tâm;",
+        "Căn cứ Kế hoạch số 215/KH-UBND, ngày 12/3/2024 của Ủy ban nhân dân tỉnh;",
+        "Thực hiện Công văn số 87-CV/TU ngày 05 tháng 9 năm 2024 của Tỉnh ủy;",
     ],
 )
 def test_a_date_earlier_than_a_document_it_cites_is_not_green(citation):
