@@ -407,8 +407,12 @@ def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
             if not slot.weak:  # where Tesseract read digits, its reading stands; no note
                 notes.append(f"the handwritten {slot.kind} may be {found.text} (not a {slot.kind}: check the page)")
             continue
-        sure = found.confidence >= _SURE_OVER_TESSERACT and len(found.text) == len(slot.weak)
-        if slot.weak and slot.weak != found.text and not sure:
+        alike = len(found.text) == len(slot.weak)
+        sure = found.confidence >= _SURE_OVER_TESSERACT and alike
+        # A third reading settles a dispute of as many digits: Tesseract held to digits
+        # on the slot's ink alone, where the page's reading had the print around it.
+        settled = alike and slot.weak != found.text and _read_alike(ink, found)
+        if slot.weak and slot.weak != found.text and not (sure or settled):
             # Tesseract read the slot as digits, weakly, and the digit reader reads
             # others, not surely either: no one can tell; Tesseract's stay, no surer
             # than a disputed reading is.

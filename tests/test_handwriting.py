@@ -319,3 +319,26 @@ def test_without_the_second_readers_language_data_a_hands_digits_stay_to_check(m
     words = [Word("Số:", (100, 100, 150, 130), 95.0, 0, 0), Word("/TB-SYT", (240, 100, 400, 130), 95.0, 0, 0)]
     _, readings, _ = handwriting.read_slots(_printed_in_slot("47", 165, size=40), words, find_slots(words))
     assert [(w.text, w.confidence) for w in readings] == [("47", handwriting.HANDWRITTEN_CAP)]
+
+
+@pytest.mark.parametrize(("third", "taken"), [("155", True), ("455", False)])
+def test_a_dispute_of_as_many_digits_is_settled_by_tesseract_on_the_slots_ink(monkeypatch, third, taken):
+    """The page's reading has '455' (weakly), the digit reader '155' (fairly sure): Tesseract
+    held to digits on the slot's ink alone is a third reader. Agreeing with the digit
+    reader, its digits are taken (below green: the digit reader was not sure of them);
+    agreeing with the page's reading, the dispute stands."""
+    from ocr.digits import DigitReading
+
+    class Reader:
+        def read(self, ink, line_height):
+            return DigitReading("155", 0.8, (5, 5, 60, 40))
+
+    monkeypatch.setattr(handwriting, "reader", lambda: Reader())
+    monkeypatch.setattr(handwriting, "read_digit_line", lambda line: third)
+    words = [Word("Số:455", (100, 100, 220, 130), 83.0, 0, 0), Word("/2020/NĐ-CP", (270, 100, 440, 130), 95.0, 0, 0)]
+    page = _printed_in_slot("155", 185)
+    kept, readings, notes = handwriting.read_slots(page, words, find_slots(words))
+    if taken:
+        assert [(w.text, w.confidence) for w in readings] == [("155", 80.0)] and notes == []
+    else:
+        assert readings == [] and "155" in notes[0] and kept[0].confidence == handwriting.DISPUTED
