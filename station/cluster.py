@@ -467,6 +467,7 @@ class CeleryExecutor:
                     outcome = self._outcome(p)
                 except Exception as e:  # noqa: BLE001 - the broker is away: wait for it, lose nothing
                     log.warning("broker unreachable (%s); waiting for it", e)
+                    self._after_outage()
                     self._stop.wait(1.0)
                     break
                 if outcome is not None:
@@ -477,6 +478,18 @@ class CeleryExecutor:
                 last_check = time.monotonic()
                 self._notice_gone_workers()
             self._stop.wait(0.05)
+
+    def _after_outage(self) -> None:
+        """Pages sent before the broker went away are due again twice the visibility
+        timeout after it is back (this runs while it is away). Even a broker that keeps
+        its data can lose a page then: a message published as it stopped, or one a
+        worker had taken and could not give back; any that survived is delivered, or
+        given back and delivered, well within that time."""
+        due = time.monotonic() + 2 * self.s.visibility_timeout
+        with self._lock:
+            for p in self._pending.values():
+                if p.sent:
+                    p.due = min(p.due, due)
 
     def _outcome(self, p: _Pending) -> PageOutcome | None:
         for res in list(p.sent):
