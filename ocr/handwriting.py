@@ -295,7 +295,8 @@ def _slot_ink(
     if dark < 0.02 * core.size:
         return None
     if window.ndim == 3:
-        pen = _pen(window, (grey <= level).astype(np.uint8))
+        window_ink = (grey <= level).astype(np.uint8)
+        pen = _pen(window, window_ink)
         coloured = np.count_nonzero(pen[cy0:cy1, cx0:cx1])
         # A pen's slot: most of its ink is pen-coloured (a black hand's slot has only
         # the colour fringes of a compressed scan).
@@ -303,7 +304,7 @@ def _slot_ink(
             # A thin stroke's ends, blurred with the paper, show less colour than its
             # body: the slot's dark ink near the pen's is the pen's too.
             near = cv2.dilate(pen, np.ones((5, 5), np.uint8))
-            strokes = cv2.bitwise_and((grey <= level).astype(np.uint8), near)
+            strokes = cv2.bitwise_and(window_ink, near)
             return _pen_strokes(strokes, (cx0, cy0, cx1, cy1), line_h), (wx0, wy0)
     return core_ink, (x0, y0)
 
@@ -407,12 +408,15 @@ def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
             if not slot.weak:  # where Tesseract read digits, its reading stands; no note
                 notes.append(f"the handwritten {slot.kind} may be {found.text} (not a {slot.kind}: check the page)")
             continue
-        alike = len(found.text) == len(slot.weak)
-        sure = found.confidence >= _SURE_OVER_TESSERACT and alike
-        # A third reading settles a dispute of as many digits: Tesseract held to digits
-        # on the slot's ink alone, where the page's reading had the print around it.
-        settled = alike and slot.weak != found.text and _read_alike(ink, found)
-        if slot.weak and slot.weak != found.text and not (sure or settled):
+        disputed_here = bool(slot.weak) and slot.weak != found.text
+        as_many = len(found.text) == len(slot.weak)
+        sure_enough = found.confidence >= _SURE_FOR_A_SECOND_READING
+        # Tesseract held to digits on the slot's ink alone, asked once: a second reader
+        # of a sure reading, and a third that settles a dispute of as many digits (the
+        # page's reading had the print around it).
+        second = (sure_enough or (disputed_here and as_many)) and _read_alike(ink, found)
+        sure = found.confidence >= _SURE_OVER_TESSERACT and as_many
+        if disputed_here and not (sure or (as_many and second)):
             # Tesseract read the slot as digits, weakly, and the digit reader reads
             # others, not surely either: no one can tell; Tesseract's stay, no surer
             # than a disputed reading is.
@@ -424,9 +428,7 @@ def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         # each side, so the text layer still holds 'Số: 47 /QĐ-UBND' as three words.
         inset = int(min(0.25 * line_h, 0.15 * (x1 - x0)))
         box = (x0 + inset, wy0 + by0, x1 - inset, wy0 + by1)
-        confidence = min(HANDWRITTEN_CAP, 100 * found.confidence)
-        if found.confidence >= _SURE_FOR_A_SECOND_READING and _read_alike(ink, found):
-            confidence = READ_ALIKE
+        confidence = READ_ALIKE if sure_enough and second else min(HANDWRITTEN_CAP, 100 * found.confidence)
         readings.append(Word(found.text, box, confidence, slot.line, slot.block))
         replaced.update(id(w) for w in slot.inside)
         # Bits of the hand Tesseract read as words of their own inside the slot go too;

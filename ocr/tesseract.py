@@ -75,11 +75,13 @@ def tessdata_dir() -> str:
 
 # One loaded engine per language and process. A pool worker forked from a process
 # that had loaded one must not share it: the pid says whose it is.
-_apis: dict[tuple[int, str], tesserocr.PyTessBaseAPI] = {}
+_apis: dict[tuple[int, str, str], tesserocr.PyTessBaseAPI] = {}
 
 
-def _api(lang: str) -> tesserocr.PyTessBaseAPI:
-    key = (os.getpid(), lang)
+def _api(lang: str, whitelist: str = "") -> tesserocr.PyTessBaseAPI:
+    """The process's engine for `lang`; one held to the characters of `whitelist`, if
+    given, is an engine of its own (the variable would hold for every later page)."""
+    key = (os.getpid(), lang, whitelist)
     api = _apis.get(key)
     if api is None:
         psm = tesserocr.PSM.OSD_ONLY if lang == "osd" else tesserocr.PSM.AUTO
@@ -87,6 +89,8 @@ def _api(lang: str) -> tesserocr.PyTessBaseAPI:
             api = tesserocr.PyTessBaseAPI(path=tessdata_dir() + os.sep, lang=lang, psm=psm)
         except RuntimeError:
             raise OCREngineError(f"Tesseract has no '{lang}' language data (Debian package tesseract-ocr-{lang})")
+        if whitelist:
+            api.SetVariable("tessedit_char_whitelist", whitelist)
         _apis[key] = api
     return api
 
@@ -98,25 +102,11 @@ def _api(lang: str) -> tesserocr.PyTessBaseAPI:
 _DIGITS_LANG = "eng"
 
 
-def _digits_api() -> tesserocr.PyTessBaseAPI:
-    key = (os.getpid(), "digits")
-    api = _apis.get(key)
-    if api is None:
-        try:
-            api = tesserocr.PyTessBaseAPI(
-                path=tessdata_dir() + os.sep, lang=_DIGITS_LANG, psm=tesserocr.PSM.SINGLE_LINE
-            )
-        except RuntimeError:
-            raise OCREngineError(f"Tesseract has no '{_DIGITS_LANG}' language data (Debian package tesseract-ocr-eng)")
-        api.SetVariable("tessedit_char_whitelist", "0123456789")
-        _apis[key] = api
-    return api
-
-
 def read_digit_line(grey: np.ndarray) -> str:
     """The digits Tesseract reads in a small image of one line of digits (dark on light)."""
-    api = _digits_api()
+    api = _api(_DIGITS_LANG, "0123456789")
     with _image(api, grey, 300):
+        api.SetPageSegMode(tesserocr.PSM.SINGLE_LINE)
         text = api.GetUTF8Text()
     return "".join(c for c in text if c.isdigit())
 
