@@ -308,17 +308,38 @@ def test_a_hands_digits_count_as_read_only_when_tesseract_reads_them_alike(monke
     assert [(w.text, w.confidence) for w in readings] == [("47", confidence)]
 
 
-def test_without_the_second_readers_language_data_a_hands_digits_stay_to_check(monkeypatch):
-    """An install without Tesseract's English data reads the slot as before, red."""
-    from ocr.errors import OCREngineError
+_WITHOUT_ENGLISH = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from ocr import handwriting
+from ocr.handwriting import find_slots
+from ocr.types import Word
+from tests.test_handwriting import _printed_in_slot
 
-    def missing(line):
-        raise OCREngineError("Tesseract has no 'eng' language data")
+words = [Word("Số:", (100, 100, 150, 130), 95.0, 0, 0), Word("/TB-SYT", (240, 100, 400, 130), 95.0, 0, 0)]
+_, readings, _ = handwriting.read_slots(_printed_in_slot("47", 165, size=40), words, find_slots(words))
+print([(w.text, w.confidence) for w in readings])
+"""
 
-    monkeypatch.setattr(handwriting, "read_digit_line", missing)
-    words = [Word("Số:", (100, 100, 150, 130), 95.0, 0, 0), Word("/TB-SYT", (240, 100, 400, 130), 95.0, 0, 0)]
-    _, readings, _ = handwriting.read_slots(_printed_in_slot("47", 165, size=40), words, find_slots(words))
-    assert [(w.text, w.confidence) for w in readings] == [("47", handwriting.HANDWRITTEN_CAP)]
+
+def test_without_the_second_readers_language_data_a_hands_digits_stay_to_check(tmp_path):
+    """An install whose Tesseract has its Vietnamese data but not the English reads the
+    slot as before, red (the same page reads alike with it: the test above)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from ocr.tesseract import tessdata_dir
+
+    for name in ("vie", "osd"):
+        (tmp_path / f"{name}.traineddata").symlink_to(Path(tessdata_dir()) / f"{name}.traineddata")
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "TESSDATA_PREFIX": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_ENGLISH, str(root)], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == str([("47", handwriting.HANDWRITTEN_CAP)]), out.stderr
 
 
 @pytest.mark.parametrize(("third", "taken"), [("155", True), ("455", False)])
