@@ -226,6 +226,16 @@ def segment(ink: np.ndarray, line_height: float) -> list[Piece]:
     return out
 
 
+def digit_ink(ink: np.ndarray, line_height: float) -> np.ndarray:
+    """The slot's ink with only what `segment` keeps as digits' pieces: specks, rules
+    and the feet of the line above taken out (the line reader's input)."""
+    out: np.ndarray = np.zeros(ink.shape, np.uint8)
+    for p in segment(ink, line_height):
+        x0, y0, x1, y1 = p.box
+        out[y0:y1, x0:x1] |= p.mask
+    return out
+
+
 def _cuts(own: np.ndarray) -> list[tuple[int, int]]:
     """Column spans of one piece: whole when it is no wider than a digit, else cut at
     every column where the ink is thinnest around it (the grouping puts back together

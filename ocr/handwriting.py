@@ -20,7 +20,8 @@ import cv2
 import numpy as np
 
 from .cleanup import chroma
-from .digits import DigitReading, reader
+from .digit_lines import line_reader
+from .digits import DigitReading, digit_ink, reader
 from .errors import OCREngineError
 from .tesseract import read_digit_line
 from .types import Word, centre_in
@@ -377,6 +378,40 @@ def _read_alike(ink: np.ndarray, found: DigitReading) -> bool:
         return False  # no second reader here (its language data missing): one reader's reading
 
 
+def _two_readings(
+    glyphs: DigitReading | None, whole: DigitReading | None, kind: str
+) -> tuple[DigitReading | None, bool, str]:
+    """(the reading to fill in, whether the two digit readers read it alike, each sure,
+    a note when both are sure of different digits). The glyph reader cuts the slot into
+    digits, the line reader reads it whole (joined digits defeat the cut; a digit cut
+    in two does not fool it): the surer of the two is taken, when sure enough to show."""
+    readable = [r for r in (glyphs, whole) if r is not None and r.confidence >= _MIN_PROBABILITY and len(r.text) <= 6]
+    if not readable:
+        return None, False, ""
+    found = max(readable, key=lambda r: r.confidence)
+    if glyphs is None or whole is None:
+        return found, False, ""
+    sure = min(glyphs.confidence, whole.confidence) >= _SURE_FOR_A_SECOND_READING
+    if sure and glyphs.text != whole.text:
+        return found, False, f"the handwritten {kind} may be {glyphs.text} or {whole.text}: check the page"
+    return found, sure, ""
+
+
+def _read_whole(ink: np.ndarray, line_h: float) -> DigitReading | None:
+    """The line reader's reading of the slot's digits (their pieces only), as one line."""
+    lines = line_reader()
+    if lines is None:
+        return None
+    clean = digit_ink(ink, line_h)
+    ys, xs = np.nonzero(clean)
+    found = lines.read(clean) if len(xs) else None
+    if found is None:
+        return None
+    return DigitReading(
+        found.text, found.confidence, (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    )
+
+
 def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tuple[list[Word], list[Word], list[str]]:
     """(words with each readable slot's reading in place of what was there, the
     readings, notes on slots read too unsurely to fill in). `page_ink`: the upright
@@ -401,8 +436,10 @@ def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         if cut is None:
             continue  # an empty slot: nothing written (or only the dotted leader)
         ink, (_, wy0) = cut
-        found = digits.read(ink, line_h)
-        if found is None or found.confidence < _MIN_PROBABILITY or len(found.text) > 6:
+        found, alike, note = _two_readings(digits.read(ink, line_h), _read_whole(ink, line_h), slot.kind)
+        if note:
+            notes.append(note)
+        if found is None:
             continue
         if not _plausible(slot.kind, found.text):
             if not slot.weak:  # where Tesseract read digits, its reading stands; no note
@@ -410,11 +447,12 @@ def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
             continue
         disputed_here = bool(slot.weak) and slot.weak != found.text
         as_many = len(found.text) == len(slot.weak)
-        sure_enough = found.confidence >= _SURE_FOR_A_SECOND_READING
-        # Tesseract held to digits on the slot's ink alone, asked once: a second reader
-        # of a sure reading, and a third that settles a dispute of as many digits (the
-        # page's reading had the print around it).
-        second = (sure_enough or (disputed_here and as_many)) and _read_alike(ink, found)
+        sure_enough = found.confidence >= _SURE_FOR_A_SECOND_READING and not note
+        # The second reader of a sure reading: the line reader, sure of the same digits,
+        # or else Tesseract held to digits on the slot's ink alone (asked once: it also
+        # settles a dispute of as many digits, the page's reading having had the print
+        # around it).
+        second = alike or ((sure_enough or (disputed_here and as_many)) and _read_alike(ink, found))
         sure = found.confidence >= _SURE_OVER_TESSERACT and as_many
         if disputed_here and not (sure or (as_many and second)):
             # Tesseract read the slot as digits, weakly, and the digit reader reads

@@ -294,12 +294,22 @@ def test_a_day_two_readers_read_alike_counts_as_read_and_one_readers_is_to_check
     assert any("check them" in n for n in one.notes)
 
 
+def test_a_hands_digits_two_digit_readers_read_alike_count_as_read():
+    """The glyph reader and the line reader, each sure of '47' on the same ink."""
+    words = [Word("Số:", (100, 100, 150, 130), 95.0, 0, 0), Word("/TB-SYT", (240, 100, 400, 130), 95.0, 0, 0)]
+    page = _printed_in_slot("47", 165, size=40)
+    _, readings, _ = handwriting.read_slots(page, words, find_slots(words))
+    assert [(w.text, w.confidence) for w in readings] == [("47", handwriting.READ_ALIKE)]
+
+
 @pytest.mark.parametrize(
     ("second", "confidence"), [("47", handwriting.READ_ALIKE), ("41", handwriting.HANDWRITTEN_CAP)]
 )
-def test_a_hands_digits_count_as_read_only_when_tesseract_reads_them_alike(monkeypatch, second, confidence):
-    """The digit reader, sure of '47', is backed by Tesseract held to digits on the same
-    ink; where Tesseract reads other digits, the reading stays one to check."""
+def test_without_the_line_reader_tesseract_is_the_second_reader(monkeypatch, second, confidence):
+    """An install without the line reader's model: the glyph reader, sure of '47', is
+    backed by Tesseract held to digits on the same ink; where Tesseract reads other
+    digits, the reading stays one to check."""
+    monkeypatch.setattr(handwriting, "line_reader", lambda: None)
     words = [Word("Số:", (100, 100, 150, 130), 95.0, 0, 0), Word("/TB-SYT", (240, 100, 400, 130), 95.0, 0, 0)]
     page = _printed_in_slot("47", 165, size=40)
     if second != "47":
@@ -316,6 +326,7 @@ from ocr.handwriting import find_slots
 from ocr.types import Word
 from tests.test_handwriting import _printed_in_slot
 
+handwriting.line_reader = lambda: None  # the glyph reader alone, as before the line reader
 words = [Word("Số:", (100, 100, 150, 130), 95.0, 0, 0), Word("/TB-SYT", (240, 100, 400, 130), 95.0, 0, 0)]
 _, readings, _ = handwriting.read_slots(_printed_in_slot("47", 165, size=40), words, find_slots(words))
 print([(w.text, w.confidence) for w in readings])
@@ -323,8 +334,9 @@ print([(w.text, w.confidence) for w in readings])
 
 
 def test_without_the_second_readers_language_data_a_hands_digits_stay_to_check(tmp_path):
-    """An install whose Tesseract has its Vietnamese data but not the English reads the
-    slot as before, red (the same page reads alike with it: the test above)."""
+    """An install whose Tesseract has its Vietnamese data but not the English, and
+    without the line reader, reads the slot with the glyph reader alone: red (the same
+    page reads alike with Tesseract: the test above)."""
     import os
     import subprocess
     import sys
@@ -355,6 +367,7 @@ def test_a_dispute_of_as_many_digits_is_settled_by_tesseract_on_the_slots_ink(mo
             return DigitReading("155", 0.8, (5, 5, 60, 40))
 
     monkeypatch.setattr(handwriting, "reader", lambda: Reader())
+    monkeypatch.setattr(handwriting, "line_reader", lambda: None)
     monkeypatch.setattr(handwriting, "read_digit_line", lambda line: third)
     words = [Word("Số:455", (100, 100, 220, 130), 83.0, 0, 0), Word("/2020/NĐ-CP", (270, 100, 440, 130), 95.0, 0, 0)]
     page = _printed_in_slot("155", 185)
