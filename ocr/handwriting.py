@@ -31,10 +31,12 @@ from .types import Word, centre_in
 _SO = re.compile(r"^(so\s*[:;.,]?|s[eoa0][:;])", re.I)  # "Số:", folded; also misread ("Sé:")
 HANDWRITTEN_CAP = 80.0  # word confidence: a hand's digits read by one reader are shown for a look
 # Word confidence of a hand's digits two readers read alike: the glyph reader and the
-# line reader (see _GLYPHS_ALIKE), or the glyph reader, sure of each digit, and
-# Tesseract held to digits on the same ink. On the real scans' written slots 34 of 51
-# readings filled in were read alike (the 26 the labels cover all right; Tesseract
-# alone backed 17), on the synthetic pages' unseen hand 104 of 120, none wrong (README).
+# line reader, each sure of each digit (see _two_readings), or the glyph reader, sure
+# of each digit, and Tesseract held to digits on the same ink. On the real scans'
+# written slots 29 of the 51 readings filled in were read alike (the 21 the labels
+# cover all right; with Tesseract the only second reader, 17); on synthetic pages in a
+# hand neither reader saw, 63 of 80 (a quarter of the numbers written joined), none
+# wrong (README).
 READ_ALIKE = 95.0
 _SURE_FOR_A_SECOND_READING = 0.9
 # A slot is filled in (red, unless read alike by a second reader) when the reader is this sure of
@@ -381,21 +383,19 @@ def _read_alike(ink: np.ndarray, found: DigitReading) -> bool:
         return False  # no second reader here (its language data missing): one reader's reading
 
 
-# Two digit readers read a slot alike when they read the same digits, the line reader
-# sure (0.9) and the glyph reader fairly sure (0.8) of each. On numbers composed from
-# MNIST digits neither was trained on (scripts/train_digit_lines.py's held-out fifth),
-# 1,921 of 3,000 were read alike so, 8 of them wrong; with the glyph reader held to
-# 0.9, 1,724 and 4; on the synthetic pages' unseen hand, none wrong (README).
-_GLYPHS_ALIKE = 0.8
-
-
 def _two_readings(
     glyphs: DigitReading | None, whole: DigitReading | None, kind: str
 ) -> tuple[DigitReading | None, bool, str]:
     """(the reading to fill in, whether the two digit readers read it alike, each sure,
     a note when both are sure of different digits). The glyph reader cuts the slot into
     digits, the line reader reads it whole (joined digits defeat the cut; a digit cut
-    in two does not fool it): the surer of the two is taken, when sure enough to show."""
+    in two does not fool it): the surer of the two is taken, when sure enough to show.
+
+    Alike means each sure (0.9) of each digit. On 3,000 numbers composed from MNIST
+    digits neither reader was trained on (scripts/train_digit_lines.py's held-out fifth),
+    1,724 were read alike so, 4 of them wrong; with the glyph reader held to 0.8 only,
+    1,921 and 8, and a synthetic page's barred 7, in a hand neither had seen, was read
+    alike as a 1 (at 0.81 and 0.90)."""
     readable = [r for r in (glyphs, whole) if r is not None and r.confidence >= _MIN_PROBABILITY and len(r.text) <= 6]
     if not readable:
         return None, False, ""
@@ -409,8 +409,7 @@ def _two_readings(
             False,
             (f"the handwritten {kind} may be {glyphs.text} or {whole.text}: check the page" if sure else ""),
         )
-    alike = glyphs.confidence >= _GLYPHS_ALIKE and whole.confidence >= _SURE_FOR_A_SECOND_READING
-    return found, alike, ""
+    return found, min(glyphs.confidence, whole.confidence) >= _SURE_FOR_A_SECOND_READING, ""
 
 
 def _read_whole(ink: np.ndarray, line_h: float) -> DigitReading | None:

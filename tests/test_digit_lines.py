@@ -65,14 +65,13 @@ def test_the_line_reader_reads_joined_numbers_the_glyph_reader_cannot_cut():
     [
         (("1243", 0.3), ("1113", 0.95), "1113", False, False),  # joined: the whole reading
         (("47", 0.97), ("47", 0.99), "47", True, False),  # both sure, alike
-        (("47", 0.85), ("47", 0.99), "47", True, False),  # the glyph reader fairly sure: alike
-        (("47", 0.7), ("47", 0.99), "47", False, False),  # the glyph reader unsure: not alike
+        (("47", 0.85), ("47", 0.99), "47", False, False),  # the glyph reader not sure: not alike
         (("47", 0.97), ("47", 0.85), "47", False, False),  # the line reader unsure: not alike
         (("47", 0.95), ("41", 0.97), "41", False, True),  # both sure of different digits
         (("47", 0.4), ("41", 0.45), None, False, False),  # neither sure enough to show
     ],
 )
-def test_the_surer_of_two_readings_is_taken_and_alike_only_when_both_are_sure_enough(
+def test_the_surer_of_two_readings_is_taken_and_alike_only_when_both_are_sure(
     glyphs, whole, taken, alike, noted
 ):
     box = (0, 0, 10, 10)

@@ -234,7 +234,10 @@ def _handwritten_header(p: _Page, doc: Document, y: int) -> None:
     p.text("Số:", x, y, "regular", 13)
     p.text(tail, round(x + lw - p.width(tail, "regular", 13)), y, "regular", 13)
     at = round(x + p.width("Số: ", "regular", 13) + mm(1))
-    _pen(p, number, at, y - pt(4) if small else y, seed=doc.number, size=13 if small else 17)
+    # One in four writes the number joined, each digit begun over the end of the one
+    # before and linked to it (seen on real paper: such digits cannot be cut apart).
+    joined = doc.number % 4 == 1
+    _pen(p, number, at, y - pt(4) if small else y, seed=doc.number, size=13 if small else 17, joined=joined)
     month = doc.date_line.split(" tháng ", 1)[1]
     before, after = f"{doc.place}, ngày", f"tháng {month}"
     rw = p.width(before + " ", "italic", 13.5) + mm(12) + p.width(after, "italic", 13.5)
@@ -250,11 +253,22 @@ def _handwritten_header(p: _Page, doc: Document, y: int) -> None:
     )
 
 
-def _pen(p: _Page, digits: str, x: int, y: int, seed: int, size: float = 17) -> None:
+def _pen(p: _Page, digits: str, x: int, y: int, seed: int, size: float = 17, joined: bool = False) -> None:
     f = ImageFont.truetype(HANDWRITING, pt(size))
     w = round(p.draw.textlength(digits, font=f)) + 20
     layer = Image.new("L", (w, pt(26)), 0)
-    ImageDraw.Draw(layer).text((10, 0), digits, fill=255, font=f)
+    draw = ImageDraw.Draw(layer)
+    if joined:
+        at, end = 10.0, None
+        for k, digit in enumerate(digits):
+            x0, y0, x1, y1 = draw.textbbox((at, 0), digit, font=f)
+            draw.text((at, 0), digit, fill=255, font=f)
+            if end is not None:  # the pen's connecting stroke
+                draw.line([end, (x0 + 2, y1 - 0.35 * (y1 - y0))], fill=255, width=max(2, pt(size) // 14))
+            end = (x1 - 2, y1 - 0.2 * (y1 - y0))
+            at += (x1 - x0) * (0.7 - 0.05 * ((seed + k) % 3))
+    else:
+        draw.text((10, 0), digits, fill=255, font=f)
     layer = layer.rotate((seed % 7) - 3, resample=Image.BICUBIC, expand=False)
     ink = Image.new("RGB", layer.size, PEN)
     p.image.paste(ink, (x, y - pt(8)), layer)
