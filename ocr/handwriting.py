@@ -463,14 +463,14 @@ def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
             continue
         disputed_here = bool(slot.weak) and slot.weak != found.text
         as_many = len(found.text) == len(slot.weak)
-        sure_enough = found.confidence >= _SURE_FOR_A_SECOND_READING and not note
         # The second reader of a sure reading: the line reader, sure of the same digits,
         # or else Tesseract held to digits on the slot's ink alone (asked once: it also
         # settles a dispute of as many digits, the page's reading having had the print
         # around it). Tesseract backs the glyph reader only: it too reads the slot as a
         # line, and both drop a digit lost in a joined cluster alike ('55' for 535).
-        by_glyphs = found is glyphs
-        second = alike or (by_glyphs and (sure_enough or (disputed_here and as_many)) and _read_alike(ink, found))
+        by_glyphs = glyphs is not None and glyphs.text == found.text
+        glyphs_sure = by_glyphs and not note and glyphs is not None and glyphs.confidence >= _SURE_FOR_A_SECOND_READING
+        second = alike or (by_glyphs and (glyphs_sure or (disputed_here and as_many)) and _read_alike(ink, found))
         sure = (by_glyphs or alike) and found.confidence >= _SURE_OVER_TESSERACT and as_many
         if disputed_here and not (sure or (as_many and second)):
             # Tesseract read the slot as digits, weakly, and the digit reader reads
@@ -484,7 +484,7 @@ def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         # each side, so the text layer still holds 'Số: 47 /QĐ-UBND' as three words.
         inset = int(min(0.25 * line_h, 0.15 * (x1 - x0)))
         box = (x0 + inset, wy0 + by0, x1 - inset, wy0 + by1)
-        confidence = READ_ALIKE if sure_enough and second else min(HANDWRITTEN_CAP, 100 * found.confidence)
+        confidence = READ_ALIKE if alike or (glyphs_sure and second) else min(HANDWRITTEN_CAP, 100 * found.confidence)
         readings.append(Word(found.text, box, confidence, slot.line, slot.block))
         replaced.update(id(w) for w in slot.inside)
         # Bits of the hand Tesseract read as words of their own inside the slot go too;
