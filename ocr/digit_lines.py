@@ -20,6 +20,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .digits import onnx_session
+
 MODEL = Path(__file__).parent / "data" / "digit_lines.onnx"
 HEIGHT = 24
 WIDTH = 128
@@ -76,14 +78,7 @@ class DigitLineReader:
     name = "station-digit-lines"
 
     def __init__(self, model: Path = MODEL) -> None:
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1  # one page per core already
-        options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-        self.input = self.session.get_inputs()[0].name
-        self._version = self.session.get_modelmeta().custom_metadata_map.get("version", "1")
+        self.session, self.input, self._version = onnx_session(model)
 
     def version(self) -> str:
         return self._version

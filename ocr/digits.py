@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -67,6 +68,19 @@ def normalise(ink: np.ndarray) -> np.ndarray:
     return np.clip(frame, 0, 1)
 
 
+def onnx_session(model: Path) -> tuple[Any, str, str]:
+    """(an onnxruntime session of `model` on one thread, its input's name, the model's
+    version from its metadata)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1  # one page per core already
+    options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+    version = session.get_modelmeta().custom_metadata_map.get("version", "1")
+    return session, session.get_inputs()[0].name, version
+
+
 @dataclass(frozen=True)
 class DigitReading:
     text: str  # the digits, left to right
@@ -80,17 +94,9 @@ class DigitReader:
     name = "station-digits"
 
     def __init__(self, model: Path = MODEL) -> None:
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = 1  # one page per core already
-        options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
-        self.input = self.session.get_inputs()[0].name
+        self.session, self.input, self._version = onnx_session(model)
         names = [o.name for o in self.session.get_outputs()]
         self._output = "probabilities" if "probabilities" in names else names[-1]
-        meta = self.session.get_modelmeta().custom_metadata_map
-        self._version = meta.get("version", "1")
 
     def version(self) -> str:
         return self._version

@@ -74,20 +74,9 @@ def _font_digits(rng: np.random.Generator, fonts: list[str], per_digit: int) -> 
 
 def _hand_digits(rng: np.random.Generator) -> dict[int, list[np.ndarray]]:
     pool: dict[int, list[np.ndarray]] = {d: [] for d in range(10)}
-    for digit, strokes in glyphs._HAND_SHAPES.items():
+    for digit in glyphs._HAND_SHAPES:
         for _ in range(PER_HAND_SHAPE):
-            h = int(rng.integers(40, 70))
-            w = int(h * rng.uniform(0.45, 0.7))
-            canvas = np.zeros((h + 20, w + 20), np.uint8)
-            for k, stroke in enumerate(strokes):
-                if digit == 7 and k == 1 and rng.random() < 0.5:
-                    continue
-                pts = np.array(
-                    [(10 + (x + rng.normal(0, 0.06)) * w, 10 + (y + rng.normal(0, 0.04)) * h) for x, y in stroke],
-                    np.int32,
-                )
-                cv2.polylines(canvas, [pts], False, 1, int(rng.integers(2, 6)), cv2.LINE_AA)
-            cut = _tight(glyphs.pen(canvas, rng))
+            cut = _tight(glyphs.pen(glyphs.hand_shape(digit, rng), rng))
             if cut is not None:
                 pool[digit].append(cut)
     return pool
@@ -289,35 +278,6 @@ def report(name: str, net, x: np.ndarray, labels: list[str]) -> None:  # type: i
     )
 
 
-def export(net) -> None:  # type: ignore[no-untyped-def]
-    """ONNX with one input (n × 1 × HEIGHT × WIDTH) and one output, `probabilities` (n × T × 11)."""
-    import onnx
-
-    class WithSoftmax(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.net = net
-
-        def forward(self, x):  # type: ignore[no-untyped-def]
-            return torch.softmax(self.net(x), dim=2)
-
-    MODEL.parent.mkdir(exist_ok=True)
-    torch.onnx.export(
-        WithSoftmax().eval(),
-        (torch.zeros(1, 1, HEIGHT, WIDTH),),
-        str(MODEL),
-        input_names=["lines"],
-        output_names=["probabilities"],
-        dynamic_axes={"lines": {0: "n"}, "probabilities": {0: "n"}},
-        opset_version=17,
-        dynamo=False,
-    )
-    model = onnx.load(str(MODEL))
-    meta = model.metadata_props.add()
-    meta.key, meta.value = "version", VERSION
-    onnx.save(model, str(MODEL))
-
-
 def main() -> None:
     rng = np.random.default_rng(31)
     train_pool, held_pool = pools(rng)
@@ -326,7 +286,8 @@ def main() -> None:
     net = fit(x, y)
     hx, hy = lines(HELD_LINES, held_pool, rng)
     report("digits composed into numbers", net, hx, hy)
-    export(net)
+    # n × 1 × HEIGHT × WIDTH lines → n × T × 11
+    glyphs.export(net, MODEL, torch.zeros(1, 1, HEIGHT, WIDTH), VERSION, softmax_dim=2)
     print(f"train_digit_lines: wrote {MODEL} ({MODEL.stat().st_size // 1024} KB)")
 
 

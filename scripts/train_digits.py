@@ -248,22 +248,27 @@ _HAND_SHAPES: dict[int, list[list[tuple[float, float]]]] = {
 }
 
 
+def hand_shape(digit: int, rng: np.random.Generator) -> np.ndarray:
+    """One of _HAND_SHAPES drawn once, with jitter (ink = 1), before the pen."""
+    h = int(rng.integers(40, 70))
+    w = int(h * rng.uniform(0.45, 0.7))
+    canvas = np.zeros((h + 20, w + 20), np.uint8)
+    for k, stroke in enumerate(_HAND_SHAPES[digit]):
+        if digit == 7 and k == 1 and rng.random() < 0.5:
+            continue  # a 7 without its bar
+        pts = np.array(
+            [(10 + (x + rng.normal(0, 0.06)) * w, 10 + (y + rng.normal(0, 0.04)) * h) for x, y in stroke],
+            np.int32,
+        )
+        cv2.polylines(canvas, [pts], False, 1, int(rng.integers(2, 6)), cv2.LINE_AA)
+    return canvas
+
+
 def hand_shapes(rng: np.random.Generator, per_digit: int) -> tuple[list[np.ndarray], list[int]]:
     xs, ys = [], []
-    for digit, strokes in _HAND_SHAPES.items():
+    for digit in _HAND_SHAPES:
         for _ in range(per_digit):
-            h = int(rng.integers(40, 70))
-            w = int(h * rng.uniform(0.45, 0.7))
-            canvas = np.zeros((h + 20, w + 20), np.uint8)
-            for k, stroke in enumerate(strokes):
-                if digit == 7 and k == 1 and rng.random() < 0.5:
-                    continue  # a 7 without its bar
-                pts = np.array(
-                    [(10 + (x + rng.normal(0, 0.06)) * w, 10 + (y + rng.normal(0, 0.04)) * h) for x, y in stroke],
-                    np.int32,
-                )
-                cv2.polylines(canvas, [pts], False, 1, int(rng.integers(2, 6)), cv2.LINE_AA)
-            xs.append(normalise(pen(canvas, rng)))
+            xs.append(normalise(pen(hand_shape(digit, rng), rng)))
             ys.append(digit)
     return xs, ys
 
@@ -331,8 +336,10 @@ def predict(net, x: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
     return np.concatenate(batches)
 
 
-def export(net) -> None:  # type: ignore[no-untyped-def]
-    """ONNX with one input (n × 784 frames) and one output, `probabilities` (n × 11)."""
+def export(net, path: Path, example, version: str, softmax_dim: int) -> None:  # type: ignore[no-untyped-def]
+    """`net` with a softmax over `softmax_dim` as ONNX at `path`: one input, named by the
+    station's reader, and one output, `probabilities`, both with a batch axis `n`; the
+    model's version in its metadata."""
     import onnx
 
     class WithSoftmax(torch.nn.Module):
@@ -341,23 +348,23 @@ def export(net) -> None:  # type: ignore[no-untyped-def]
             self.net = net
 
         def forward(self, x):  # type: ignore[no-untyped-def]
-            return torch.softmax(self.net(x), dim=1)
+            return torch.softmax(self.net(x), dim=softmax_dim)
 
-    MODEL.parent.mkdir(exist_ok=True)
+    path.parent.mkdir(exist_ok=True)
     torch.onnx.export(
         WithSoftmax().eval(),
-        (torch.zeros(1, SIZE * SIZE),),
-        str(MODEL),
+        (example,),
+        str(path),
         input_names=["frames"],
         output_names=["probabilities"],
         dynamic_axes={"frames": {0: "n"}, "probabilities": {0: "n"}},
         opset_version=17,
         dynamo=False,
     )
-    model = onnx.load(str(MODEL))
+    model = onnx.load(str(path))
     meta = model.metadata_props.add()
-    meta.key, meta.value = "version", VERSION
-    onnx.save(model, str(MODEL))
+    meta.key, meta.value = "version", version
+    onnx.save(model, str(path))
 
 
 def main() -> None:
@@ -389,7 +396,7 @@ def main() -> None:
     for name, (hx, hy) in held.items():
         got = predict(net, np.stack(hx).reshape(-1, SIZE * SIZE).astype(np.float32))
         print(f"train_digits: held-out {name}: {len(hy)} digits, accuracy {float(np.mean(got == np.array(hy))):.4f}")
-    export(net)
+    export(net, MODEL, torch.zeros(1, SIZE * SIZE), VERSION, softmax_dim=1)  # n × 784 frames → n × 11
     print(f"train_digits: wrote {MODEL} ({MODEL.stat().st_size // 1024} KB)")
 
 

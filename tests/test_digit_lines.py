@@ -71,9 +71,7 @@ def test_the_line_reader_reads_joined_numbers_the_glyph_reader_cannot_cut():
         (("47", 0.4), ("41", 0.45), None, False, False),  # neither sure enough to show
     ],
 )
-def test_the_surer_of_two_readings_is_taken_and_alike_only_when_both_are_sure(
-    glyphs, whole, taken, alike, noted
-):
+def test_the_surer_of_two_readings_is_taken_and_alike_only_when_both_are_sure(glyphs, whole, taken, alike, noted):
     box = (0, 0, 10, 10)
     found, same, note = handwriting._two_readings(
         DigitReading(glyphs[0], glyphs[1], box), DigitReading(whole[0], whole[1], box), "number"
