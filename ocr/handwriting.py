@@ -471,7 +471,7 @@ def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         by_glyphs = glyphs is not None and glyphs.text == found.text
         glyphs_sure = by_glyphs and not note and glyphs is not None and glyphs.confidence >= _SURE_FOR_A_SECOND_READING
         second = alike or (by_glyphs and (glyphs_sure or (disputed_here and as_many)) and _read_alike(ink, found))
-        sure = (by_glyphs or alike) and found.confidence >= _SURE_OVER_TESSERACT and as_many
+        sure = by_glyphs and found.confidence >= _SURE_OVER_TESSERACT and as_many
         if disputed_here and not (sure or (as_many and second)):
             # Tesseract read the slot as digits, weakly, and the digit reader reads
             # others, not surely either: no one can tell; Tesseract's stay, no surer
