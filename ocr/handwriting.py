@@ -427,6 +427,13 @@ def _read_whole(ink: np.ndarray, line_h: float) -> DigitReading | None:
     )
 
 
+def readers() -> str:
+    """The digit readers a hand's digits are read with, named as engines are with their
+    versions ('station-digits 4 + station-digit-lines 1'), for the page's record."""
+    found = [r for r in (reader(), line_reader()) if r is not None]
+    return " + ".join(f"{r.name} {r.version()}" for r in found)
+
+
 def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tuple[list[Word], list[Word], list[str]]:
     """(words with each readable slot's reading in place of what was there, the
     readings, notes on slots read too unsurely to fill in). `page_ink`: the upright

@@ -11,7 +11,7 @@ import numpy as np
 from .cleanup import colour_ink, flatten_background, ink_mask, is_blank, to_grey_dropout
 from .engine import OcrEngine, engine
 from .geometry import estimate_skew, upright_transform, warp
-from .handwriting import find_slots, read_slots
+from .handwriting import find_slots, read_slots, readers
 from .load import SourcePage
 from .printed_digits import read_again
 from .tesseract import DEFAULT_LANG
@@ -233,6 +233,8 @@ def recognise(
             ink = cv2.warpAffine(np.asarray(source), prep.matrix[:2], top, flags=cv2.INTER_LINEAR, borderValue=white)
             words, result.handwritten, unsure = read_slots(ink, words, slots)
         result.notes += unsure
+        if result.handwritten:
+            result.engine += f" + {readers()}"
     if words:
         with stage("printed digits read again"):
             words, reread = read_again(prep.grey, words, header, result.handwritten)
