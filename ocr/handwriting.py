@@ -33,15 +33,15 @@ HANDWRITTEN_CAP = 80.0  # word confidence: a hand's digits read by one reader ar
 # Word confidence of a hand's digits two readers read alike: the glyph reader and the
 # line reader, each sure of each digit (see _two_readings), or the glyph reader, sure
 # of each digit, and Tesseract held to digits on the same ink. On the real scans'
-# written slots 29 of the 51 readings filled in were read alike (the 21 the labels
+# written slots 31 of the 52 readings filled in were read alike (the 23 the labels
 # cover all right; with Tesseract the only second reader, 17); on synthetic pages in a
-# hand neither reader saw, 63 of 80 (a quarter of the numbers written joined), none
+# hand neither reader saw, 64 of 80 (a quarter of the numbers written joined), none
 # wrong (README).
 READ_ALIKE = 95.0
 _SURE_FOR_A_SECOND_READING = 0.9
 # A slot is filled in (red, unless read alike by a second reader) when the reader is this sure of
 # each digit, and left unread below. On the real scans' written numbers the reader
-# (version 4) was right on all but one reading this sure and on one in six below: there
+# (version 4; version 5 alike) was right on all but one reading this sure and on one in six below: there
 # a neighbour's strokes or a slash had joined the digits (README).
 _MIN_PROBABILITY = 0.5
 # Digits Tesseract read in the number's slot less surely than this may be a hand's
@@ -393,8 +393,8 @@ def _two_readings(
 
     Alike means each sure (0.9) of each digit. On 3,000 numbers composed from MNIST
     digits neither reader was trained on (scripts/train_digit_lines.py's held-out fifth),
-    1,724 were read alike so, 4 of them wrong; with the glyph reader held to 0.8 only,
-    1,921 and 8, and a synthetic page's barred 7, in a hand neither had seen, was read
+    1,716 were read alike so, 3 of them wrong; with the glyph reader (version 4) held to
+    0.8 only, 1,921 and 8, and a synthetic page's barred 7, in a hand neither had seen, was read
     alike as a 1 (at 0.81 and 0.90)."""
     readable = [r for r in (glyphs, whole) if r is not None and r.confidence >= _MIN_PROBABILITY and len(r.text) <= 6]
     if not readable:
@@ -429,7 +429,7 @@ def _read_whole(ink: np.ndarray, line_h: float) -> DigitReading | None:
 
 def readers() -> str:
     """The digit readers a hand's digits are read with, named as engines are with their
-    versions ('station-digits 4 + station-digit-lines 1'), for the page's record."""
+    versions ('station-digits 5 + station-digit-lines 1'), for the page's record."""
     found = [r for r in (reader(), line_reader()) if r is not None]
     return " + ".join(f"{r.name} {r.version()}" for r in found)
 

@@ -110,7 +110,7 @@ def test_handwritten_number_and_day_on_a_scanned_page(tmp_path):
     for s in samples:
         page, _ = recognise(load_page(s.path, 1))
         # The page's record names the readers of its hand with their versions.
-        assert page.engine.endswith(" + station-digits 4 + station-digit-lines 1"), page.engine
+        assert page.engine.endswith(" + station-digits 5 + station-digit-lines 1"), page.engine
         extraction = extract([page])
         fields = extraction.fields_json()
         number, day = s.truth["so_ky_hieu"], s.truth["date"]
