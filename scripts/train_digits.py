@@ -7,13 +7,14 @@ digits (1,797 by 43 writers, 8×8), digits rendered from Debian's handwriting an
 informal fonts (fonts-dkg-handwriting, fonts-rufscript, fonts-humor-sans, fonts-breip,
 fonts-dancingscript, fonts-comic-neue, fonts-femkeklaver, fonts-ecolier-court,
 fonts-tomsontalks), two ordinary italics and four upright print faces, and strokes drawn as a Vietnamese hand
-writes a 1, a 4 and a 7 (MNIST's American writers rarely do). Each with pen
+writes a 1, a 4 and a 7 (MNIST's American writers rarely do), and since version 5 a 1
+whose flag rises from low on the left and a 2 looped at its foot. Each with pen
 augmentation: slant, rotation, stroke width, uneven scale, elastic wobble, broken
 strokes, and the stray ends of neighbouring digits a segmentation leaves at a glyph's
 edges. Kaushan Script (fonts-kaushanscript) is never trained on: the synthetic pages of
 the tests write their numbers in it, so they measure digits the model has not seen.
 
-The network is a small CNN trained with PyTorch (CPU, about half an hour on two
+The network is a small CNN trained with PyTorch (CPU, about ten minutes on two
 cores) and exported to ONNX; the station runs it with onnxruntime.
 
     scripts/bootstrap.sh train && .venv/bin/python scripts/train_digits.py
@@ -378,9 +379,9 @@ def predict(net, x: np.ndarray) -> np.ndarray:  # type: ignore[no-untyped-def]
 
 
 def export(net, path: Path, example, version: str, softmax_dim: int) -> None:  # type: ignore[no-untyped-def]
-    """`net` with a softmax over `softmax_dim` as ONNX at `path`: one input, named by the
-    station's reader, and one output, `probabilities`, both with a batch axis `n`; the
-    model's version in its metadata."""
+    """`net` with a softmax over `softmax_dim` as ONNX at `path`: one input, `frames`
+    (the station's readers take the first input by position), and one output,
+    `probabilities`, both with a batch axis `n`; the model's version in its metadata."""
     import onnx
 
     class WithSoftmax(torch.nn.Module):
