@@ -402,14 +402,11 @@ def _two_readings(
     found = max(readable, key=lambda r: r.confidence)
     if glyphs is None or whole is None:
         return found, False, ""
+    both_sure = min(glyphs.confidence, whole.confidence) >= _SURE_FOR_A_SECOND_READING
     if glyphs.text != whole.text:
-        sure = min(glyphs.confidence, whole.confidence) >= _SURE_FOR_A_SECOND_READING
-        return (
-            found,
-            False,
-            (f"the handwritten {kind} may be {glyphs.text} or {whole.text}: check the page" if sure else ""),
-        )
-    return found, min(glyphs.confidence, whole.confidence) >= _SURE_FOR_A_SECOND_READING, ""
+        note = f"the handwritten {kind} may be {glyphs.text} or {whole.text}: check the page" if both_sure else ""
+        return found, False, note
+    return found, both_sure, ""
 
 
 def _read_whole(ink: np.ndarray, line_h: float) -> DigitReading | None:
@@ -418,10 +415,10 @@ def _read_whole(ink: np.ndarray, line_h: float) -> DigitReading | None:
     if lines is None:
         return None
     clean = digit_ink(ink, line_h)
-    ys, xs = np.nonzero(clean)
-    found = lines.read(clean) if len(xs) else None
+    found = lines.read(clean)
     if found is None:
         return None
+    ys, xs = np.nonzero(clean)
     return DigitReading(
         found.text, found.confidence, (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
     )

@@ -27,7 +27,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -52,21 +51,18 @@ T = WIDTH // 4  # the network's output columns
 
 
 def _tight(mask: np.ndarray) -> np.ndarray | None:
-    ys, xs = np.nonzero(mask)
-    if len(xs) == 0:
-        return None
-    return (mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1] > 0).astype(np.uint8)
+    """The mask cut to its ink, or None when it has none."""
+    cut = glyphs._tight(mask)
+    return cut if cut.any() else None
 
 
 def _font_digits(rng: np.random.Generator, fonts: list[str], per_digit: int) -> dict[int, list[np.ndarray]]:
+    glyphs.need_fonts(fonts)
     pool: dict[int, list[np.ndarray]] = {d: [] for d in range(10)}
     for path in fonts:
         for digit in range(10):
             for _ in range(per_digit):
-                font = ImageFont.truetype(path, int(rng.integers(40, 72)))
-                canvas = Image.new("L", (120, 120), 0)
-                ImageDraw.Draw(canvas).text((30, 10), str(digit), fill=255, font=font)
-                cut = _tight(glyphs.pen(np.asarray(canvas) > 127, rng))
+                cut = _tight(glyphs.font_digit(path, digit, rng))
                 if cut is not None:
                     pool[digit].append(cut)
     return pool

@@ -125,17 +125,27 @@ def stray(binary: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return binary
 
 
-def rendered(rng: np.random.Generator, fonts: list[str], per_digit: int) -> tuple[list[np.ndarray], list[int]]:
-    xs, ys = [], []
+def need_fonts(fonts: list[str]) -> None:
     for path in fonts:
         if not Path(path).exists():
             sys.exit(f"train_digits: {path} is missing (scripts/bootstrap.sh train installs the fonts)")
+
+
+def font_digit(path: str, digit: int, rng: np.random.Generator) -> np.ndarray:
+    """`digit` in the font at `path`, at a random size, written with the pen (ink = 1)."""
+    font = ImageFont.truetype(path, int(rng.integers(40, 72)))
+    canvas = Image.new("L", (120, 120), 0)
+    ImageDraw.Draw(canvas).text((30, 10), str(digit), fill=255, font=font)
+    return pen(np.asarray(canvas) > 127, rng)
+
+
+def rendered(rng: np.random.Generator, fonts: list[str], per_digit: int) -> tuple[list[np.ndarray], list[int]]:
+    need_fonts(fonts)
+    xs, ys = [], []
+    for path in fonts:
         for digit in range(10):
             for _ in range(per_digit):
-                font = ImageFont.truetype(path, int(rng.integers(40, 72)))
-                canvas = Image.new("L", (120, 120), 0)
-                ImageDraw.Draw(canvas).text((30, 10), str(digit), fill=255, font=font)
-                xs.append(normalise(pen(np.asarray(canvas) > 127, rng)))
+                xs.append(normalise(font_digit(path, digit, rng)))
                 ys.append(digit)
     return xs, ys
 
