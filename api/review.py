@@ -135,7 +135,7 @@ def document_context(site: Site, s: Session, doc_id: int, *, done: int | None = 
 
 
 def approval_banner(conn, doc_id: int) -> dict | None:
-    """'Đã vào sổ số đến 5/2026 – 185/VKTQG-QLKH · Hoàn tác' while the approval of
+    """'Đã vào sổ số đến 5/2026 – 318/VKHXH-QLKH · Hoàn tác' while the approval of
     `doc_id` can still be undone (and what it got, once it cannot)."""
     row = conn.execute("SELECT id, so_ky_hieu, state, release_at FROM documents WHERE id = ?", (doc_id,)).fetchone()
     if row is None:

@@ -109,7 +109,7 @@ def corroborate(
     if doc_type and type_agrees:
         doc_type.confidence = max(doc_type.confidence, CONFIRMED)
     # The code is a type's code and the issuer's and nothing else, and its year (if it
-    # has one: '3/2025/QĐ-UBND') is the date's: every letter of it is confirmed, however
+    # has one: '7/2025/QĐ-UBND') is the date's: every letter of it is confirmed, however
     # weakly OCR read or however it mended them.
     whole_code = len(parts) == 2 and abbr is not None and _year_agrees(notation.value, fields.get("date"))
     code_firm = notation.source == "recognised" and (code_words_confidence or 0) >= _FIRM

@@ -17,13 +17,13 @@ SO_RE = re.compile(
     r"^\s*S(?:[ôốồổỗộoóòỏõọơớờởỡợ0]\w?\s*[:;.,]?|[eéèẻẽẹêếềểễệ][:;])\s*(?P<rest>.+)$", re.IGNORECASE
 )  # ('Sé:' with its colon too)
 # A code part may join bodies' letters with '&' or, in a joint document, with commas
-# as the body's name has them ('SVH,TT,DL' for SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH).
+# as the body's name has them ('SXD,GT,VT' for a joint Sở of Xây dựng, Giao thông, Vận tải).
 NOTATION_RE = re.compile(
     r"^(?P<num>[0-9OoIl|]{1,5})(?:/(?P<year>[0-9OoIl|]{4}))?/"
     r"(?P<code>[^\W\d_][^\W_]*(?:[&,][^\W_]+)*(?:-[^\W_]+(?:[&,][^\W_]+)*)*)$"
 )
 # The Party's and its mass organisations' style (Hướng dẫn 36-HD/VPTW): the type's code
-# after a dash, the body's after the slash: '55-TB/ĐTN', '12-NQ/TW'.
+# after a dash, the body's after the slash: '47-TB/ĐTN', '12-NQ/TW'.
 PARTY_RE = re.compile(r"^(?P<num>[0-9OoIl|]{1,5})-(?P<type>[^\W\d_]+)/(?P<code>[^\W\d_][^\W_]*(?:-[^\W_]+)*)$")
 _DIGIT_FIX = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
 # Letter misreads inside codes, tried when a part is not a known abbreviation.

@@ -38,8 +38,8 @@ LOW = 0.7  # below this a reading is shown red and must be looked at before appr
 _DMY = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{2}|\d{4})$")
 _ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 # Decree 30, Appendix I: number[/year]/TYPE-ISSUER[-UNIT]; the Communist Party and Youth
-# Union style puts the type before the slash (55-TB/ĐTN); a notation may be only the
-# issuer's code (1135/ĐHTĐ, công văn 12/UBND-VP).
+# Union style puts the type before the slash (47-TB/ĐTN); a notation may be only the
+# issuer's code (742/ĐHXY, công văn 12/UBND-VP).
 _CODE = r"[A-ZĐ0-9][A-ZĐa-zđ0-9&]*"
 _SO_KY_HIEU = re.compile(rf"^(?P<num>\d{{1,6}})(?:-{_CODE})?(?:/\d{{4}})?/{_CODE}(?:[-./]{_CODE})*$")
 
@@ -103,7 +103,7 @@ def type_from_notation(so_ky_hieu: str, subject: str = "") -> str | None:
     notation with no type code, or a subject starting 'V/v', is a công văn."""
     head, _, tail = so_ky_hieu.partition("/")
     codes = [c for c in re.split(r"[-/]", tail) if c and not c.isdigit()]
-    if "-" in head:  # 55-TB/ĐTN: the type before the slash
+    if "-" in head:  # 47-TB/ĐTN: the type before the slash
         codes.insert(0, head.split("-", 1)[1])
     if codes and codes[0] in type_by_abbreviation():
         return type_by_abbreviation()[codes[0]].name

@@ -1,7 +1,7 @@
 """Reading a handwritten number whole: the second digit reader, for digits written joined.
 
 The glyph reader (ocr/digits.py) cuts a slot into digits and reads each; a hand that
-joins its digits (`1113` in one stroke) defeats the cut. This reader takes the slot's
+joins its digits (`2117` in one stroke) defeats the cut. This reader takes the slot's
 ink as one line and reads the digit string without cutting it: a small convolutional
 network over the line's columns, trained with CTC (`scripts/train_digit_lines.py`, from
 the same offline data as the glyph reader, digits composed into strings that touch,

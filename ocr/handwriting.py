@@ -45,11 +45,11 @@ _SURE_FOR_A_SECOND_READING = 0.9
 # a neighbour's strokes or a slash had joined the digits (README).
 _MIN_PROBABILITY = 0.5
 # Digits Tesseract read in the number's slot less surely than this may be a hand's
-# (Tesseract reads a written 561 as 564 at 44): the digit reader looks at them too.
+# (Tesseract reads a written 361 as 364 at 44): the digit reader looks at them too.
 WEAK_DIGITS = 60.0
 DISPUTED = 50.0  # word confidence of digits the two readers read differently
 # Tesseract's weak digits give way to the digit reader's when it is this sure of each
-# digit and reads as many: Tesseract reads a hand's hooked 1 as a 4 ('564' for 561), the
+# digit and reads as many: Tesseract reads a hand's hooked 1 as a 4 ('364' for 361), the
 # reader learnt it. One digit more or fewer is a cutting matter (a slash's foot read as
 # a 1: '2551' for a printed 255), where the reader is no judge.
 _SURE_OVER_TESSERACT = 0.95
@@ -116,7 +116,7 @@ def _number_slot(ln: list[Word], char_w: float) -> list[Slot]:
     j = next((k for k in range(1, min(len(ln), 5)) if "/" in ln[k].text), None)
     if j is None:
         return []
-    # The Party's style, '55-TB/ĐTN': the number ends at the dash before the type's code.
+    # The Party's style, '47-TB/ĐTN': the number ends at the dash before the type's code.
     j = next((k for k in range(1, j) if ln[k].text.startswith(("-", "–"))), j)
     tail_of_so = w.text[so.end() :]
     head_of_slash = ln[j].text[: ln[j].text.index("/")] if "/" in ln[j].text else ""
@@ -135,7 +135,7 @@ def _number_slot(ln: list[Word], char_w: float) -> list[Slot]:
 
 def _slot_inside(w: Word, printed: int, char_w: float) -> list[Slot]:
     """The number slot inside one word: 'Số:2/TB-DCT', a hand's small digits run
-    together with the print around them. Read surely, it is print ('Số:243/TB-DCT');
+    together with the print around them. Read surely, it is print ('Số:347/TB-XYZ');
     read weakly, the slot lies between 'Số:' and the slash, measured in printed letters."""
     slash = w.text.index("/", printed)
     digits = w.text[printed:slash]

