@@ -48,6 +48,9 @@ _MIN_PROBABILITY = 0.5
 # (Tesseract reads a written 361 as 364 at 44): the digit reader looks at them too.
 WEAK_DIGITS = 60.0
 DISPUTED = 50.0  # word confidence of digits the two readers read differently
+# Digits read less surely still than this are no reading to hold against the digit
+# readers' ('Số:4/TB-KHN' at 24 for a small written 467): as for printed digits read again.
+_NO_READING = 30.0
 # Tesseract's weak digits give way to the digit reader's when it is this sure of each
 # digit and reads as many: Tesseract reads a hand's hooked 1 as a 4 ('364' for 361), the
 # reader learnt it. One digit more or fewer is a cutting matter (a slash's foot read as
@@ -129,12 +132,13 @@ def _number_slot(ln: list[Word], char_w: float) -> list[Slot]:
         mixed = any(c.isdigit() for c in tail_of_so)
         if not mixed and min(x.confidence for x in holding) >= WEAK_DIGITS:
             return []  # printed (or surely read) digits: nothing to do
-        slot = replace(slot, weak=written.strip())
+        if min(x.confidence for x in holding) >= _NO_READING:
+            slot = replace(slot, weak=written.strip())
     return [slot]
 
 
 def _slot_inside(w: Word, printed: int, char_w: float) -> list[Slot]:
-    """The number slot inside one word: 'Số:2/TB-DCT', a hand's small digits run
+    """The number slot inside one word: 'Số:4/TB-KHN', a hand's small digits run
     together with the print around them. Read surely, it is print ('Số:347/TB-XYZ');
     read weakly, the slot lies between 'Số:' and the slash, measured in printed letters."""
     slash = w.text.index("/", printed)
@@ -146,7 +150,7 @@ def _slot_inside(w: Word, printed: int, char_w: float) -> list[Slot]:
     so = replace(w, text=w.text[:printed], box=(w.box[0], w.box[1], x0, w.box[3]))
     code = replace(w, text=w.text[slash:], box=(x1, w.box[1], w.box[2], w.box[3]))
     slot = _slot("number", [so, code], 1, x0, x1, (), (so, code))
-    return [replace(slot, inside=(w,), weak=digits)]
+    return [replace(slot, inside=(w,), weak=digits if w.confidence >= _NO_READING else "")]
 
 
 # Date slots: (kind, the printed word before it, the printed word after it).
@@ -199,7 +203,7 @@ def _between(kind: str, ln: list[Word], j: int, printed: int | None, head: str, 
 
 # How wide a printed character is against the page's mean one (measured on running
 # text, mostly small letters): a code's capitals are half as wide again, a slash or a
-# dash little more than half ('/TB-DCT' is 8.6 mean characters wide, not 7). Measured
+# dash little more than half ('/TB-KHN' is 8.6 mean characters wide, not 7). Measured
 # short, a code leaves its slash in the slot, read as a written 1.
 _WIDER, _NARROWER = 1.5, 0.6
 
@@ -286,8 +290,11 @@ def _slot_ink(
         return None
     window = page_ink[wy0:wy1, wx0:wx1]
     grey = cv2.cvtColor(window, cv2.COLOR_RGB2GRAY) if window.ndim == 3 else window.copy()
+    # Bits of the hand Tesseract read as words (a day written raised, read as a line of
+    # its own): never taken for print, and a black hand's reach past the slot.
+    hand = [w for w in words if w not in slot.inside and _bit_of_hand(w, slot, slot.box)]
     for w in words:  # printed words of the lines above and below stay out
-        if w not in slot.inside and w.line != slot.line:
+        if w not in slot.inside and w.line != slot.line and w not in hand:
             bx0, by0, bx1, by1 = w.box
             grey[max(0, by0 - wy0) : max(0, by1 - wy0), max(0, bx0 - wx0) : max(0, bx1 - wx0)] = 255
     cx0, cy0, cx1, cy1 = x0 - wx0, y0 - wy0, min(x1, wx1) - wx0, min(y1, wy1) - wy0
@@ -312,7 +319,17 @@ def _slot_ink(
             near = cv2.dilate(pen, np.ones((5, 5), np.uint8))
             strokes = cv2.bitwise_and(window_ink, near)
             return _pen_strokes(strokes, (cx0, cy0, cx1, cy1), line_h), (wx0, wy0)
-    return core_ink, (x0, y0)
+    if not hand:
+        return core_ink, (x0, y0)
+    # A black hand's slot is its measure and the boxes of its bits Tesseract read.
+    ux0, uy0 = min([x0] + [w.box[0] for w in hand]), min([y0] + [w.box[1] for w in hand])
+    ux1, uy1 = max([x1] + [w.box[2] for w in hand]), max([y1] + [w.box[3] for w in hand])
+    ux0, uy0, ux1, uy1 = max(ux0, wx0), max(uy0, wy0), min(ux1, wx1), min(uy1, wy1)
+    region = np.zeros((uy1 - uy0, ux1 - ux0), np.uint8)
+    for bx0, by0, bx1, by1 in [slot.box] + [w.box for w in hand]:
+        region[max(0, by0 - uy0) : max(0, by1 - uy0), max(0, bx0 - ux0) : max(0, bx1 - ux0)] = 1
+    ink = (grey[uy0 - wy0 : uy1 - wy0, ux0 - wx0 : ux1 - wx0] <= level).astype(np.uint8) * 255
+    return ink * region, (ux0, uy0)
 
 
 def _pen_strokes(pen: np.ndarray, core: tuple[int, int, int, int], line_h: float) -> np.ndarray:

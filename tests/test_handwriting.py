@@ -38,15 +38,18 @@ def test_a_printed_number_has_no_slot_and_a_merged_one_is_cut_out():
 
 def test_a_hand_run_into_the_print_still_leaves_a_slot():
     """Real scans: Tesseract reads small raised digits into one word with the print
-    around them ('Số:2/TB-DCT'), reads 'ngày' as wide as itself and the day written over
-    it, misreads 'Số:' as 'Sé:'."""
-    (slot,) = find_slots([Word("Số:2/TB-DCT", (100, 100, 330, 130), 24.0, 0, 0), *_line(("Thông", 400, 470))])
-    assert slot.kind == "number" and slot.weak == "2"
-    assert [w.text for w in slot.trimmed] == ["Số:", "/TB-DCT"] and 100 < slot.box[0] < slot.box[2] < 330
-    assert find_slots([Word("Số:347/TB-DCT", (100, 100, 380, 130), 93.0, 0, 0)]) == []  # print, read surely
+    around them ('Số:4/TB-KHN'), reads 'ngày' as wide as itself and the day written over
+    it, misreads 'Số:' as 'Sé:'. Its digits read at 45 are a weak reading the digit
+    readers must outdo; at 24 no reading at all."""
+    (slot,) = find_slots([Word("Số:4/TB-KHN", (100, 100, 330, 130), 45.0, 0, 0), *_line(("Thông", 400, 470))])
+    assert slot.kind == "number" and slot.weak == "4"
+    assert [w.text for w in slot.trimmed] == ["Số:", "/TB-KHN"] and 100 < slot.box[0] < slot.box[2] < 330
+    (slot,) = find_slots([Word("Số:4/TB-KHN", (100, 100, 330, 130), 24.0, 0, 0)])
+    assert slot.kind == "number" and slot.weak == ""
+    assert find_slots([Word("Số:347/TB-KHN", (100, 100, 380, 130), 93.0, 0, 0)]) == []  # print, read surely
     (day,) = find_slots(_line(("Huế,", 40, 100), ("ngày", 110, 260), ("tháng", 270, 370), ("Thông", 400, 500)))
     assert day.kind == "day" and 110 < day.box[0] < 200 and day.box[2] == 270
-    (number,) = find_slots(_line(("Sé:", 100, 150), ("/TB-DCT", 260, 420)))
+    (number,) = find_slots(_line(("Sé:", 100, 150), ("/TB-KHN", 260, 420)))
     assert number.kind == "number" and (number.box[0], number.box[2]) == (150, 260)
     (party,) = find_slots(_line(("Số:", 100, 150), ("-", 260, 270), ("TB/ĐTN", 280, 420)))
     assert (party.box[0], party.box[2]) == (150, 260)  # the Party's style: 47-TB/ĐTN
@@ -186,13 +189,32 @@ def test_a_raised_slot_reads_but_never_takes_the_printed_line_above():
         above,
         Word("Số:", (100, 100, 150, 130), 95.0, 0, 0),
         bit,
-        Word("/TB-DCT", (240, 100, 400, 130), 95.0, 0, 0),
+        Word("/TB-KHN", (240, 100, 400, 130), 95.0, 0, 0),
     ]
     (slot,) = find_slots(words)
     assert slot.box[1] < 79 < slot.box[3]  # the slot takes in the line above's middle
     page = _printed_in_slot("68", 160)
     kept, readings, _ = handwriting.read_slots(page, words, [slot])
     assert [w.text for w in readings] == ["68"] and above in kept and bit not in kept
+
+
+def test_a_black_day_written_raised_and_read_as_a_line_of_its_own_is_read_whole():
+    """A day written small and raised over the gap before 'tháng', its last digit
+    reaching over the printed word's start. Tesseract reads it weakly as a word of a
+    line of its own: that word is the hand's, neither print to blank out nor a bound
+    the black hand's slot may not pass, so both digits are read."""
+    words = [
+        Word("ngày", (100, 100, 170, 130), 95.0, 0, 0),
+        Word("tháng", (230, 100, 320, 130), 95.0, 0, 0),
+        Word("PP", (205, 72, 240, 96), 40.0, 1, 0),  # the hand, read as a line of its own
+    ]
+    (slot,) = find_slots(words)
+    assert slot.kind == "day" and slot.box[2] == 230
+    page = Image.new("L", (500, 300), 255)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf", 26)
+    ImageDraw.Draw(page).text((206, 68), "28", fill=0, font=font)
+    _, readings, _ = handwriting.read_slots(np.asarray(page), words, [slot])
+    assert [w.text for w in readings] == ["28"]
 
 
 def test_a_slot_tesseract_read_as_digits_gets_no_note_for_a_reading_that_is_no_number():
@@ -223,14 +245,14 @@ _SANS = "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf"
 
 
 def _header_row(hand: str, hand_x: int, colour: tuple[int, int, int], slash_x: int) -> np.ndarray:
-    """An RGB strip: 'Số:' and '/TB-DCT' printed in black on the number's row (y 100-130),
+    """An RGB strip: 'Số:' and '/TB-KHN' printed in black on the number's row (y 100-130),
     `hand` written between them in `colour` from `hand_x` (in a face the digit reader
     reads surely)."""
     page = Image.new("RGB", (600, 300), "white")
     draw = ImageDraw.Draw(page)
     font = ImageFont.truetype(_SANS, 26)
     draw.text((100, 100), "Số:", fill=(0, 0, 0), font=font)
-    draw.text((slash_x, 100), "/TB-DCT", fill=(0, 0, 0), font=font)
+    draw.text((slash_x, 100), "/TB-KHN", fill=(0, 0, 0), font=font)
     draw.text((hand_x, 96), hand, fill=colour, font=font)
     return np.asarray(page)
 
@@ -240,7 +262,7 @@ def test_a_pens_digits_are_followed_past_a_slot_measured_short():
     measured from it ends too soon. In a pen's blue the strokes are the hand's whatever
     the measure says: all of '247' is read, and the black code stays out. In black,
     nothing tells the hand's strokes from print: the slot is read as measured."""
-    words = [Word("Số:", (100, 100, 145, 130), 95.0, 0, 0), Word("/TB-DCT", (180, 100, 400, 130), 95.0, 0, 0)]
+    words = [Word("Số:", (100, 100, 145, 130), 95.0, 0, 0), Word("/TB-KHN", (180, 100, 400, 130), 95.0, 0, 0)]
     (slot,) = find_slots(words)
     assert slot.box[2] == 180
     blue = _header_row("247", 150, _PEN_BLUE, 197)
