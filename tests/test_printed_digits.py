@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from ocr import printed_digits
 from ocr.printed_digits import CONFIRMED, REREAD, read_again
 from ocr.types import Word
 
@@ -67,3 +69,34 @@ def test_a_code_read_weakly_is_not_vouched_for_by_its_digits():
     grey, words = _number_line("47")
     weak = [words[0], Word(words[1].text, words[1].box, 70.0, 0, 0)]
     assert read_again(grey, weak, above=200)[0][1].confidence == 70.0
+
+
+def _year_line(year: str) -> tuple[np.ndarray, list[Word]]:
+    """'năm <year>' in an italic serif, as the date line prints it; Tesseract's words."""
+    font = ImageFont.truetype(SERIF.replace("Regular", "Italic"), 40)
+    page = Image.new("L", (900, 120), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((40, 30), "năm", fill=0, font=font)
+    before = draw.textbbox((40, 30), "năm", font=font)
+    x = before[2] + 12
+    draw.text((x, 30), year, fill=0, font=font)
+    box = draw.textbbox((x, 30), year, font=font)
+    return np.asarray(page), [Word("năm", tuple(before), 95.0, 0, 0), Word(year, tuple(box), 75.0, 0, 0)]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("reader_reads", "taken"), [("2026", True), ("2028", False)])
+def test_a_reader_sure_but_not_very_sure_overrules_weak_digits_only_with_tesseract_on_the_word_alone(
+    monkeypatch, reader_reads, taken
+):
+    """Amid the line Tesseract read an italic 6 as 3 ('2023' at 75). The digit reader
+    reads the word again sure (0.93) but not very sure: its digits replace Tesseract's
+    only when Tesseract, shown the word's ink alone and held to digits, reads them too
+    (it does: 2026); otherwise the page's reading stays."""
+    grey, words = _year_line("2026")
+    weak = [words[0], Word("2023", words[1].box, 75.0, 0, 0)]
+    monkeypatch.setattr(printed_digits, "_read", lambda digits, grey, w, n: (reader_reads, 0.93))
+    (_, after), notes = read_again(grey, weak, above=200)
+    if taken:
+        assert (after.text, after.confidence) == ("2026", REREAD) and "'2023' read again as '2026'" in notes[0]
+    else:
+        assert after == weak[1] and notes == []
