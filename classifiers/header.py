@@ -33,7 +33,8 @@ _DIGIT_LOOKALIKES = {
     "q": "9",
 }
 _D = "[0-9" + re.escape("".join(_DIGIT_LOOKALIKES)) + "]"
-DATE_RE = re.compile(rf"ngay\s*(?P<d>{_D}{{1,2}})\s*thang\s*(?P<m>{_D}{{1,2}})\s*nam\s*(?P<y>{_D}{{4}})")
+# 'ngài': an italic 'ngày' misread.
+DATE_RE = re.compile(rf"nga[yi]\s*(?P<d>{_D}{{1,2}})\s*thang\s*(?P<m>{_D}{{1,2}})\s*nam\s*(?P<y>{_D}{{4}})")
 
 
 def header_lines(lines: list[Line]) -> list[Line]:
@@ -128,7 +129,7 @@ def find_date(lines: list[Line], today: date | None = None) -> dict[str, Field]:
         repaired = any(not m.group(k).isdigit() for k in ("d", "m", "y"))
         # The date is no surer than its least sure digits (a mean over the line's words
         # hid a weakly read month among surely read words).
-        at = next((i for i, w in enumerate(ln.words) if "ngay" in fold(w.text)), 0)
+        at = next((i for i, w in enumerate(ln.words) if "ngay" in fold(w.text) or "ngai" in fold(w.text)), 0)
         digits = [w.confidence / 100 for w in ln.words[at : at + 7] if any(c.isdigit() for c in w.text)]
         conf = min([ln.confidence, *digits]) * (0.8 if repaired else 1.0)
         date_field = Field("date", issued.isoformat(), conf, ln.page, ln.box, "repaired" if repaired else "recognised")

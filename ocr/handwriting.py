@@ -85,7 +85,7 @@ def find_slots(words: list[Word], above: float | None = None) -> list[Slot]:
             continue
         folded = _fold(w.text)
         # 'Số:' of the header starts with a capital; 'số' inside a sentence cites another document.
-        if (_SO.match(folded) and w.text[:1] == "S") or folded.startswith(("ngay", "thang")):
+        if (_SO.match(folded) and w.text[:1] == "S") or folded.startswith(("ngay", "ngai", "thang")):
             row = [w, *_right_of(w, words, 30 * char_w)]
             out += _number_slot(row, char_w) + _date_slot(row, char_w)
     return out
@@ -153,8 +153,9 @@ def _slot_inside(w: Word, printed: int, char_w: float) -> list[Slot]:
     return [replace(slot, inside=(w,), weak=digits if w.confidence >= _NO_READING else "")]
 
 
-# Date slots: (kind, the printed word before it, the printed word after it).
-_DATE_SLOTS = (("day", "ngay", "thang"), ("month", "thang", "nam"))
+# Date slots: (kind, the printed word before it, the printed word after it). An
+# italic 'ngày' over a dotted leader is read 'ngài...'.
+_DATE_SLOTS = (("day", "ngay", "thang"), ("day", "ngai", "thang"), ("month", "thang", "nam"))
 
 
 def _date_slot(ln: list[Word], char_w: float) -> list[Slot]:
@@ -176,7 +177,8 @@ def _date_slot(ln: list[Word], char_w: float) -> list[Slot]:
         head = ln[j].text[: _fold(ln[j].text).index(after)]
         if re.fullmatch(r"\d{1,2}", tail + "".join(x.text for x in ln[1:j]) + head):
             continue  # printed (or read) digits
-        return [_between(kind, ln, j, len(before) if tail else None, head, char_w)]
+        # A dotted leader read into the word ('ngày.....') is the slot's, not print.
+        return [_between(kind, ln, j, len(before) if w.text[len(before) :].strip(",") else None, head, char_w)]
     return []
 
 

@@ -10,6 +10,8 @@ digits again, one by one, from the page:
   reader's digits replace them, below green (REREAD), with a note. Very sure (0.97)
   it needs no one else; sure (0.9), only when Tesseract, held to digits and shown the
   word's ink alone, reads them as it does (an italic 5 read as 3 amid the line);
+- a date's digits Tesseract read surely (95) amid the line and as other digits on
+  their own stay as read, doubted (DOUBTED), with a note;
 - otherwise Tesseract's reading stays as it was."""
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from .vietnamese import bare
 
 CONFIRMED = 95.0  # a word whose digits both engines read alike, surely
 REREAD = 80.0  # digits the digit reader read in place of Tesseract's weak ones
+DOUBTED = 50.0  # a date's digits read surely amid the line and otherwise on their own
 _SURE = 0.9  # the digit reader's probability for each digit, to confirm
 _SURER = 0.97  # and to overrule Tesseract
 _WEAK = 80.0  # Tesseract's confidence below which it may be overruled
@@ -51,13 +54,21 @@ def read_again(
     hand = {id(w) for w in handwritten}
     for i, w in enumerate(words):
         # Digits first: the row's words are looked through only for a word that starts with one.
-        if not w.text[:1].isdigit() or w.box[1] > above or not _FLOOR <= w.confidence < CONFIRMED or id(w) in hand:
+        if not w.text[:1].isdigit() or w.box[1] > above or w.confidence < _FLOOR or id(w) in hand:
             continue
         kind = _kind(w, words)
         m = (_NUMBER if kind == "number" else _DATE_PART).match(w.text) if kind else None
         if not m:
             continue
         tesseract = m.group(1)
+        if w.confidence >= CONFIRMED:
+            # Read surely amid the line, a date's digits are still shown to Tesseract on
+            # their own: a light scan's broken 4 read as 1 at 96 amid the line comes out 4.
+            other = _tesseract_on_the_word(grey, w) if kind == "date" else None
+            if other and len(other) == len(tesseract) and other != tesseract:
+                out[i] = replace(w, confidence=DOUBTED)
+                notes.append(f"the printed date digits '{tesseract}' may be '{other}': check them")
+            continue
         found = _read(digits, grey, w, len(tesseract))
         if found is None:
             continue
@@ -71,7 +82,7 @@ def read_again(
         elif (
             read != tesseract
             and w.confidence < _WEAK
-            and (sure >= _SURER or (sure >= _SURE and _alone(grey, w) == read))
+            and (sure >= _SURER or (sure >= _SURE and _tesseract_on_the_word(grey, w) == read))
         ):
             out[i] = replace(w, text=read + w.text[len(tesseract) :], confidence=REREAD)
             notes.append(f"the printed {kind} digits '{tesseract}' read again as '{read}': check them")
@@ -96,28 +107,30 @@ def _read(digits: DigitReader, grey: np.ndarray, w: Word, n: int) -> tuple[str, 
     """The first `n` digits in the word's box as the digit reader reads them, and its
     sureness of the least sure; None when the ink does not part into `n` glyphs. Printed
     digits stand apart, so each is one blob of ink (the handwriting's cutting and
-    grouping would split a serif face's 4 at its thin bar)."""
+    grouping would split a serif face's 4 at its thin bar), or a few one above another
+    where a thin italic stroke broke on a light scan (a 9's tail apart from its bowl)."""
     x0, y0, x1, y1 = w.box
     cut = grey[max(0, y0) : y1, max(0, x0) : x1]
     if cut.size == 0:
         return None
     _, ink = cv2.threshold(cut, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    # Specks (a fifth of the word's height or less) join no glyph.
+    pieces = [k for k in range(1, count) if stats[k, cv2.CC_STAT_HEIGHT] > 0.2 * cut.shape[0]]
+    glyphs = _glyphs([tuple(int(v) for v in stats[k, :4]) for k in pieces])
     # Glyphs, not specks nor a diacritic: at least 0.4 of the word's height.
-    tall = sorted(
-        (k for k in range(1, count) if stats[k, cv2.CC_STAT_HEIGHT] >= 0.4 * cut.shape[0]), key=lambda k: stats[k, 0]
-    )
+    tall = [g for g in glyphs if g[1][3] >= 0.4 * cut.shape[0]]
     if len(tall) < n:
         return None
     masks = []
-    for k in tall[:n]:
-        x, y, bw, bh = stats[k, :4]
-        masks.append((labels[y : y + bh, x : x + bw] == k).astype(np.uint8) * 255)
+    for parts, (x, y, bw, bh) in tall[:n]:
+        inside = np.isin(labels[y : y + bh, x : x + bw], [pieces[k] for k in parts])
+        masks.append(inside.astype(np.uint8) * 255)
     probs = digits.probabilities(np.stack([normalise(m) for m in masks]))[:, :NOT_A_DIGIT]
     return "".join(str(int(p.argmax())) for p in probs), float(probs.max(axis=1).min())
 
 
-def _alone(grey: np.ndarray, w: Word) -> str | None:
+def _tesseract_on_the_word(grey: np.ndarray, w: Word) -> str | None:
     """The digits Tesseract, held to digits, reads in the word's ink alone (with a
     margin of paper); None without its digits' language data."""
     x0, y0, x1, y1 = w.box
@@ -128,3 +141,19 @@ def _alone(grey: np.ndarray, w: Word) -> str | None:
         return read_digit_line(cv2.copyMakeBorder(cut, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255))
     except OCREngineError:
         return None
+
+
+def _glyphs(boxes: list[tuple[int, ...]]) -> list[tuple[list[int], tuple[int, int, int, int]]]:
+    """Pieces of ink (x, y, w, h) grouped into glyphs, left to right: pieces that share
+    most of the narrower one's width are one glyph. (indices into `boxes`, the glyph's box)."""
+    out: list[tuple[list[int], tuple[int, int, int, int]]] = []
+    for i in sorted(range(len(boxes)), key=lambda k: boxes[k][0]):
+        x, y, w, h = boxes[i]
+        if out:
+            parts, (gx, gy, gw, gh) = out[-1]
+            if min(x + w, gx + gw) - max(x, gx) >= 0.5 * min(w, gw):
+                x0, y0 = min(x, gx), min(y, gy)
+                out[-1] = (parts + [i], (x0, y0, max(x + w, gx + gw) - x0, max(y + h, gy + gh) - y0))
+                continue
+        out.append(([i], (x, y, w, h)))
+    return out

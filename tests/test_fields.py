@@ -133,3 +133,9 @@ def test_cong_van_is_recognised_by_its_vv_subject():
 def test_a_units_code_is_not_mended_into_a_known_one_but_an_issuers_is():
     assert parse("08/SYT-NVD").text == "08/SYT-NVD"  # NVD: the unit, an office's own code
     assert parse("31/BB-STTTTI").text == "31/BB-STTTT"  # the issuer's code, one letter too many
+
+
+def test_an_italic_ngay_misread_as_ngai_still_dates_the_document():
+    doc = random_document(random.Random(4))
+    got, _ = _values(build(doc, lambda kind, t: t.replace("ngày", "ngài") if kind == "date" else t))
+    assert got["date"] == doc.truth()["date"]

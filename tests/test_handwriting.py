@@ -61,6 +61,14 @@ def test_the_day_slot_lies_between_ngay_and_thang():
     assert find_slots(_line(("ngày", 170, 230), ("17", 240, 270), ("tháng", 280, 350))) == []
 
 
+def test_a_dotted_leader_read_into_ngay_is_the_days_slot():
+    """'ngày ....... tháng' with the day written over the dots, the italic 'ngày' read
+    'ngài': the dots are the slot's (the hand writes on them), the letters are print."""
+    (slot,) = find_slots(_line(("Minh,", 40, 100), ("ngài.......", 110, 260), ("tháng", 270, 370)))
+    assert slot.kind == "day" and 140 < slot.box[0] < 180 and slot.box[2] == 270
+    assert [w.text for w in slot.trimmed] == ["ngài"]
+
+
 def _written(digit: str, rng: np.random.Generator) -> np.ndarray:
     font = ImageFont.truetype(HANDWRITING, int(rng.integers(40, 70)))
     canvas = Image.new("L", (120, 120), 0)

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr import printed_digits
-from ocr.printed_digits import CONFIRMED, REREAD, read_again
+from ocr.printed_digits import CONFIRMED, DOUBTED, REREAD, read_again
 from ocr.types import Word
 
 SERIF = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
@@ -100,3 +100,28 @@ def test_a_reader_sure_but_not_very_sure_overrules_weak_digits_only_with_tessera
         assert (after.text, after.confidence) == ("2026", REREAD) and "'2023' read again as '2026'" in notes[0]
     else:
         assert after == weak[1] and notes == []
+
+
+def test_printed_digits_broken_across_by_a_light_scan_are_read_whole():
+    """A thin italic face on a light scan breaks: a 9's tail comes apart from its bowl,
+    a 2's foot from its arc. The pieces one above another are one glyph, and the year
+    is confirmed."""
+    grey, words = _year_line("2019")
+    grey = grey.copy()
+    _, top, _, bottom = words[1].box
+    cut = top + round(0.62 * (bottom - top))
+    grey[cut : cut + 2, :] = 255  # a white band across every digit
+    (_, year), _ = read_again(grey, words, above=200)
+    assert year.confidence == CONFIRMED
+
+
+def test_a_dates_digits_read_surely_amid_the_line_but_otherwise_on_their_own_are_doubted():
+    """A light scan's broken 4 read as 1 at 96 amid the line ('2011'): shown its own ink,
+    held to digits, Tesseract reads 2014. The year stays as read, no longer green, with a
+    note; a year it reads alike on its own stays as sure as it was."""
+    grey, words = _year_line("2014")
+    misread = [words[0], Word("2011", words[1].box, 96.0, 0, 0)]
+    (_, year), notes = read_again(grey, misread, above=200)
+    assert (year.text, year.confidence) == ("2011", DOUBTED) and "'2011' may be '2014'" in notes[0]
+    right = [words[0], Word("2014", words[1].box, 96.0, 0, 0)]
+    assert read_again(grey, right, above=200) == (right, [])

@@ -244,6 +244,11 @@ def _handwritten_header(p: _Page, doc: Document, y: int) -> None:
     x = round(RIGHT_COL_C - rw / 2)
     p.text(before, x, y, "italic", 13.5)
     p.text(after, round(x + rw - p.width(after, "italic", 13.5)), y, "italic", 13.5)
+    if doc.day % 4 == 3:
+        # One in four prints the day's gap as a dotted leader, written over (seen on real
+        # paper: OCR reads the dots into 'ngày', even as 'ngài.......').
+        gap_x = round(x + p.width(before + " ", "italic", 13.5))
+        p.text("." * 9, gap_x, y, "italic", 13.5)
     _pen(
         p,
         f"{doc.day:02d}" if doc.day < 10 and doc.number % 2 else str(doc.day),
