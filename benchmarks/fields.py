@@ -53,9 +53,11 @@ def main() -> None:
         )
         right, total, confident_wrong = Counter(), Counter(), Counter()
         errors = []
+        untouched = 0  # documents whose four key fields are all right and green
         for s in samples:
             rec = json.loads((work / "out" / f"{s.path.stem}.json").read_text())
             got = rec["documents"][0]["fields"]
+            untouched += all((f := got.get(k)) and f["value"] == s.truth[k] and f["confidence"] >= 0.9 for k in MUST)
             for k in FIELDS:
                 expected = s.truth[k]
                 f = got.get(k)
@@ -72,6 +74,7 @@ def main() -> None:
         for k in FIELDS:
             mark = " (must ≥ 97%)" if k in MUST else ""
             print(f"| {k}{mark} | {right[k]}/{total[k]} = {100 * right[k] / total[k]:.1f}% | {confident_wrong[k]} |")
+        print(f"\nnothing to touch ({', '.join(MUST)} right and green): {untouched}/{len(samples)}")
         if a.show_errors:
             for e in errors:
                 print(*e, sep=" | ")
@@ -83,6 +86,7 @@ def main() -> None:
                     "documents": len(samples),
                     "exact": {k: right[k] / total[k] for k in FIELDS},
                     "confident_wrong": dict(confident_wrong),
+                    "nothing_to_touch": untouched,
                     "errors": errors,
                 },
                 ensure_ascii=False,

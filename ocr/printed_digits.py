@@ -10,8 +10,8 @@ digits again, one by one, from the page:
   reader's digits replace them, below green (REREAD), with a note. Very sure (0.97)
   it needs no one else; sure (0.9), only when Tesseract, held to digits and shown the
   word's ink alone, reads them as it does (an italic 5 read as 3 amid the line);
-- a date's digits Tesseract read surely (95) amid the line and as other digits on
-  their own stay as read, doubted (DOUBTED), with a note;
+- digits Tesseract read surely (95) amid the line and as others on their own stay as
+  read, doubted (DOUBTED), with a note;
 - otherwise Tesseract's reading stays as it was."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from .vietnamese import bare
 
 CONFIRMED = 95.0  # a word whose digits both engines read alike, surely
 REREAD = 80.0  # digits the digit reader read in place of Tesseract's weak ones
-DOUBTED = 50.0  # a date's digits read surely amid the line and otherwise on their own
+DOUBTED = 50.0  # digits read surely amid the line and otherwise on their own
 _SURE = 0.9  # the digit reader's probability for each digit, to confirm
 _SURER = 0.97  # and to overrule Tesseract
 _WEAK = 80.0  # Tesseract's confidence below which it may be overruled
@@ -61,28 +61,29 @@ def read_again(
         if not m:
             continue
         tesseract = m.group(1)
+        found = _read(digits, grey, w, len(tesseract))
+        alone = len(tesseract) == len(w.text.rstrip(",."))  # digits only, no code after them
         if w.confidence >= CONFIRMED:
-            # Read surely amid the line, a date's digits are still shown to Tesseract on
-            # their own: a light scan's broken 4 read as 1 at 96 amid the line comes out 4.
-            other = _tesseract_on_the_word(grey, w) if kind == "date" else None
+            # Read surely amid the line, the digits are still shown to Tesseract on their
+            # own: a light scan's broken 4 read as 1 at 96 amid the line comes out 4.
+            right = w.box[2] - w.box[0] if alone else found[2] if found else None
+            other = _tesseract_on(grey, w, right) if right else None
             if other and len(other) == len(tesseract) and other != tesseract:
                 out[i] = replace(w, confidence=DOUBTED)
-                notes.append(f"the printed date digits '{tesseract}' may be '{other}': check them")
+                notes.append(f"the printed {kind} digits '{tesseract}' may be '{other}': check them")
             continue
-        found = _read(digits, grey, w, len(tesseract))
         if found is None:
             continue
-        read, sure = found
+        read, sure, right = found
         # A word holding a code after its digits ('47/QĐ-UBND') is confirmed only when
         # Tesseract read it fairly surely too: the second reading vouches for the digits,
         # never for the code's letters.
-        alone = len(tesseract) == len(w.text.rstrip(",."))
         if read == tesseract and sure >= _SURE and (alone or w.confidence >= _WEAK):
             out[i] = replace(w, confidence=CONFIRMED)
         elif (
             read != tesseract
             and w.confidence < _WEAK
-            and (sure >= _SURER or (sure >= _SURE and _tesseract_on_the_word(grey, w) == read))
+            and (sure >= _SURER or (sure >= _SURE and _tesseract_on(grey, w, right) == read))
         ):
             out[i] = replace(w, text=read + w.text[len(tesseract) :], confidence=REREAD)
             notes.append(f"the printed {kind} digits '{tesseract}' read again as '{read}': check them")
@@ -103,9 +104,9 @@ def _kind(w: Word, words: list[Word]) -> str | None:
     return None
 
 
-def _read(digits: DigitReader, grey: np.ndarray, w: Word, n: int) -> tuple[str, float] | None:
-    """The first `n` digits in the word's box as the digit reader reads them, and its
-    sureness of the least sure; None when the ink does not part into `n` glyphs. Printed
+def _read(digits: DigitReader, grey: np.ndarray, w: Word, n: int) -> tuple[str, float, int] | None:
+    """The first `n` digits in the word's box as the digit reader reads them, its
+    sureness of the least sure, and where the nth digit ends (from the box's left); None when the ink does not part into `n` glyphs. Printed
     digits stand apart, so each is one blob of ink (the handwriting's cutting and
     grouping would split a serif face's 4 at its thin bar), or a few one above another
     where a thin italic stroke broke on a light scan (a 9's tail apart from its bowl)."""
@@ -127,14 +128,16 @@ def _read(digits: DigitReader, grey: np.ndarray, w: Word, n: int) -> tuple[str, 
         inside = np.isin(labels[y : y + bh, x : x + bw], [pieces[k] for k in parts])
         masks.append(inside.astype(np.uint8) * 255)
     probs = digits.probabilities(np.stack([normalise(m) for m in masks]))[:, :NOT_A_DIGIT]
-    return "".join(str(int(p.argmax())) for p in probs), float(probs.max(axis=1).min())
+    x, _, bw, _ = tall[n - 1][1]
+    return "".join(str(int(p.argmax())) for p in probs), float(probs.max(axis=1).min()), x + bw
 
 
-def _tesseract_on_the_word(grey: np.ndarray, w: Word) -> str | None:
-    """The digits Tesseract, held to digits, reads in the word's ink alone (with a
-    margin of paper); None without its digits' language data."""
-    x0, y0, x1, y1 = w.box
-    cut = grey[max(0, y0) : y1, max(0, x0) : x1]
+def _tesseract_on(grey: np.ndarray, w: Word, right: int) -> str | None:
+    """The digits Tesseract, held to digits, reads in the word's ink alone up to `right`
+    (its digits, not a code after them), with a margin of paper; None without its
+    digits' language data."""
+    x0, y0, _, y1 = w.box
+    cut = grey[max(0, y0) : y1, max(0, x0) : x0 + right]
     if cut.size == 0:
         return None
     try:

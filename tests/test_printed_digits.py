@@ -94,7 +94,7 @@ def test_a_reader_sure_but_not_very_sure_overrules_weak_digits_only_with_tessera
     (it does: 2026); otherwise the page's reading stays."""
     grey, words = _year_line("2026")
     weak = [words[0], Word("2023", words[1].box, 75.0, 0, 0)]
-    monkeypatch.setattr(printed_digits, "_read", lambda digits, grey, w, n: (reader_reads, 0.93))
+    monkeypatch.setattr(printed_digits, "_read", lambda digits, grey, w, n: (reader_reads, 0.93, w.box[2] - w.box[0]))
     (_, after), notes = read_again(grey, weak, above=200)
     if taken:
         assert (after.text, after.confidence) == ("2026", REREAD) and "'2023' read again as '2026'" in notes[0]
@@ -124,4 +124,15 @@ def test_a_dates_digits_read_surely_amid_the_line_but_otherwise_on_their_own_are
     (_, year), notes = read_again(grey, misread, above=200)
     assert (year.text, year.confidence) == ("2011", DOUBTED) and "'2011' may be '2014'" in notes[0]
     right = [words[0], Word("2014", words[1].box, 96.0, 0, 0)]
+    assert read_again(grey, right, above=200) == (right, [])
+
+
+def test_a_numbers_digits_read_surely_amid_the_line_but_otherwise_on_their_own_are_doubted():
+    """The number's word holds its code too: Tesseract is shown the digits' ink alone,
+    up to the last digit, not the code after them."""
+    grey, words = _number_line("47")
+    misread = [words[0], Word("41/QĐ-UBND", words[1].box, 96.0, 0, 0)]
+    (_, number), notes = read_again(grey, misread, above=200)
+    assert (number.text, number.confidence) == ("41/QĐ-UBND", DOUBTED) and "'41' may be '47'" in notes[0]
+    right = [words[0], Word("47/QĐ-UBND", words[1].box, 96.0, 0, 0)]
     assert read_again(grey, right, above=200) == (right, [])
