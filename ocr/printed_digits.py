@@ -106,10 +106,11 @@ def _kind(w: Word, words: list[Word]) -> str | None:
 
 def _read(digits: DigitReader, grey: np.ndarray, w: Word, n: int) -> tuple[str, float, int] | None:
     """The first `n` digits in the word's box as the digit reader reads them, its
-    sureness of the least sure, and where the nth digit ends (from the box's left); None when the ink does not part into `n` glyphs. Printed
-    digits stand apart, so each is one blob of ink (the handwriting's cutting and
-    grouping would split a serif face's 4 at its thin bar), or a few one above another
-    where a thin italic stroke broke on a light scan (a 9's tail apart from its bowl)."""
+    sureness of the least sure, and where the nth digit ends (from the box's left);
+    None when the ink does not part into `n` glyphs. Printed digits stand apart, so
+    each is one blob of ink (the handwriting's cutting and grouping would split a serif
+    face's 4 at its thin bar), or a few one above another where a thin italic stroke
+    broke on a light scan (a 9's tail apart from its bowl)."""
     x0, y0, x1, y1 = w.box
     cut = grey[max(0, y0) : y1, max(0, x0) : x1]
     if cut.size == 0:
