@@ -33,8 +33,8 @@ _DIGIT_LOOKALIKES = {
     "q": "9",
 }
 _D = "[0-9" + re.escape("".join(_DIGIT_LOOKALIKES)) + "]"
-# 'ngài': an italic 'ngày' misread.
-DATE_RE = re.compile(rf"nga[yi]\s*(?P<d>{_D}{{1,2}})\s*thang\s*(?P<m>{_D}{{1,2}})\s*nam\s*(?P<y>{_D}{{4}})")
+# 'ngài', 'thúng': an italic 'ngày' misread, 'tháng' crowded by a hand's digits.
+DATE_RE = re.compile(rf"nga[yi]\s*(?P<d>{_D}{{1,2}})\s*th[au]ng\s*(?P<m>{_D}{{1,2}})\s*nam\s*(?P<y>{_D}{{4}})")
 
 
 def header_lines(lines: list[Line]) -> list[Line]:

@@ -85,7 +85,7 @@ def find_slots(words: list[Word], above: float | None = None) -> list[Slot]:
             continue
         folded = _fold(w.text)
         # 'Số:' of the header starts with a capital; 'số' inside a sentence cites another document.
-        if (_SO.match(folded) and w.text[:1] == "S") or folded.startswith(("ngay", "ngai", "thang")):
+        if (_SO.match(folded) and w.text[:1] == "S") or re.match(f"{_NGAY}|{_THANG}", folded):
             row = [w, *_right_of(w, words, 30 * char_w)]
             out += _number_slot(row, char_w) + _date_slot(row, char_w)
     return out
@@ -153,9 +153,11 @@ def _slot_inside(w: Word, printed: int, char_w: float) -> list[Slot]:
     return [replace(slot, inside=(w,), weak=digits if w.confidence >= _NO_READING else "")]
 
 
-# Date slots: (kind, the printed word before it, the printed word after it). An
-# italic 'ngày' over a dotted leader is read 'ngài...'.
-_DATE_SLOTS = (("day", "ngay", "thang"), ("day", "ngai", "thang"), ("month", "thang", "nam"))
+# Date slots: (kind, the printed word before it, the printed word after it), folded.
+# An italic 'ngày' over a dotted leader is read 'ngài...'; 'tháng' loses its vowel
+# ('thúng') when a hand's digits crowd it.
+_NGAY, _THANG, _NAM = r"nga[yi]", r"th[au]ng", r"nam"
+_DATE_SLOTS = (("day", _NGAY, _THANG), ("month", _THANG, _NAM))
 
 
 def _date_slot(ln: list[Word], char_w: float) -> list[Slot]:
@@ -165,20 +167,22 @@ def _date_slot(ln: list[Word], char_w: float) -> list[Slot]:
     w = ln[0]
     start = _fold(w.text)
     for kind, before, after in _DATE_SLOTS:
-        if not start.startswith(before):
+        first = re.match(before, start)
+        if not first:
             continue
         for j in range(1, min(len(ln), 4)):
-            end = _fold(ln[j].text)
-            if after in end[:6] and end.index(after) <= 2:
+            found = re.search(after, _fold(ln[j].text)[:6])
+            if found and found.start() <= 2:
                 break
         else:
             continue
-        tail = w.text[len(before) :].strip(",. ")
-        head = ln[j].text[: _fold(ln[j].text).index(after)]
+        printed = first.end()
+        tail = w.text[printed:].strip(",. ")
+        head = ln[j].text[: found.start()]
         if re.fullmatch(r"\d{1,2}", tail + "".join(x.text for x in ln[1:j]) + head):
             continue  # printed (or read) digits
         # A dotted leader read into the word ('ngày.....') is the slot's, not print.
-        return [_between(kind, ln, j, len(before) if w.text[len(before) :].strip(",") else None, head, char_w)]
+        return [_between(kind, ln, j, printed if w.text[printed:].strip(",") else None, head, char_w)]
     return []
 
 

@@ -139,3 +139,9 @@ def test_an_italic_ngay_misread_as_ngai_still_dates_the_document():
     doc = random_document(random.Random(4))
     got, _ = _values(build(doc, lambda kind, t: t.replace("ngày", "ngài") if kind == "date" else t))
     assert got["date"] == doc.truth()["date"]
+
+
+def test_thang_crowded_into_thung_by_a_hands_digits_still_dates_the_document():
+    doc = random_document(random.Random(5))
+    got, _ = _values(build(doc, lambda kind, t: t.replace("tháng", "thúng") if kind == "date" else t))
+    assert got["date"] == doc.truth()["date"]

@@ -63,10 +63,14 @@ def test_the_day_slot_lies_between_ngay_and_thang():
 
 def test_a_dotted_leader_read_into_ngay_is_the_days_slot():
     """'ngày ....... tháng' with the day written over the dots, the italic 'ngày' read
-    'ngài': the dots are the slot's (the hand writes on them), the letters are print."""
+    'ngài': the dots are the slot's (the hand writes on them), the letters are print.
+    'tháng' read 'thúng' still ends the day's slot; 'thông tin năm' holds no month's."""
     (slot,) = find_slots(_line(("Minh,", 40, 100), ("ngài.......", 110, 260), ("tháng", 270, 370)))
     assert slot.kind == "day" and 140 < slot.box[0] < 180 and slot.box[2] == 270
     assert [w.text for w in slot.trimmed] == ["ngài"]
+    (slot,) = find_slots(_line(("ngày", 110, 170), ("thúng", 270, 370), ("5", 380, 395), ("năm", 405, 460)))
+    assert slot.kind == "day" and (slot.box[0], slot.box[2]) == (170, 270)  # 'tháng' crowded by the hand
+    assert find_slots(_line(("thông", 110, 190), ("tin", 200, 240), ("năm", 250, 300))) == []  # no date
 
 
 def _written(digit: str, rng: np.random.Generator) -> np.ndarray:
