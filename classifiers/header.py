@@ -155,7 +155,7 @@ def _with_place(date_field: Field, ln: Line, start: int) -> dict[str, Field]:
     return out
 
 
-_PARTIAL_DATE = re.compile(r"nga[yi]\W*(?P<d>\d{1,2}\b)?.*?thang\W*(?P<m>\d{1,2}\b)?.*?nam\s*(?P<y>\d{4})\b")
+_PARTIAL_DATE = re.compile(r"nga[yi]\W*(?P<d>\d{1,2}\b)?.*?th[au]ng\W*(?P<m>\d{1,2}\b)?.*?nam\s*(?P<y>\d{4})\b")
 
 
 def partial_date(lines: list[Line], today: date | None = None) -> dict[str, Field]:

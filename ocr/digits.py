@@ -218,9 +218,15 @@ def segment(ink: np.ndarray, line_height: float) -> list[Piece]:
                 mids += ids
                 continue
         merged.append((b, ids))
+    # The foot of something above the slot: cut by its top, in its upper half, and
+    # beside no digit standing as high (a hand written raised is cut there too).
+    upper = [b for b, _ in merged if b[1] < 0.5 * mask.shape[0] and not (b[1] == 0 and b[3] < 0.5 * mask.shape[0])]
     out: list[Piece] = []
     for stroke, ((x0, y0, x1, y1), ids) in enumerate(merged):
-        if y1 - y0 < 0.45 * line_height or (y0 == 0 and y1 < 0.5 * mask.shape[0]):
+        foot = y0 == 0 and y1 < 0.5 * mask.shape[0]
+        if foot and any(min(y1, b[3]) - max(y0, b[1]) >= 0.5 * (y1 - y0) for b in upper):
+            foot = False
+        if y1 - y0 < 0.45 * line_height or foot:
             continue  # too small for a digit, or the foot of something above the slot
         own = np.isin(labels[y0:y1, x0:x1], ids).astype(np.uint8)
         for left, right in _cuts(own):

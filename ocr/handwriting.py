@@ -255,11 +255,24 @@ def _plausible(kind: str, digits: str) -> bool:
     return not digits.startswith("0") and len(digits) <= 5
 
 
+def _reach(slot: Slot, line_h: float) -> tuple[int, int, int, int]:
+    """Where bits of the slot's hand may stand: a date's slot and a line higher (above
+    it stands the motto, no digits); a number's slot as measured (it already reaches up
+    into the issuer's name)."""
+    x0, y0, x1, y1 = slot.box
+    return slot.box if slot.kind == "number" else (x0, max(0, y0 - round(line_h)), x1, y1)
+
+
 def _bit_of_hand(w: Word, slot: Slot, box: tuple[int, int, int, int]) -> bool:
     """A word Tesseract made of some of the slot's handwriting: in the slot, and on the
-    slot's row or read weakly (the hand's strokes are no print)."""
+    slot's row or read weakly (the hand's strokes are no print), or in a date's slot
+    and holding a digit, however surely read (a day written raised, read as a line of
+    its own, '16' or '1ó'; above a date stands the motto, no digits, while a number's
+    slot reaches up into the issuer's name, which may end in one: 'TRƯỜNG THCS SỐ 2')."""
     if not centre_in(w.box, box):
         return False
+    if slot.kind != "number" and any(c.isdigit() for c in w.text):
+        return True
     return w.line == slot.line or w.line in slot.joined or w.confidence < WEAK_DIGITS
 
 
@@ -298,7 +311,7 @@ def _slot_ink(
     grey = cv2.cvtColor(window, cv2.COLOR_RGB2GRAY) if window.ndim == 3 else window.copy()
     # Bits of the hand Tesseract read as words (a day written raised, read as a line of
     # its own): never taken for print, and a black hand's reach past the slot.
-    hand = [w for w in words if w not in slot.inside and _bit_of_hand(w, slot, slot.box)]
+    hand = [w for w in words if w not in slot.inside and _bit_of_hand(w, slot, _reach(slot, line_h))]
     for w in words:  # printed words of the lines above and below stay out
         if w not in slot.inside and w.line != slot.line and w not in hand:
             bx0, by0, bx1, by1 = w.box
@@ -310,6 +323,13 @@ def _slot_ink(
     # The threshold of the slot's own ink: a light pen beside black print would fall
     # below one taken over the window.
     level, core_ink = cv2.threshold(core, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    raised = bool(core_ink[0].any()) and cy0 > 0
+    if raised:
+        # Ink runs through the measure's top (digits written raised): the slot reaches
+        # a line higher, where the printed words of the lines above are blanked out.
+        cy0 = 0
+        core = grey[cy0:cy1, cx0:cx1]
+        level, core_ink = cv2.threshold(core, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     dark = np.count_nonzero(core_ink)
     if dark < 0.02 * core.size:
         return None
@@ -325,14 +345,16 @@ def _slot_ink(
             near = cv2.dilate(pen, np.ones((5, 5), np.uint8))
             strokes = cv2.bitwise_and(window_ink, near)
             return _pen_strokes(strokes, (cx0, cy0, cx1, cy1), line_h), (wx0, wy0)
+    # A black hand's slot is its measure (raised as above) and the boxes of its bits
+    # Tesseract read.
     if not hand:
-        return core_ink, (x0, y0)
-    # A black hand's slot is its measure and the boxes of its bits Tesseract read.
-    ux0, uy0 = min([x0] + [w.box[0] for w in hand]), min([y0] + [w.box[1] for w in hand])
-    ux1, uy1 = max([x1] + [w.box[2] for w in hand]), max([y1] + [w.box[3] for w in hand])
+        return core_ink, (x0, wy0 + cy0)
+    boxes = [(x0, wy0 + cy0, x1, y1)] + [w.box for w in hand]
+    ux0, uy0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    ux1, uy1 = max(b[2] for b in boxes), max(b[3] for b in boxes)
     ux0, uy0, ux1, uy1 = max(ux0, wx0), max(uy0, wy0), min(ux1, wx1), min(uy1, wy1)
     region = np.zeros((uy1 - uy0, ux1 - ux0), np.uint8)
-    for bx0, by0, bx1, by1 in [slot.box] + [w.box for w in hand]:
+    for bx0, by0, bx1, by1 in boxes:
         region[max(0, by0 - uy0) : max(0, by1 - uy0), max(0, bx0 - ux0) : max(0, bx1 - ux0)] = 1
     ink = (grey[uy0 - wy0 : uy1 - wy0, ux0 - wx0 : ux1 - wx0] <= level).astype(np.uint8) * 255
     return ink * region, (ux0, uy0)
@@ -432,12 +454,12 @@ def _two_readings(
     return found, both_sure, ""
 
 
-def _read_whole(ink: np.ndarray, line_h: float) -> DigitReading | None:
-    """The line reader's reading of the slot's digits (their pieces only), as one line."""
+def _read_whole(clean: np.ndarray) -> DigitReading | None:
+    """The line reader's reading of the slot's digits (`clean`: their pieces only,
+    digit_ink), as one line."""
     lines = line_reader()
     if lines is None:
         return None
-    clean = digit_ink(ink, line_h)
     found = lines.read(clean)
     if found is None:
         return None
@@ -479,7 +501,12 @@ def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
             continue  # an empty slot: nothing written (or only the dotted leader)
         ink, (_, wy0) = cut
         glyphs = digits.read(ink, line_h)
-        found, alike, note = _two_readings(glyphs, _read_whole(ink, line_h), slot.kind)
+        clean = digit_ink(ink, line_h)
+        found, alike, note = _two_readings(glyphs, _read_whole(clean), slot.kind)
+        # Digits the cut's top runs through were written higher than the slot reaches:
+        # what both readers read may lack a part of them (a raised 2 left out of 21).
+        clipped = bool(clean[0].any())
+        alike = alike and not clipped
         if note:
             notes.append(note)
         if found is None:
@@ -496,7 +523,13 @@ def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         # around it). Tesseract backs the glyph reader only: it too reads the slot as a
         # line, and both drop a digit lost in a joined cluster alike ('55' for 535).
         by_glyphs = glyphs is not None and glyphs.text == found.text
-        glyphs_sure = by_glyphs and not note and glyphs is not None and glyphs.confidence >= _SURE_FOR_A_SECOND_READING
+        glyphs_sure = (
+            by_glyphs
+            and not note
+            and not clipped
+            and glyphs is not None
+            and glyphs.confidence >= _SURE_FOR_A_SECOND_READING
+        )
         second = alike or (by_glyphs and (glyphs_sure or (disputed_here and as_many)) and _read_alike(ink, found))
         sure = by_glyphs and found.confidence >= _SURE_OVER_TESSERACT and as_many
         if disputed_here and not (sure or (as_many and second)):
@@ -516,7 +549,8 @@ def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         replaced.update(id(w) for w in slot.inside)
         # Bits of the hand Tesseract read as words of their own inside the slot go too;
         # never a printed word of the line above that the slot's top reaches.
-        replaced.update(id(w) for w in words if _bit_of_hand(w, slot, (x0 + inset, y0, x1 - inset, y1)))
+        _, ry0, _, ry1 = _reach(slot, line_h)
+        replaced.update(id(w) for w in words if _bit_of_hand(w, slot, (x0 + inset, ry0, x1 - inset, ry1)))
         added += slot.trimmed
         joins.update(dict.fromkeys(slot.joined, slot.line))
     words = [replace(w, confidence=min(w.confidence, DISPUTED)) if id(w) in disputed else w for w in words]

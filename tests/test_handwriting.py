@@ -115,6 +115,17 @@ def test_a_slot_with_two_digits_apart_is_never_read_as_one():
 
 
 @pytest.mark.slow
+def test_a_foot_from_above_is_dropped_but_not_a_digit_standing_as_high_as_another():
+    """A stroke the slot's top cuts, in its upper half, is the foot of a letter above,
+    unless a digit beside it stands as high: then both are a hand written raised."""
+    ink = np.zeros((60, 80), np.uint8)
+    ink[0:22, 10:20] = 255  # cut by the top, upper half only
+    foot = segment(ink, 20.0)
+    ink[2:40, 40:46] = 255  # a digit beside it, from as high down past the middle
+    raised = segment(ink, 20.0)
+    assert foot == [] and [p.box[0] for p in raised] == [10, 40]
+
+
 def test_handwritten_number_and_day_on_a_scanned_page(tmp_path):
     """Synthetic scans whose number and day are written in blue by a hand the reader
     never saw: read into the fields; green only where two readers read the digits
@@ -227,6 +238,37 @@ def test_a_black_day_written_raised_and_read_as_a_line_of_its_own_is_read_whole(
     ImageDraw.Draw(page).text((206, 68), "28", fill=0, font=font)
     _, readings, _ = handwriting.read_slots(np.asarray(page), words, [slot])
     assert [w.text for w in readings] == ["28"]
+
+
+def test_a_black_day_written_above_the_slots_top_is_read_whole_and_never_alike_when_cut():
+    """A day written raised in black runs through the top of its slot as measured: the
+    cut reaches a line higher (the printed words above are blanked out), so both digits
+    are read; Tesseract read it surely as a word of a line of its own ('1ó'), and a
+    digit in a date's slot is the hand's, not print. Were the digits still cut by the
+    top, no two readers' agreement would make them green: a part may be missing."""
+    words = [Word("ngày", (100, 100, 170, 130), 95.0, 0, 0), Word("tháng", (240, 100, 330, 130), 95.0, 0, 0)]
+    (slot,) = find_slots(words)
+    assert slot.box[1] == 79
+    page = Image.new("L", (500, 300), 255)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf", 26)
+    ImageDraw.Draw(page).text((185, 58), "28", fill=0, font=font)  # ink from y 64 to 83
+    _, readings, _ = handwriting.read_slots(np.asarray(page), words, [slot])
+    assert [w.text for w in readings] == ["28"]
+    read_as_a_line = [*words, Word("1ó", (185, 64, 215, 83), 82.0, 1, 0)]
+    kept, readings, _ = handwriting.read_slots(np.asarray(page), read_as_a_line, [slot])
+    assert [w.text for w in readings] == ["28"] and "1ó" not in [w.text for w in kept]
+    # At the page's top edge the slot can reach no higher: digits cut there are read,
+    # never alike, where the same digits whole are.
+    at_top = replace(slot, box=(slot.box[0], 2, slot.box[2], 40))
+    big = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf", 40)
+    confidences = []
+    for y in (-4, -11):  # whole (ink from y 5 to 34); its top 2 pixels cut off by the page's edge
+        page = Image.new("L", (500, 300), 255)
+        ImageDraw.Draw(page).text((180, y), "28", fill=0, font=big)
+        (reading,) = handwriting.read_slots(np.asarray(page), words, [at_top])[1]
+        confidences.append((reading.text, reading.confidence))
+    assert confidences[0] == ("28", handwriting.READ_ALIKE)
+    assert confidences[1][1] < handwriting.READ_ALIKE, confidences
 
 
 def test_a_slot_tesseract_read_as_digits_gets_no_note_for_a_reading_that_is_no_number():

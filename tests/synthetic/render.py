@@ -249,16 +249,30 @@ def _handwritten_header(p: _Page, doc: Document, y: int) -> None:
         # paper: OCR reads the dots into 'ngày', even as 'ngài.......').
         gap_x = round(x + p.width(before + " ", "italic", 13.5))
         p.text("." * 9, gap_x, y, "italic", 13.5)
+    # One in five writes the day small, raised and in black (seen on real paper: OCR
+    # reads it as a line of its own, and no colour tells it from print).
+    black = doc.day % 5 == 1
     _pen(
         p,
         f"{doc.day:02d}" if doc.day < 10 and doc.number % 2 else str(doc.day),
         round(x + p.width(before + " ", "italic", 13.5) + mm(1)),
-        y,
+        y - pt(3) if black else y,
         seed=doc.day,
+        size=12 if black else 17,
+        colour=INK if black else PEN,
     )
 
 
-def _pen(p: _Page, digits: str, x: int, y: int, seed: int, size: float = 17, joined: bool = False) -> None:
+def _pen(
+    p: _Page,
+    digits: str,
+    x: int,
+    y: int,
+    seed: int,
+    size: float = 17,
+    joined: bool = False,
+    colour: tuple[int, int, int] = PEN,
+) -> None:
     f = ImageFont.truetype(HANDWRITING, pt(size))
     w = round(p.draw.textlength(digits, font=f)) + 20
     layer = Image.new("L", (w, pt(26)), 0)
@@ -275,7 +289,7 @@ def _pen(p: _Page, digits: str, x: int, y: int, seed: int, size: float = 17, joi
     else:
         draw.text((10, 0), digits, fill=255, font=f)
     layer = layer.rotate((seed % 7) - 3, resample=Image.BICUBIC, expand=False)
-    ink = Image.new("RGB", layer.size, PEN)
+    ink = Image.new("RGB", layer.size, colour)
     p.image.paste(ink, (x, y - pt(8)), layer)
 
 
