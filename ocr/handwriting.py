@@ -503,9 +503,10 @@ def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         glyphs = digits.read(ink, line_h)
         clean = digit_ink(ink, line_h)
         found, alike, note = _two_readings(glyphs, _read_whole(clean), slot.kind)
-        # Digits the cut's top runs through were written higher than the slot reaches:
-        # what both readers read may lack a part of them (a raised 2 left out of 21).
-        clipped = bool(clean[0].any())
+        # Digits the cut runs through (its top, or a black hand's sides, cut as
+        # measured) reach past the slot: what both readers read may lack a part of them
+        # (a raised 2 left out of 21, a 2 run into 'Số:').
+        clipped = bool(clean[0].any() or clean[:, 0].any() or clean[:, -1].any())
         alike = alike and not clipped
         if note:
             notes.append(note)

@@ -325,6 +325,11 @@ def test_a_pens_digits_are_followed_past_a_slot_measured_short():
     black = _header_row("247", 150, (0, 0, 0), 197)
     _, readings, _ = handwriting.read_slots(black, words, [slot])
     assert [w.text for w in readings] != ["247"]
+    # Begun over 'Số:', its first digit is cut by the slot's side: what is read of it
+    # is never read alike, never green.
+    cut = _header_row("247", 138, (0, 0, 0), 197)
+    _, readings, _ = handwriting.read_slots(cut, words, [slot])
+    assert all(w.confidence < handwriting.READ_ALIKE for w in readings), readings
 
 
 def test_print_on_a_scan_with_a_colour_cast_is_not_a_pens():
