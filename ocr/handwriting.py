@@ -48,8 +48,10 @@ _MIN_PROBABILITY = 0.5
 # (Tesseract reads a written 361 as 364 at 44): the digit reader looks at them too.
 WEAK_DIGITS = 60.0
 DISPUTED = 50.0  # word confidence of digits the two readers read differently
-# Digits read less surely still than this are no reading to hold against the digit
-# readers' ('Số:4/TB-KHN' at 24 for a small written 467): as for printed digits read again.
+# Digits Tesseract read less surely still than this give way to more digits the digit
+# readers read ('Số:4/TB-KHN' at 24 for a small written 467), though never green. Fewer
+# digits than Tesseract saw would be a slot cut short ('35' in the box of a '353' read
+# at 20): there Tesseract's stay, disputed.
 _NO_READING = 30.0
 # Tesseract's weak digits give way to the digit reader's when it is this sure of each
 # digit and reads as many: Tesseract reads a hand's hooked 1 as a 4 ('364' for 361), the
@@ -73,6 +75,10 @@ class Slot:
     trimmed: tuple[Word, ...] = ()  # `Số:` and `/QĐ-UBND` without what they had taken of the slot
     joined: tuple[int, ...] = ()  # line ids of the row's other pieces, joined to `line` once read
     weak: str = ""  # the digits Tesseract read as the whole slot, below WEAK_DIGITS
+    faint: bool = False  # ... and below _NO_READING
+    # A printed word bounding the slot was read weakly: its box may hold digits of the
+    # slot's it did not read ('353/CTr-UBND' read '/CTr-UBND' at 20 over '3/CTr-UBND').
+    loose: bool = False
 
 
 def find_slots(words: list[Word], above: float | None = None) -> list[Slot]:
@@ -132,8 +138,7 @@ def _number_slot(ln: list[Word], char_w: float) -> list[Slot]:
         mixed = any(c.isdigit() for c in tail_of_so)
         if not mixed and min(x.confidence for x in holding) >= WEAK_DIGITS:
             return []  # printed (or surely read) digits: nothing to do
-        if min(x.confidence for x in holding) >= _NO_READING:
-            slot = replace(slot, weak=written.strip())
+        slot = replace(slot, weak=written.strip(), faint=min(x.confidence for x in holding) < _NO_READING)
     return [slot]
 
 
@@ -150,7 +155,7 @@ def _slot_inside(w: Word, printed: int, char_w: float) -> list[Slot]:
     so = replace(w, text=w.text[:printed], box=(w.box[0], w.box[1], x0, w.box[3]))
     code = replace(w, text=w.text[slash:], box=(x1, w.box[1], w.box[2], w.box[3]))
     slot = _slot("number", [so, code], 1, x0, x1, (), (so, code))
-    return [replace(slot, inside=(w,), weak=digits if w.confidence >= _NO_READING else "")]
+    return [replace(slot, inside=(w,), weak=digits, faint=w.confidence < _NO_READING)]
 
 
 # Date slots: (kind, the printed word before it, the printed word after it), folded.
@@ -246,7 +251,10 @@ def _slot(
     joined = tuple(sorted({w.line for w in ln[: end + 1]} - {ln[0].line}))
     rise = 2.3 if kind == "number" else 1.7
     box = (x0, max(0, bottom - round(rise * h)), x1, bottom + h // 2)
-    return Slot(kind, box, ln[0].line, ln[0].block, inside, trimmed, joined)
+    # (A bound that took some of the hand into its reading is measured by its print,
+    # and weak for the hand's sake: not loose.)
+    loose = any(b.confidence < WEAK_DIGITS for b in (ln[0], ln[end]) if b not in inside)
+    return Slot(kind, box, ln[0].line, ln[0].block, inside, trimmed, joined, loose=loose)
 
 
 def _plausible(kind: str, digits: str) -> bool:
@@ -507,7 +515,8 @@ def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         # measured) reach past the slot: what both readers read may lack a part of them
         # (a raised 2 left out of 21, a 2 run into 'Số:').
         clipped = bool(clean[0].any() or clean[:, 0].any() or clean[:, -1].any())
-        alike = alike and not clipped
+        # Nor digits whose slot a weakly read word bounds: a digit may lie in its box.
+        alike = alike and not clipped and not slot.loose
         if note:
             notes.append(note)
         if found is None:
@@ -528,12 +537,16 @@ def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
             by_glyphs
             and not note
             and not clipped
+            and not slot.loose
             and glyphs is not None
             and glyphs.confidence >= _SURE_FOR_A_SECOND_READING
         )
         second = alike or (by_glyphs and (glyphs_sure or (disputed_here and as_many)) and _read_alike(ink, found))
         sure = by_glyphs and found.confidence >= _SURE_OVER_TESSERACT and as_many
-        if disputed_here and not (sure or (as_many and second)):
+        outdone = disputed_here and slot.faint and len(found.text) > len(slot.weak)
+        if outdone:
+            notes.append(f"the {slot.kind} may be {found.text} rather than {slot.weak}: check the page")
+        elif disputed_here and not (sure or (as_many and second)):
             # Tesseract read the slot as digits, weakly, and the digit reader reads
             # others, not surely either: no one can tell; Tesseract's stay, no surer
             # than a disputed reading is.
@@ -545,7 +558,8 @@ def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         # each side, so the text layer still holds 'Số: 47 /QĐ-UBND' as three words.
         inset = int(min(0.25 * line_h, 0.15 * (x1 - x0)))
         box = (x0 + inset, wy0 + by0, x1 - inset, wy0 + by1)
-        confidence = READ_ALIKE if alike or (glyphs_sure and second) else min(HANDWRITTEN_CAP, 100 * found.confidence)
+        read_alike = (alike or (glyphs_sure and second)) and not outdone
+        confidence = READ_ALIKE if read_alike else min(HANDWRITTEN_CAP, 100 * found.confidence)
         readings.append(Word(found.text, box, confidence, slot.line, slot.block))
         replaced.update(id(w) for w in slot.inside)
         # Bits of the hand Tesseract read as words of their own inside the slot go too;

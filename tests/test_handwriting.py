@@ -40,12 +40,12 @@ def test_a_hand_run_into_the_print_still_leaves_a_slot():
     """Real scans: Tesseract reads small raised digits into one word with the print
     around them ('Số:4/TB-KHN'), reads 'ngày' as wide as itself and the day written over
     it, misreads 'Số:' as 'Sé:'. Its digits read at 45 are a weak reading the digit
-    readers must outdo; at 24 no reading at all."""
+    readers must outdo; at 24 a faint one."""
     (slot,) = find_slots([Word("Số:4/TB-KHN", (100, 100, 330, 130), 45.0, 0, 0), *_line(("Thông", 400, 470))])
     assert slot.kind == "number" and slot.weak == "4"
     assert [w.text for w in slot.trimmed] == ["Số:", "/TB-KHN"] and 100 < slot.box[0] < slot.box[2] < 330
     (slot,) = find_slots([Word("Số:4/TB-KHN", (100, 100, 330, 130), 24.0, 0, 0)])
-    assert slot.kind == "number" and slot.weak == ""
+    assert slot.kind == "number" and slot.weak == "4" and slot.faint
     assert find_slots([Word("Số:347/TB-KHN", (100, 100, 380, 130), 93.0, 0, 0)]) == []  # print, read surely
     (day,) = find_slots(_line(("Huế,", 40, 100), ("ngày", 110, 260), ("tháng", 270, 370), ("Thông", 400, 500)))
     assert day.kind == "day" and 110 < day.box[0] < 200 and day.box[2] == 270
@@ -201,6 +201,26 @@ def test_weak_digits_give_way_only_to_as_many_sure_ones(reader_reads, taken):
     else:
         assert readings == [] and [w.text for w in kept] == [w.text for w in words] and reader_reads in notes[0]
         assert kept[0].confidence == handwriting.DISPUTED  # no surer than a disputed reading
+
+
+@pytest.mark.parametrize(("tesseract", "slot_holds", "taken"), [("4", "467", True), ("353", "35", False)])
+def test_faint_digits_give_way_to_more_digits_never_to_fewer(tesseract, slot_holds, taken):
+    """Tesseract's digits read at 20 with the code: more digits read surely in the slot
+    are taken (red, with a note: a small hand's 467 read as '4'); fewer are a slot cut
+    short of what Tesseract saw (the last 3 of '353/CTr-UBND' in the code's box):
+    Tesseract's stay, disputed, never the short reading read alike."""
+    words = [
+        Word("Số:", (100, 100, 150, 130), 95.0, 0, 0),
+        Word(f"{tesseract}/TB-KHN", (160, 100, 440, 130), 20.0, 0, 0),
+    ]
+    (slot,) = find_slots(words)
+    assert slot.weak == tesseract and slot.faint
+    kept, readings, notes = handwriting.read_slots(_printed_in_slot(slot_holds, slot.box[0] + 5, 40), words, [slot])
+    if taken:
+        assert [(w.text, w.confidence < handwriting.READ_ALIKE) for w in readings] == [(slot_holds, True)]
+        assert f"may be {slot_holds} rather than {tesseract}" in notes[0]
+    else:
+        assert readings == [] and kept == words and f"may be {slot_holds} rather than {tesseract}" in notes[0]
 
 
 def test_a_raised_slot_reads_but_never_takes_the_printed_line_above():
