@@ -306,7 +306,9 @@ def _slot_ink(
     pen's colour the hand's strokes are known whatever they cross, so they are taken
     whole, over a window wider and taller than the slot, and followed sideways; print
     stays out even where it touches a digit. In black ink nothing tells a stroke of the
-    hand from a letter of 'tháng' beside it: the slot is cut as measured."""
+    hand from a letter of 'tháng' beside it: the slot is cut as measured, a line higher
+    where its ink runs through the measure's top, and over the boxes of bits of the
+    hand Tesseract read as words."""
     x0, y0, x1, y1 = slot.box
     height, width = page_ink.shape[:2]
     grow = round(line_h)
@@ -516,7 +518,8 @@ def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         # (a raised 2 left out of 21, a 2 run into 'Số:').
         clipped = bool(clean[0].any() or clean[:, 0].any() or clean[:, -1].any())
         # Nor digits whose slot a weakly read word bounds: a digit may lie in its box.
-        alike = alike and not clipped and not slot.loose
+        whole = not clipped and not slot.loose
+        alike = alike and whole
         if note:
             notes.append(note)
         if found is None:
@@ -534,12 +537,7 @@ def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         # line, and both drop a digit lost in a joined cluster alike ('55' for 535).
         by_glyphs = glyphs is not None and glyphs.text == found.text
         glyphs_sure = (
-            by_glyphs
-            and not note
-            and not clipped
-            and not slot.loose
-            and glyphs is not None
-            and glyphs.confidence >= _SURE_FOR_A_SECOND_READING
+            by_glyphs and not note and whole and glyphs is not None and glyphs.confidence >= _SURE_FOR_A_SECOND_READING
         )
         second = alike or (by_glyphs and (glyphs_sure or (disputed_here and as_many)) and _read_alike(ink, found))
         sure = by_glyphs and found.confidence >= _SURE_OVER_TESSERACT and as_many

@@ -9,7 +9,7 @@ digits again, one by one, from the page:
 - Tesseract read them weakly and the digit reader surely reads others: the digit
   reader's digits replace them, below green (REREAD), with a note. Very sure (0.97)
   it needs no one else; sure (0.9), only when Tesseract, held to digits and shown the
-  word's ink alone, reads them as it does (an italic 5 read as 3 amid the line);
+  word's ink alone, reads them as it does (an italic 6 read as 8 amid the line);
 - digits Tesseract read surely (95) amid the line and as others on their own stay as
   read, doubted (DOUBTED), with a note;
 - otherwise Tesseract's reading stays as it was."""
@@ -61,17 +61,18 @@ def read_again(
         if not m:
             continue
         tesseract = m.group(1)
-        found = _read(digits, grey, w, len(tesseract))
         alone = len(tesseract) == len(w.text.rstrip(",."))  # digits only, no code after them
         if w.confidence >= CONFIRMED:
             # Read surely amid the line, the digits are still shown to Tesseract on their
-            # own: a light scan's broken 4 read as 1 at 96 amid the line comes out 4.
+            # own: a light scan's broken digit misread at 96 amid the line comes out right.
+            found = None if alone else _read(digits, grey, w, len(tesseract))
             right = w.box[2] - w.box[0] if alone else found[2] if found else None
             other = _tesseract_on(grey, w, right) if right else None
             if other and len(other) == len(tesseract) and other != tesseract:
                 out[i] = replace(w, confidence=DOUBTED)
                 notes.append(f"the printed {kind} digits '{tesseract}' may be '{other}': check them")
             continue
+        found = _read(digits, grey, w, len(tesseract))
         if found is None:
             continue
         read, sure, right = found
