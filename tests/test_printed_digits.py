@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -136,3 +138,24 @@ def test_a_numbers_digits_read_surely_amid_the_line_but_otherwise_on_their_own_a
     assert (number.text, number.confidence) == ("41/QĐ-UBND", DOUBTED) and "'41' may be '47'" in notes[0]
     right = [words[0], Word("47/QĐ-UBND", words[1].box, 96.0, 0, 0)]
     assert read_again(grey, right, above=200) == (right, [])
+
+
+def test_a_days_digits_wider_than_what_was_read_are_doubted_however_surely_read():
+    """A hand's 17 written in the day's gap of a bilevel scan, read by Tesseract as
+    print, '1' at 96: the word is wider than one printed digit, so a digit was lost; a
+    printed 5 read as 5 stays as sure as it was."""
+    font = ImageFont.truetype(SERIF, 40)
+    page = Image.new("L", (900, 120), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((40, 30), "ngày", fill=0, font=font)
+    before = draw.textbbox((40, 30), "ngày", font=font)
+    for text, x in (("17", before[2] + 12), ("5", before[2] + 200)):
+        draw.text((x, 30), text, fill=0, font=font)
+    seventeen = draw.textbbox((before[2] + 12, 30), "17", font=font)
+    five = draw.textbbox((before[2] + 200, 30), "5", font=font)
+    ngay = Word("ngày", tuple(before), 95.0, 0, 0)  # type: ignore[arg-type]
+    lost = [ngay, Word("1", tuple(seventeen), 96.0, 0, 0)]  # type: ignore[arg-type]
+    (_, day), notes = read_again(np.asarray(page), lost, above=200)
+    assert day.confidence == DOUBTED and "'1' may be more digits" in notes[0]
+    kept = [replace(ngay, box=(five[0] - 100, five[1], five[0] - 12, five[3])), Word("5", tuple(five), 96.0, 0, 0)]  # type: ignore[arg-type]
+    assert read_again(np.asarray(page), kept, above=200) == (kept, [])

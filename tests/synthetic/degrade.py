@@ -53,6 +53,8 @@ PROFILES: dict[str, Profile] = {
 # Profiles generated only when asked for by name (not part of every corpus).
 EXTRA_PROFILES: dict[str, Profile] = {
     "handwritten": Profile("handwritten", "jpg", handwritten=True, skew=0.5, noise=3),
+    # A bilevel scanner makes the blue pen black: no colour tells the hand from print.
+    "handwritten_bilevel": Profile("handwritten_bilevel", "tif-g4", mode="1", handwritten=True, skew=0.8),
 }
 
 
