@@ -59,45 +59,70 @@ def read_again(
             continue
         kind = _kind(w, words)
         m = (_NUMBER if kind == "number" else _DATE_PART).match(w.text) if kind else None
-        if not m:
+        if not m or kind is None:
             continue
         tesseract = m.group(1)
         alone = len(tesseract) == len(w.text.rstrip(",."))  # digits only, no code after them
         # A word of digits alone wider than as many printed digits lost one (a hand's 17
-        # written in the day's gap read as 1 at 95): however surely read, it is doubted.
-        # (Its glyphs are not counted: a light scan breaks a thin printed 0 in two.)
-        if alone and w.box[2] - w.box[0] > _WIDEST * len(tesseract) * (w.box[3] - w.box[1]):
-            out[i] = replace(w, confidence=min(w.confidence, DOUBTED))
-            notes.append(f"the {kind} digits '{tesseract}' may be more digits: check them")
-            continue
-        if w.confidence >= CONFIRMED:
-            # Read surely amid the line, the digits are still shown to Tesseract on their
-            # own: a light scan's broken digit misread at 96 amid the line comes out right
-            # (with a code after them, only as many other digits count).
-            found = None if alone else _read(digits, grey, w, len(tesseract))
-            right = w.box[2] - w.box[0] if alone else found[2] if found else None
-            other = _tesseract_on(grey, w, right) if right else None
-            if other and other != tesseract and (alone or len(other) == len(tesseract)):
-                out[i] = replace(w, confidence=DOUBTED)
-                notes.append(f"the printed {kind} digits '{tesseract}' may be '{other}': check them")
-            continue
-        found = _read(digits, grey, w, len(tesseract))
-        if found is None:
-            continue
-        read, sure, right = found
-        # A word holding a code after its digits ('47/QĐ-UBND') is confirmed only when
-        # Tesseract read it fairly surely too: the second reading vouches for the digits,
-        # never for the code's letters.
-        if read == tesseract and sure >= _SURE and (alone or w.confidence >= _WEAK):
-            out[i] = replace(w, confidence=CONFIRMED)
-        elif (
-            read != tesseract
-            and w.confidence < _WEAK
-            and (sure >= _SURER or (sure >= _SURE and _tesseract_on(grey, w, right) == read))
-        ):
-            out[i] = replace(w, text=read + w.text[len(tesseract) :], confidence=REREAD)
-            notes.append(f"the printed {kind} digits '{tesseract}' read again as '{read}': check them")
+        # written in the day's gap read as 1 at 95), and one standing raised above the
+        # print of its row is a hand's, read as print (a bilevel scan's black pen): however
+        # surely read, and whatever is read again, it is doubted. (Its glyphs are not
+        # counted: a light scan breaks a thin printed 0 in two.)
+        wide = w.box[2] - w.box[0] > _WIDEST * len(tesseract) * (w.box[3] - w.box[1])
+        out[i], note = _second_look(digits, grey, w, kind, tesseract, alone)
+        if note:
+            notes.append(note)
+        if alone and (wide or _raised(w, words)):
+            out[i] = replace(out[i], confidence=min(out[i].confidence, DOUBTED))
+            notes.append(f"the {kind} digits '{tesseract}' may be more digits, or a hand's: check them")
     return out, notes
+
+
+def _second_look(
+    digits: DigitReader, grey: np.ndarray, w: Word, kind: str, tesseract: str, alone: bool
+) -> tuple[Word, str]:
+    """The word confirmed, read anew or doubted, and a note on what changed ('' when
+    nothing to say). `tesseract`: its digits as read; `alone`: no code after them."""
+    if w.confidence >= CONFIRMED:
+        # Read surely amid the line, the digits are still shown to Tesseract on their
+        # own: a light scan's broken digit misread at 96 amid the line comes out right
+        # (with a code after them, only as many other digits count).
+        found = None if alone else _read(digits, grey, w, len(tesseract))
+        right = w.box[2] - w.box[0] if alone else found[2] if found else None
+        other = _tesseract_on(grey, w, right) if right else None
+        if other and other != tesseract and (alone or len(other) == len(tesseract)):
+            return replace(
+                w, confidence=DOUBTED
+            ), f"the printed {kind} digits '{tesseract}' may be '{other}': check them"
+        return w, ""
+    found = _read(digits, grey, w, len(tesseract))
+    if found is None:
+        return w, ""
+    read, sure, right = found
+    # A word holding a code after its digits ('47/QĐ-UBND') is confirmed only when
+    # Tesseract read it fairly surely too: the second reading vouches for the digits,
+    # never for the code's letters.
+    if read == tesseract and sure >= _SURE and (alone or w.confidence >= _WEAK):
+        return replace(w, confidence=CONFIRMED), ""
+    if (
+        read != tesseract
+        and w.confidence < _WEAK
+        and (sure >= _SURER or (sure >= _SURE and _tesseract_on(grey, w, right) == read))
+    ):
+        reread = replace(w, text=read + w.text[len(tesseract) :], confidence=REREAD)
+        return reread, f"the printed {kind} digits '{tesseract}' read again as '{read}': check them"
+    return w, ""
+
+
+def _raised(w: Word, words: list[Word]) -> bool:
+    """The word's top stands above the tops of the row's printed words (not digits) by a
+    quarter of their height: a hand's digits written over the line, not print."""
+    row = [v for v in words if v.line == w.line and v is not w and not any(c.isdigit() for c in v.text)]
+    if not row:
+        return False
+    tops = sorted(v.box[1] for v in row)
+    heights = sorted(v.box[3] - v.box[1] for v in row)
+    return w.box[1] < tops[len(tops) // 2] - 0.25 * heights[len(heights) // 2]
 
 
 def _kind(w: Word, words: list[Word]) -> str | None:

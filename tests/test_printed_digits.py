@@ -156,6 +156,6 @@ def test_a_days_digits_wider_than_what_was_read_are_doubted_however_surely_read(
     ngay = Word("ngày", tuple(before), 95.0, 0, 0)  # type: ignore[arg-type]
     lost = [ngay, Word("1", tuple(seventeen), 96.0, 0, 0)]  # type: ignore[arg-type]
     (_, day), notes = read_again(np.asarray(page), lost, above=200)
-    assert day.confidence == DOUBTED and "'1' may be more digits" in notes[0]
+    assert day.confidence == DOUBTED and any("'1' may be more digits" in n for n in notes)
     kept = [replace(ngay, box=(five[0] - 100, five[1], five[0] - 12, five[3])), Word("5", tuple(five), 96.0, 0, 0)]  # type: ignore[arg-type]
     assert read_again(np.asarray(page), kept, above=200) == (kept, [])
