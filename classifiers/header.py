@@ -10,6 +10,7 @@ from datetime import date
 from rapidfuzz import fuzz, process
 
 from ocr.types import STATED
+from ocr.vietnamese import NGAY, THANG
 
 from .fields import Field
 from .layout import Line
@@ -33,8 +34,7 @@ _DIGIT_LOOKALIKES = {
     "q": "9",
 }
 _D = "[0-9" + re.escape("".join(_DIGIT_LOOKALIKES)) + "]"
-# 'ngài', 'thúng': an italic 'ngày' misread, 'tháng' crowded by a hand's digits.
-DATE_RE = re.compile(rf"nga[yi]\s*(?P<d>{_D}{{1,2}})\s*th[au]ng\s*(?P<m>{_D}{{1,2}})\s*nam\s*(?P<y>{_D}{{4}})")
+DATE_RE = re.compile(rf"{NGAY}\s*(?P<d>{_D}{{1,2}})\s*{THANG}\s*(?P<m>{_D}{{1,2}})\s*nam\s*(?P<y>{_D}{{4}})")
 
 
 def header_lines(lines: list[Line]) -> list[Line]:
@@ -129,7 +129,7 @@ def find_date(lines: list[Line], today: date | None = None) -> dict[str, Field]:
         repaired = any(not m.group(k).isdigit() for k in ("d", "m", "y"))
         # The date is no surer than its least sure digits (a mean over the line's words
         # hid a weakly read month among surely read words).
-        at = next((i for i, w in enumerate(ln.words) if "ngay" in fold(w.text) or "ngai" in fold(w.text)), 0)
+        at = next((i for i, w in enumerate(ln.words) if re.search(NGAY, fold(w.text))), 0)
         digits = [w.confidence / 100 for w in ln.words[at : at + 7] if any(c.isdigit() for c in w.text)]
         conf = min([ln.confidence, *digits]) * (0.8 if repaired else 1.0)
         date_field = Field("date", issued.isoformat(), conf, ln.page, ln.box, "repaired" if repaired else "recognised")
@@ -155,7 +155,7 @@ def _with_place(date_field: Field, ln: Line, start: int) -> dict[str, Field]:
     return out
 
 
-_PARTIAL_DATE = re.compile(r"nga[yi]\W*(?P<d>\d{1,2}\b)?.*?th[au]ng\W*(?P<m>\d{1,2}\b)?.*?nam\s*(?P<y>\d{4})\b")
+_PARTIAL_DATE = re.compile(rf"{NGAY}\W*(?P<d>\d{{1,2}}\b)?.*?{THANG}\W*(?P<m>\d{{1,2}}\b)?.*?nam\s*(?P<y>\d{{4}})\b")
 
 
 def partial_date(lines: list[Line], today: date | None = None) -> dict[str, Field]:

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from ocr.types import Box, RecognisedPage, Word, lines_of, union_box
+from ocr.vietnamese import NGAY, THANG
 
 from .text import clean, fold
 
@@ -71,7 +72,7 @@ def page_lines(page: RecognisedPage, doc_page: int) -> list[Line]:
 
 _ANCHORS = (("cong", "hoa"), ("doc", "lap"))  # national title and motto start the right column
 _SO = re.compile(r"^s[o0]\w?[:;]?$")
-_DATE_SLOT_BEFORE = {"ngay", "thang"}
+_DATE_SLOT_BEFORE = re.compile(f"{NGAY}|{THANG}")  # a slot's gap follows them
 
 
 def split_columns(line: Line) -> list[Line]:
@@ -97,7 +98,7 @@ def split_columns(line: Line) -> list[Line]:
         if not (
             _SO.match(fold(ws[i].text))
             or ws[i + 1].text.startswith("/")
-            or fold(ws[i].text).strip(".,") in _DATE_SLOT_BEFORE
+            or _DATE_SLOT_BEFORE.fullmatch(fold(ws[i].text).strip(".,"))
         )
     ]
     gap, i = max(gaps, default=(0, 0))

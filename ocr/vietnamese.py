@@ -32,6 +32,12 @@ def _toneless(word: str) -> tuple[str, int]:
     return unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONES)), tones
 
 
+# The date line's printed words, folded (no marks, đ as d), as OCR reads them: an italic
+# 'ngày' read 'ngài', 'tháng' crowded to 'thúng' by a hand's digits written beside it.
+NGAY = r"nga[yi]"
+THANG = r"th[au]ng"
+
+
 def bare(text: str) -> str:
     """Lower case without any diacritic (đ as d): what survives a misread accent."""
     nfd = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
