@@ -27,6 +27,7 @@ from .digits import DigitReading, digit_ink, reader
 from .errors import OCREngineError
 from .tesseract import read_digit_line
 from .types import Word, centre_in
+from .vietnamese import NGAY, THANG
 
 _SO = re.compile(r"^(so\s*[:;.,]?|s[eoa0][:;])", re.I)  # "Số:", folded; also misread ("Sé:")
 HANDWRITTEN_CAP = 80.0  # word confidence: a hand's digits read by one reader are shown for a look
@@ -91,7 +92,7 @@ def find_slots(words: list[Word], above: float | None = None) -> list[Slot]:
             continue
         folded = _fold(w.text)
         # 'Số:' of the header starts with a capital; 'số' inside a sentence cites another document.
-        if (_SO.match(folded) and w.text[:1] == "S") or re.match(f"{_NGAY}|{_THANG}", folded):
+        if (_SO.match(folded) and w.text[:1] == "S") or re.match(f"{NGAY}|{THANG}", folded):
             row = [w, *_right_of(w, words, 30 * char_w)]
             out += _number_slot(row, char_w) + _date_slot(row, char_w)
     return out
@@ -158,11 +159,9 @@ def _slot_inside(w: Word, printed: int, char_w: float) -> list[Slot]:
     return [replace(slot, inside=(w,), weak=digits, faint=w.confidence < _NO_READING)]
 
 
-# Date slots: (kind, the printed word before it, the printed word after it), folded.
-# An italic 'ngày' over a dotted leader is read 'ngài...'; 'tháng' loses its vowel
-# ('thúng') when a hand's digits crowd it.
-_NGAY, _THANG, _NAM = r"nga[yi]", r"th[au]ng", r"nam"
-_DATE_SLOTS = (("day", _NGAY, _THANG), ("month", _THANG, _NAM))
+# Date slots: (kind, the printed word before it, the printed word after it), folded
+# as OCR reads them (an italic 'ngày' over a dotted leader is read 'ngài...').
+_DATE_SLOTS = (("day", NGAY, THANG), ("month", THANG, "nam"))
 
 
 def _date_slot(ln: list[Word], char_w: float) -> list[Slot]:
@@ -333,8 +332,7 @@ def _slot_ink(
     # The threshold of the slot's own ink: a light pen beside black print would fall
     # below one taken over the window.
     level, core_ink = cv2.threshold(core, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    raised = bool(core_ink[0].any()) and cy0 > 0
-    if raised:
+    if cy0 > 0 and core_ink[0].any():
         # Ink runs through the measure's top (digits written raised): the slot reaches
         # a line higher, where the printed words of the lines above are blanked out.
         cy0 = 0

@@ -58,8 +58,10 @@ def read_again(
         if not w.text[:1].isdigit() or w.box[1] > above or w.confidence < _FLOOR or id(w) in hand:
             continue
         kind = _kind(w, words)
-        m = (_NUMBER if kind == "number" else _DATE_PART).match(w.text) if kind else None
-        if not m or kind is None:
+        if kind is None:
+            continue
+        m = (_NUMBER if kind == "number" else _DATE_PART).match(w.text)
+        if not m:
             continue
         tesseract = m.group(1)
         alone = len(tesseract) == len(w.text.rstrip(",."))  # digits only, no code after them
@@ -68,10 +70,10 @@ def read_again(
         # print of its row is a hand's, read as print (a bilevel scan's black pen): however
         # surely read, and whatever is read again, it is doubted. (Its glyphs are not
         # counted: a light scan breaks a thin printed 0 in two.)
-        wide = w.box[2] - w.box[0] > _WIDEST * len(tesseract) * (w.box[3] - w.box[1])
         out[i], note = _second_look(digits, grey, w, kind, tesseract, alone)
         if note:
             notes.append(note)
+        wide = w.box[2] - w.box[0] > _WIDEST * len(tesseract) * (w.box[3] - w.box[1])
         if alone and (wide or _raised(w, words)):
             out[i] = replace(out[i], confidence=min(out[i].confidence, DOUBTED))
             notes.append(f"the {kind} digits '{tesseract}' may be more digits, or a hand's: check them")
@@ -146,7 +148,17 @@ def _read(digits: DigitReader, grey: np.ndarray, w: Word, n: int) -> tuple[str, 
     each is one blob of ink (the handwriting's cutting and grouping would split a serif
     face's 4 at its thin bar), or a few one above another where a thin italic stroke
     broke on a light scan (a 9's tail apart from its bowl)."""
-    labels, pieces, tall = _tall_glyphs(grey, w)
+    x0, y0, x1, y1 = w.box
+    cut = grey[max(0, y0) : y1, max(0, x0) : x1]
+    if cut.size == 0:
+        return None
+    _, ink = cv2.threshold(cut, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    # Specks (a fifth of the word's height or less) join no glyph; a glyph is at least
+    # 0.4 of the word's height (not a speck nor a diacritic).
+    pieces = [k for k in range(1, count) if stats[k, cv2.CC_STAT_HEIGHT] > 0.2 * cut.shape[0]]
+    glyphs = _glyphs([tuple(int(v) for v in stats[k, :4]) for k in pieces])
+    tall = [g for g in glyphs if g[1][3] >= 0.4 * cut.shape[0]]
     if len(tall) < n:
         return None
     masks = []
@@ -156,24 +168,6 @@ def _read(digits: DigitReader, grey: np.ndarray, w: Word, n: int) -> tuple[str, 
     probs = digits.probabilities(np.stack([normalise(m) for m in masks]))[:, :NOT_A_DIGIT]
     x, _, bw, _ = tall[n - 1][1]
     return "".join(str(int(p.argmax())) for p in probs), float(probs.max(axis=1).min()), x + bw
-
-
-def _tall_glyphs(
-    grey: np.ndarray, w: Word
-) -> tuple[np.ndarray, list[int], list[tuple[list[int], tuple[int, int, int, int]]]]:
-    """The ink of the word's box as glyphs, left to right: (the pieces' labels, the
-    labels of the pieces kept, the glyphs as _glyphs gives them). Specks (a fifth of the
-    word's height or less) join no glyph; a glyph is at least 0.4 of the word's height
-    (not a speck nor a diacritic)."""
-    x0, y0, x1, y1 = w.box
-    cut = grey[max(0, y0) : y1, max(0, x0) : x1]
-    if cut.size == 0:
-        return np.zeros((0, 0), np.int32), [], []
-    _, ink = cv2.threshold(cut, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    pieces = [k for k in range(1, count) if stats[k, cv2.CC_STAT_HEIGHT] > 0.2 * cut.shape[0]]
-    glyphs = _glyphs([tuple(int(v) for v in stats[k, :4]) for k in pieces])
-    return labels, pieces, [g for g in glyphs if g[1][3] >= 0.4 * cut.shape[0]]
 
 
 def _tesseract_on(grey: np.ndarray, w: Word, right: int) -> str | None:

@@ -117,26 +117,22 @@ def test_printed_digits_broken_across_by_a_light_scan_are_read_whole():
     assert year.confidence == CONFIRMED
 
 
-def test_a_dates_digits_read_surely_amid_the_line_but_otherwise_on_their_own_are_doubted():
+@pytest.mark.parametrize(
+    ("line", "printed", "misread", "digits"),
+    [(_year_line, "2022", "2012", "2012"), (_number_line, "47", "41/QĐ-UBND", "41")],
+)
+def test_digits_read_surely_amid_the_line_but_otherwise_on_their_own_are_doubted(line, printed, misread, digits):
     """A light scan's broken 2 read as 1 at 96 amid the line ('2012'): shown its own ink,
     held to digits, Tesseract reads 2022. The year stays as read, no longer green, with a
-    note; a year it reads alike on its own stays as sure as it was."""
-    grey, words = _year_line("2022")
-    misread = [words[0], Word("2012", words[1].box, 96.0, 0, 0)]
-    (_, year), notes = read_again(grey, misread, above=200)
-    assert (year.text, year.confidence) == ("2012", DOUBTED) and "'2012' may be '2022'" in notes[0]
-    right = [words[0], Word("2022", words[1].box, 96.0, 0, 0)]
-    assert read_again(grey, right, above=200) == (right, [])
-
-
-def test_a_numbers_digits_read_surely_amid_the_line_but_otherwise_on_their_own_are_doubted():
-    """The number's word holds its code too: Tesseract is shown the digits' ink alone,
-    up to the last digit, not the code after them."""
-    grey, words = _number_line("47")
-    misread = [words[0], Word("41/QĐ-UBND", words[1].box, 96.0, 0, 0)]
-    (_, number), notes = read_again(grey, misread, above=200)
-    assert (number.text, number.confidence) == ("41/QĐ-UBND", DOUBTED) and "'41' may be '47'" in notes[0]
-    right = [words[0], Word("47/QĐ-UBND", words[1].box, 96.0, 0, 0)]
+    note; a year it reads alike on its own stays as sure as it was. The number's word
+    holds its code too: Tesseract is shown the digits' ink alone, up to the last digit,
+    not the code after them."""
+    grey, words = line(printed)
+    wrong = [words[0], Word(misread, words[1].box, 96.0, 0, 0)]
+    (_, word), notes = read_again(grey, wrong, above=200)
+    assert (word.text, word.confidence) == (misread, DOUBTED)
+    assert f"'{digits}' may be '{printed[: len(digits)]}'" in notes[0]
+    right = [words[0], Word(words[1].text, words[1].box, 96.0, 0, 0)]
     assert read_again(grey, right, above=200) == (right, [])
 
 
