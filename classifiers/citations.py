@@ -2,10 +2,13 @@
 ngày 12/3/2024'): they were issued before it, so its own date cannot be of an earlier
 year. A printed year misread (2023 for 2025) is then caught, and the date is shown as
 one to check instead of green. The year is not mended from the citation: a document
-cites last year's plans as readily as this year's."""
+cites last year's plans as readily as this year's. But where the year's digits were
+read two ways (Tesseract amid the line, and on their own: '2011' and '2014') and the
+citation rules out the first, the other is taken, still to check."""
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from .fields import Field
@@ -27,13 +30,32 @@ def cited_years(lines: list[Line], skip: list[Line]) -> list[int]:
     return [int(m.group("y")) for m in _CITED.finditer(text)]
 
 
-def check_year(date: Field, cited: list[int], notes: list[str]) -> None:
+def check_year(date: Field, cited: list[int], notes: list[str], other_years: list[int] | None = None) -> None:
     """Below green, with a note, a date (whole or partial: '?/05/2015') whose year is
-    earlier than that of a document it cites."""
+    earlier than that of a document it cites; its year's other reading taken, from
+    `other_years`, when one alone is not earlier (nor later than next year)."""
     if not isinstance(date.value, str) or not cited:
         return
     m = re.search(r"(19|20)\d\d", date.value)
     if m is None or int(m.group()) >= max(cited):
         return
     date.confidence = min(date.confidence, CONTRADICTED)
+    fits = {y for y in other_years or [] if max(cited) <= y <= datetime.date.today().year + 1}
+    value = date.value.replace(m.group(), str(next(iter(fits))), 1) if len(fits) == 1 else None
+    if value and _valid(value):
+        notes.append(
+            f"date: the year read {m.group()} is earlier than that of a document it cites ({max(cited)}); "
+            f"read on its own it is {value[m.start() : m.end()]}: check it"
+        )
+        date.value = value
+        return
     notes.append(f"date: the year {m.group()} is earlier than that of a document it cites ({max(cited)}): check it")
+
+
+def _valid(value: str) -> bool:
+    """A whole date that exists (not 29 February of a common year), or a partial one."""
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return not re.fullmatch(r"\d{4}-\d\d-\d\d", value)
+    return True

@@ -68,7 +68,7 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
     if "date" in fields:
         date_field = fields["date"]
         own = [ln for ln in lines if ln is so_line or (ln.page == date_field.page and ln.box == date_field.box)]
-        check_year(date_field, cited_years(lines, own), notes)
+        check_year(date_field, cited_years(lines, own), notes, _other_years(pages, date_field))
     # The stamp's year comes from a whole date only, never a marked one ('?/05/2015').
     issued = fields["date"].value if "date" in fields else None
     issued = issued if isinstance(issued, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", issued) else None
@@ -100,6 +100,18 @@ def _mark_handwriting(pages: list[RecognisedPage], fields: dict[str, Field], not
                 notes.append(f"{name}: digits read from handwriting ({f.value}): check them")
         elif name != "number":
             notes.append(f"{name}: digits read from handwriting ({f.value}), alike by two readers")
+
+
+def _other_years(pages: list[RecognisedPage], date_field: Field) -> list[int]:
+    """Years the date's line was also read as (ocr.printed_digits: its digits alone)."""
+    if date_field.page is None or date_field.box is None or not 0 < date_field.page <= len(pages):
+        return []
+    box = date_field.box
+    return [
+        int(w.text)
+        for w in pages[date_field.page - 1].other_readings
+        if centre_in(w.box, box) and re.fullmatch(r"(19|20)\d\d", w.text)
+    ]
 
 
 def _digits_as_read(fields: dict[str, Field], so_line: Line | None) -> bool:

@@ -16,6 +16,7 @@ from .fields import Field
 from .layout import Line
 from .notation import Notation, after_so, parse
 from .reference import issuers, places, repair_caps, starts_with_organ
+from .restated import mend_weak_words
 from .text import clean, fold, is_caps
 
 HEADER_ZONE = 0.40  # fraction of the page height that holds the header blocks
@@ -250,7 +251,8 @@ def find_issuer(lines: list[Line], so_line: Line | None) -> dict[str, Field]:
     issuer_lines = bodies[-1]
     if len(bodies) >= 2:
         out["parent_issuer"] = _body("parent_issuer", bodies[-2], known=False)
-    out["issuer"] = _body("issuer", issuer_lines, known=True)
+    mended = mend_weak_words([w for ln in issuer_lines for w in ln.words], lines)
+    out["issuer"] = _body("issuer", issuer_lines, known=True, words=mended)
     return out
 
 
@@ -273,9 +275,11 @@ def _numbered(text: str) -> bool:
     return rest is not None and any(c.isdigit() for c in rest[:4])
 
 
-def _body(name: str, lines: list[Line], known: bool) -> Field:
+def _body(name: str, lines: list[Line], known: bool, words: list[str] | None = None) -> Field:
+    """The body's name from its lines (or from `words`, their words mended)."""
     # A speck or a scanner's mark before the name reads as a quote or a dash.
-    text = clean(" ".join(ln.text for ln in lines)).lstrip("'\"`‘’“”-–—.,:;·* ")
+    said = words if words is not None else [ln.text for ln in lines]
+    text = clean(" ".join(said)).lstrip("'\"`‘’“”-–—.,:;·* ")
     conf = min(ln.confidence for ln in lines)
     box = (min(ln.box[0] for ln in lines), lines[0].box[1], max(ln.box[2] for ln in lines), lines[-1].box[3])
     source = "recognised"

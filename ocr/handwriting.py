@@ -61,6 +61,13 @@ _NO_READING = 30.0
 _SURE_OVER_TESSERACT = 0.95
 
 
+def so_printed(text: str) -> int | None:
+    """How many characters of a word are the header's printed 'Số:' (None: it is not
+    one). 'Số:' starts with a capital; 'số' inside a sentence cites another document."""
+    found = _SO.match(_fold(text))
+    return found.end() if found and text[:1] == "S" else None
+
+
 def _fold(text: str) -> str:
     t = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return "".join(c for c in t if unicodedata.category(c) != "Mn")
@@ -91,14 +98,13 @@ def find_slots(words: list[Word], above: float | None = None) -> list[Slot]:
         if above is not None and w.box[1] > above:
             continue
         folded = _fold(w.text)
-        # 'Số:' of the header starts with a capital; 'số' inside a sentence cites another document.
-        if (_SO.match(folded) and w.text[:1] == "S") or re.match(f"{NGAY}|{THANG}", folded):
-            row = [w, *_right_of(w, words, 30 * char_w)]
+        if so_printed(w.text) is not None or re.match(f"{NGAY}|{THANG}", folded):
+            row = [w, *right_of(w, words, 30 * char_w)]
             out += _number_slot(row, char_w) + _date_slot(row, char_w)
     return out
 
 
-def _right_of(anchor: Word, words: list[Word], reach: float) -> list[Word]:
+def right_of(anchor: Word, words: list[Word], reach: float) -> list[Word]:
     """Words to the right of `anchor` on the same printed row, nearest first. A wide
     blank slot makes Tesseract's line two lines (tesseract.parse_tsv splits at wide
     gaps), so the row is found by position, not by line id."""

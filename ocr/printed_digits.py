@@ -44,14 +44,15 @@ _BEFORE = {"number": ("so",), "date": ("ngay", "thang", "nam")}
 
 def read_again(
     grey: np.ndarray, words: list[Word], above: float, handwritten: Sequence[Word] = ()
-) -> tuple[list[Word], list[str]]:
+) -> tuple[list[Word], list[str], list[Word]]:
     """(`words` with the header's printed digits confirmed or read anew, notes on what
-    was read anew). Only words above `above` pixels (the header) are looked at, and not
-    the `handwritten` readings (the digit reader's already)."""
+    was read anew, the other reading of each word doubted: Tesseract's on the digits
+    alone, in the word's box). Only words above `above` pixels (the header) are looked
+    at, and not the `handwritten` readings (the digit reader's already)."""
     digits = reader()
     if digits is None:
-        return words, []
-    out, notes = list(words), []
+        return words, [], []
+    out, notes, others = list(words), [], []
     hand = {id(w) for w in handwritten}
     for i, w in enumerate(words):
         # Digits first: the row's words are looked through only for a word that starts with one.
@@ -70,21 +71,24 @@ def read_again(
         # print of its row is a hand's, read as print (a bilevel scan's black pen): however
         # surely read, and whatever is read again, it is doubted. (Its glyphs are not
         # counted: a light scan breaks a thin printed 0 in two.)
-        out[i], note = _second_look(digits, grey, w, kind, tesseract, alone)
+        out[i], note, other = _second_look(digits, grey, w, kind, tesseract, alone)
         if note:
             notes.append(note)
+        if other:
+            others.append(replace(w, text=other + w.text[len(tesseract) :], confidence=DOUBTED))
         wide = w.box[2] - w.box[0] > _WIDEST * len(tesseract) * (w.box[3] - w.box[1])
         if alone and (wide or _raised(w, words)):
             out[i] = replace(out[i], confidence=min(out[i].confidence, DOUBTED))
             notes.append(f"the {kind} digits '{tesseract}' may be more digits, or a hand's: check them")
-    return out, notes
+    return out, notes, others
 
 
 def _second_look(
     digits: DigitReader, grey: np.ndarray, w: Word, kind: str, tesseract: str, alone: bool
-) -> tuple[Word, str]:
-    """The word confirmed, read anew or doubted, and a note on what changed ('' when
-    nothing to say). `tesseract`: its digits as read; `alone`: no code after them."""
+) -> tuple[Word, str, str]:
+    """The word confirmed, read anew or doubted, a note on what changed ('' when
+    nothing to say) and, when doubted, the other reading of its digits ('' otherwise).
+    `tesseract`: its digits as read; `alone`: no code after them."""
     if w.confidence >= CONFIRMED:
         # Read surely amid the line, the digits are still shown to Tesseract on their
         # own: a light scan's broken digit misread at 96 amid the line comes out right
@@ -93,27 +97,26 @@ def _second_look(
         right = w.box[2] - w.box[0] if alone else found[2] if found else None
         other = _tesseract_on(grey, w, right) if right else None
         if other and other != tesseract and (alone or len(other) == len(tesseract)):
-            return replace(
-                w, confidence=DOUBTED
-            ), f"the printed {kind} digits '{tesseract}' may be '{other}': check them"
-        return w, ""
+            note = f"the printed {kind} digits '{tesseract}' may be '{other}': check them"
+            return replace(w, confidence=DOUBTED), note, other
+        return w, "", ""
     found = _read(digits, grey, w, len(tesseract))
     if found is None:
-        return w, ""
+        return w, "", ""
     read, sure, right = found
     # A word holding a code after its digits ('47/QĐ-UBND') is confirmed only when
     # Tesseract read it fairly surely too: the second reading vouches for the digits,
     # never for the code's letters.
     if read == tesseract and sure >= _SURE and (alone or w.confidence >= _WEAK):
-        return replace(w, confidence=CONFIRMED), ""
+        return replace(w, confidence=CONFIRMED), "", ""
     if (
         read != tesseract
         and w.confidence < _WEAK
         and (sure >= _SURER or (sure >= _SURE and _tesseract_on(grey, w, right) == read))
     ):
         reread = replace(w, text=read + w.text[len(tesseract) :], confidence=REREAD)
-        return reread, f"the printed {kind} digits '{tesseract}' read again as '{read}': check them"
-    return w, ""
+        return reread, f"the printed {kind} digits '{tesseract}' read again as '{read}': check them", ""
+    return w, "", ""
 
 
 def _raised(w: Word, words: list[Word]) -> bool:

@@ -11,6 +11,7 @@ import numpy as np
 from .cleanup import colour_ink, flatten_background, ink_mask, is_blank, to_grey_dropout
 from .engine import OcrEngine, engine
 from .geometry import estimate_skew, upright_transform, warp
+from .glued import split_glued_numbers
 from .handwriting import find_slots, read_slots, readers
 from .load import SourcePage
 from .printed_digits import read_again
@@ -221,6 +222,7 @@ def recognise(
         with stage("recognition: weak lines again"):
             words = reread_weak_lines(prep.grey, words, prep.dpi, lang, eng)
     header = 0.4 * prep.size[1]  # the number and date stand in the top of the page
+    words = split_glued_numbers(prep.grey, words, header, prep.dpi)
     slots = find_slots(words, header)
     if slots:
         with stage("handwritten digits"):
@@ -237,7 +239,7 @@ def recognise(
             result.engine += f" + {readers()}"
     if words:
         with stage("printed digits read again"):
-            words, reread = read_again(prep.grey, words, header, result.handwritten)
+            words, reread, result.other_readings = read_again(prep.grey, words, header, result.handwritten)
         result.notes += reread
     result.words = words
     result.mean_confidence = mean_confidence(words)

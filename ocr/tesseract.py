@@ -111,6 +111,23 @@ def read_digit_line(grey: np.ndarray) -> str:
     return "".join(c for c in text if c.isdigit())
 
 
+def read_symbols(grey: np.ndarray, dpi: float, lang: str = DEFAULT_LANG) -> list[tuple[str, tuple[int, int, int, int]]]:
+    """The characters Tesseract reads in a small image of one line, each with its box
+    (x0, y0, x1, y1): where a word's letters stand, which its box alone does not say."""
+    api = _api(lang)
+    level = tesserocr.RIL.SYMBOL
+    out = []
+    with _image(api, grey, dpi):
+        api.SetPageSegMode(tesserocr.PSM.SINGLE_LINE)
+        if not api.Recognize():
+            return []
+        for r in tesserocr.iterate_level(api.GetIterator(), level):
+            text, box = r.GetUTF8Text(level), r.BoundingBox(level)
+            if text and box:
+                out.append((unicodedata.normalize("NFC", text), tuple(box)))
+    return out
+
+
 @contextmanager
 def _image(api: tesserocr.PyTessBaseAPI, grey: np.ndarray, dpi: float) -> Iterator[None]:
     """The engine given one image for the calls inside; afterwards it lets go of the

@@ -49,6 +49,10 @@ class RecognisedPage:
     marks: list[Word] = field(default_factory=list)
     # Digits read from handwriting (the number and day slots); also in `words`.
     handwritten: list[Word] = field(default_factory=list)
+    # Another reading of a word read surely amid its line but otherwise alone (a light
+    # scan's printed year, '2011' or '2014'), in its box: the classifiers may choose it
+    # where the page rules the first out. Not in `words`.
+    other_readings: list[Word] = field(default_factory=list)
     barcodes: list[str] = field(default_factory=list)  # decoded QR / Code 39 texts
     engine: str = ""  # the engine that read the page, with its version ("tesseract 5.3.4")
     quality: dict[str, Any] = field(default_factory=dict)  # ocr.quality.measure: light, skew left, cut edges
@@ -77,14 +81,14 @@ class RecognisedPage:
     def to_dict(self) -> dict[str, Any]:
         """Lossless form (for storage and for handing a page to another process)."""
         d = asdict(self)
-        for key in ("words", "marks", "handwritten"):
+        for key in ("words", "marks", "handwritten", "other_readings"):
             d[key] = [[w.text, list(w.box), w.confidence, w.line, w.block] for w in getattr(self, key)]
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RecognisedPage:
         d = dict(d)
-        for key in ("words", "marks", "handwritten"):
+        for key in ("words", "marks", "handwritten", "other_readings"):
             d[key] = [Word(t, tuple(b), c, ln, bl) for t, b, c, ln, bl in d.get(key, [])]
         return cls(**d)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -266,6 +267,28 @@ def test_a_date_earlier_than_a_document_it_cites_is_not_green(citation):
     doc.year = 2024  # the same citation in a document of its own year or later: nothing to say
     ex = extract(build(doc))
     assert ex.fields["date"].confidence >= 0.9 and not any("cites" in n for n in ex.notes)
+
+
+@pytest.mark.parametrize(("other", "taken"), [(2024, True), (2021, False), (None, False)])
+def test_a_year_read_two_ways_takes_the_reading_a_citation_allows(other, taken):
+    """Real scans: a light printed 4 read as 1 amid the line at 96 ('2021' for 2024);
+    its digits alone read 2024, so the year is doubted with the other reading kept
+    (ocr.printed_digits). The body cites a plan of 2024: the first reading cannot be,
+    the other is taken, still to check. An other reading the citation rules out too, or
+    none, changes nothing."""
+    doc = _doc(year=2024)
+    doc.body = ["Căn cứ Kế hoạch số 215/KH-UBND, ngày 12/3/2024 của Ủy ban nhân dân tỉnh;", *doc.body]
+    (page,) = build(doc)
+    at = next(i for i, w in enumerate(page.words) if w.text == "2024" and w.box[0] > 1200)
+    year = page.words[at]
+    page.words[at] = replace(year, text="2021", confidence=50.0)
+    if other is not None:
+        page.other_readings = [replace(year, text=str(other), confidence=50.0)]
+    ex = extract([page])
+    f = ex.fields["date"]
+    assert f.confidence < 0.9
+    assert f.value == (doc.truth()["date"] if taken else doc.truth()["date"].replace("2024", "2021", 1))
+    assert any("read on its own it is 2024" in n for n in ex.notes) == taken
 
 
 def test_the_documents_own_number_and_date_are_no_citation():

@@ -1,0 +1,63 @@
+"""A header word OCR could not read is taken from the body where the document names
+its issuer again; words read well are never changed by what the body says."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+from classifiers import extract
+from ocr.types import RecognisedPage
+from tests.fieldpages import build
+from tests.synthetic.content import random_document
+
+_NAME = "BAN CHỈ ĐẠO CẢI CÁCH HÀNH CHÍNH CỦA CHÍNH PHỦ"
+
+
+def _page(issuer: str, subject: str, header: dict[str, tuple[str, float]]) -> list[RecognisedPage]:
+    """A page whose issuer words in `header` are read as given (text, confidence)."""
+    doc = random_document(random.Random(5))
+    doc.parent, doc.issuer, doc.subject = "", issuer, subject
+    doc.secrecy = doc.urgency = None
+    (page,) = build(doc)
+    top = min(w.line for w in page.words)
+    words = []
+    for w in page.words:
+        if w.line <= top + 1 and w.text in header and w.box[0] < 1200:
+            text, conf = header[w.text]
+            w = replace(w, text=text, confidence=conf)
+        words.append(w)
+    page.words = words
+    return [page]
+
+
+def test_an_unread_header_word_is_taken_from_the_body_naming_the_issuer():
+    subject = "ban hành kế hoạch kiểm tra của Ban Chỉ đạo cải cách hành chính của Chính phủ"
+    fields = extract(_page(_NAME, subject, {"CỦA": ("CA", 0.0)})).fields
+    assert fields["issuer"].value == _NAME
+    assert fields["issuer"].confidence < 0.9  # mended, not confirmed
+
+
+def test_without_the_body_naming_it_the_word_stays_as_read():
+    fields = extract(_page(_NAME, "ban hành kế hoạch kiểm tra năm nay", {"CỦA": ("CA", 0.0)})).fields
+    assert fields["issuer"].value != _NAME
+
+
+def test_a_body_read_weakly_or_naming_it_two_ways_mends_nothing():
+    weak_body = "kế hoạch của Ban Chỉ đạo cải cách hành chính cùa Chính phủ"  # 'cùa' read as below
+    page = _page(_NAME, weak_body, {"CỦA": ("CA", 0.0)})
+    page[0].words = [replace(w, confidence=60.0) if w.text == "cùa" else w for w in page[0].words]
+    assert extract(page).fields["issuer"].value != _NAME
+    two_ways = "Ban Chỉ đạo cải cách hành chính của Chính phủ và Ban Chỉ đạo cải cách hành chính cả Chính phủ"
+    assert extract(_page(_NAME, two_ways, {"CỦA": ("CA", 0.0)})).fields["issuer"].value != _NAME
+
+
+def test_a_word_read_well_is_never_moved_to_another_body_the_text_names():
+    issuer = "ỦY BAN NHÂN DÂN HUYỆN TUY AN"
+    subject = "phối hợp với Ủy ban nhân dân huyện Tuy Hòa về đất đai"
+    fields = extract(_page(issuer, subject, {})).fields
+    assert fields["issuer"].value == issuer
+    # Read weakly, the place word is still not taken from a text naming another place
+    # unlike it ('AN' and 'Hòa').
+    fields = extract(_page(issuer, subject, {"AN": ("AN", 20.0)})).fields
+    assert fields["issuer"].value == issuer
