@@ -63,9 +63,12 @@ _SURE_OVER_TESSERACT = 0.95
 
 def so_printed(text: str) -> int | None:
     """How many characters of a word are the header's printed 'Số:' (None: it is not
-    one). 'Số:' starts with a capital; 'số' inside a sentence cites another document."""
+    one). 'Số:' starts with a capital; 'số' inside a sentence cites another document,
+    with no colon after it (a bilevel scan's capital read small keeps its colon)."""
     found = _SO.match(_fold(text))
-    return found.end() if found and text[:1] == "S" else None
+    if not found or not (text[:1] == "S" or (text[:1] == "s" and found.group().rstrip()[-1:] in ":;")):
+        return None
+    return found.end()
 
 
 def _fold(text: str) -> str:

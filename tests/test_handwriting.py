@@ -55,6 +55,15 @@ def test_a_hand_run_into_the_print_still_leaves_a_slot():
     assert (party.box[0], party.box[2]) == (150, 260)  # the Party's style: 47-TB/ĐTN
 
 
+def test_a_bilevel_scans_so_read_small_keeps_its_colon_and_its_slot():
+    """A bilevel scan's capital S read small ('số:'): the colon still says it is the
+    header's number line, and the hand's digits between it and the slash get a slot.
+    A 'số' with no colon cites a document within a sentence: no slot."""
+    (slot,) = find_slots(_line(("số:", 100, 150), ("9#}", 170, 240), ("/SNV-TCCB", 260, 420)))
+    assert slot.kind == "number" and (slot.box[0], slot.box[2]) == (150, 260)
+    assert find_slots(_line(("số", 100, 150), ("9#}", 170, 240), ("/SNV-TCCB", 260, 420))) == []
+
+
 def test_the_day_slot_lies_between_ngay_and_thang():
     (slot,) = find_slots(_line(("Huế,", 100, 160), ("ngày", 170, 230), ("tháng", 330, 400), ("01", 410, 440)))
     assert slot.kind == "day" and (slot.box[0], slot.box[2]) == (230, 330)
