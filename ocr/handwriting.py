@@ -25,6 +25,7 @@ from .cleanup import chroma
 from .digit_lines import line_reader
 from .digits import DigitReading, digit_ink, reader
 from .errors import OCREngineError
+from .printed_digits import raised, too_wide
 from .tesseract import read_digit_line
 from .types import Word, centre_in
 from .vietnamese import NGAY, THANG
@@ -101,7 +102,12 @@ def find_slots(words: list[Word], above: float | None = None) -> list[Slot]:
         if above is not None and w.box[1] > above:
             continue
         folded = _fold(w.text)
-        if so_printed(w.text) is not None or re.match(f"{NGAY}|{THANG}", folded):
+        # A 'số:' read small is the number line's only at the start of its line: in a
+        # sentence ('theo Thông báo số: 34-TB/...') it cites another document.
+        so = so_printed(w.text) is not None and (
+            w.text[:1] == "S" or not any(v.line == w.line and v.box[2] <= w.box[0] for v in words)
+        )
+        if so or re.match(f"{NGAY}|{THANG}", folded):
             row = [w, *right_of(w, words, 30 * char_w)]
             out += _number_slot(row, char_w) + _date_slot(row, char_w)
     return out
@@ -192,8 +198,17 @@ def _date_slot(ln: list[Word], char_w: float) -> list[Slot]:
         printed = first.end()
         tail = w.text[printed:].strip(",. ")
         head = ln[j].text[: found.start()]
-        if re.fullmatch(r"\d{1,2}", tail + "".join(x.text for x in ln[1:j]) + head):
-            continue  # printed (or read) digits
+        read = tail + "".join(x.text for x in ln[1:j]) + head
+        if re.fullmatch(r"\d{1,2}", read):
+            # Printed (or read) digits; but a word of them wider than as many printed
+            # digits (one was lost: '1' for a hand's 17), or raised above the row's
+            # print, is a hand's read as print (a bilevel scan turns the pen black):
+            # the digit readers read it, Tesseract's reading standing as a weak one.
+            alone = ln[1] if j == 2 and not tail and not head else None
+            if alone is None or not (too_wide(alone, read) or raised(alone, ln)):
+                continue
+            slot = _between(kind, ln, j, None, "", char_w)
+            return [replace(slot, weak=read, faint=too_wide(alone, read))]
         # A dotted leader read into the word ('ngày.....') is the slot's, not print.
         return [_between(kind, ln, j, printed if w.text[printed:].strip(",") else None, head, char_w)]
     return []

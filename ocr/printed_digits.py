@@ -76,8 +76,7 @@ def read_again(
             notes.append(note)
         if other:
             others.append(replace(w, text=other + w.text[len(tesseract) :], confidence=DOUBTED))
-        wide = w.box[2] - w.box[0] > _WIDEST * len(tesseract) * (w.box[3] - w.box[1])
-        if alone and (wide or _raised(w, words)):
+        if alone and (too_wide(w, tesseract) or raised(w, words)):
             out[i] = replace(out[i], confidence=min(out[i].confidence, DOUBTED))
             notes.append(f"the {kind} digits '{tesseract}' may be more digits, or a hand's: check them")
     return out, notes, others
@@ -119,7 +118,12 @@ def _second_look(
     return w, "", ""
 
 
-def _raised(w: Word, words: list[Word]) -> bool:
+def too_wide(w: Word, digits: str) -> bool:
+    """The word is wider than as many printed digits: it holds more than was read."""
+    return w.box[2] - w.box[0] > _WIDEST * len(digits) * (w.box[3] - w.box[1])
+
+
+def raised(w: Word, words: list[Word]) -> bool:
     """The word's top stands above the tops of the row's printed words (not digits) by a
     quarter of their height: a hand's digits written over the line, not print."""
     row = [v for v in words if v.line == w.line and v is not w and not any(c.isdigit() for c in v.text)]

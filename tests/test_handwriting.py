@@ -58,10 +58,13 @@ def test_a_hand_run_into_the_print_still_leaves_a_slot():
 def test_a_bilevel_scans_so_read_small_keeps_its_colon_and_its_slot():
     """A bilevel scan's capital S read small ('số:'): the colon still says it is the
     header's number line, and the hand's digits between it and the slash get a slot.
-    A 'số' with no colon cites a document within a sentence: no slot."""
+    A 'số' with no colon, or one after other words of its line, cites a document
+    within a sentence: no slot."""
     (slot,) = find_slots(_line(("số:", 100, 150), ("9#}", 170, 240), ("/SNV-TCCB", 260, 420)))
     assert slot.kind == "number" and (slot.box[0], slot.box[2]) == (150, 260)
     assert find_slots(_line(("số", 100, 150), ("9#}", 170, 240), ("/SNV-TCCB", 260, 420))) == []
+    cited = _line(("báo", 20, 90), ("số:", 100, 150), ("3#", 170, 240), ("/TB-HSV", 260, 420))
+    assert find_slots(cited) == []  # 'Thông báo số: 34/TB-HSV' within a sentence
 
 
 def test_the_day_slot_lies_between_ngay_and_thang():
@@ -185,6 +188,36 @@ def test_weakly_read_digits_make_a_number_slot_that_remembers_them():
     assert find_slots(sure) == []
     (day,) = find_slots(_line(("ngàyl2", 170, 260), ("tháng", 330, 400), ("01", 410, 440)))
     assert day.kind == "day" and day.weak == ""
+
+
+def test_a_days_digits_read_as_print_but_wide_or_raised_get_a_slot():
+    """A bilevel scan turns the pen black, and Tesseract reads the hand's day as print:
+    '1' for 17 in a word as wide as two digits, or '02' standing raised above the row.
+    The digit readers read the slot; Tesseract's reading is a weak one (faint when a
+    digit was lost, so more digits may outdo it). A printed day is left as read."""
+    row = [("Huế,", 40, 100), ("ngày", 110, 180), ("tháng", 300, 400), ("01", 410, 440)]
+    (day,) = find_slots(_line(*row[:2], ("1", 195, 255), *row[2:]))
+    assert day.kind == "day" and day.weak == "1" and day.faint and (day.box[0], day.box[2]) == (180, 300)
+    raised = [*_line(*row), Word("02", (200, 86, 240, 118), 93.0, 0, 0)]
+    (day,) = find_slots(raised)
+    assert day.weak == "02" and not day.faint
+    assert find_slots(_line(*row[:2], ("05", 200, 230), *row[2:])) == []  # as wide as print, on the row
+
+
+def test_a_black_day_tesseract_read_short_is_read_by_the_digit_readers():
+    page = Image.new("L", (700, 300), 255)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(_SANS, 26)
+    draw.text((40, 100), "ngày", fill=0, font=font)
+    draw.text((300, 100), "tháng 01", fill=0, font=font)
+    draw.text((150, 92), "17", fill=0, font=ImageFont.truetype(HANDWRITING, 34))
+    words = _line(("ngày", 40, 100), ("tháng", 300, 370), ("01", 380, 410)) + [
+        Word("1", (150, 96, 200, 130), 96.0, 0, 0)
+    ]
+    (slot,) = find_slots(words)
+    _, readings, notes = handwriting.read_slots(np.asarray(page), words, [slot])
+    assert [w.text for w in readings] == ["17"] and readings[0].confidence < handwriting.READ_ALIKE
+    assert any("may be 17 rather than 1" in n for n in notes)
 
 
 def _printed_in_slot(digits: str, x: int, size: int = 26) -> np.ndarray:
