@@ -2,8 +2,9 @@
 passes 0.9 even where it read right, so a value read once stays below green; a value
 that another, independent part of the page confirms can be shown green:
 
-- the issuer, a name on the reference list, whose initials the notation's code spells
-  (SỞ Y TẾ and .../SYT-NVD; BỘ GIÁO DỤC VÀ ĐÀO TẠO and .../BGDĐT-...);
+- the issuer, a name on the reference list (or one the body states again word for word:
+  classifiers.restated), whose initials the notation's code spells (SỞ Y TẾ and
+  .../SYT-NVD; BỘ GIÁO DỤC VÀ ĐÀO TẠO and .../BGDĐT-...);
 - the type, from a heading (QUYẾT ĐỊNH) or a 'V/v' line, that the code confirms (QĐ-...;
   for a công văn, a code with no type in it);
 - the number and notation, printed digits read with high confidence (or a hand's
@@ -80,18 +81,23 @@ def corroborate(
     digits_confidence: float | None,
     code_words_confidence: float | None,
     digits_as_read: bool = False,
+    issuer_restated: bool = False,
 ) -> None:
     """Raise to CONFIRMED what two readings agree on (in `fields`). The confidences:
     of the word holding the number's digits, and the least of the code's words (None
     when the number was not read from print); `digits_as_read`: the notation's number
-    (and year) are on the number line as OCR read them, no digit mended."""
+    (and year) are on the number line as OCR read them, no digit mended;
+    `issuer_restated`: the body states the issuer's name again, read alike."""
     notation = fields.get("so_ky_hieu")
     if notation is None or not isinstance(notation.value, str) or "/" not in notation.value:
         return
     parts = code_parts(notation.value)
     issuer = fields.get("issuer")
     issuer_agrees = bool(
-        issuer and issuer.confidence >= _FIRM and issuer.value in known_bodies() and names_issuer(parts, issuer.value)
+        issuer
+        and issuer.confidence >= _FIRM
+        and (issuer.value in known_bodies() or issuer_restated)
+        and names_issuer(parts, issuer.value)
     )
     if issuer and issuer_agrees:
         issuer.confidence = max(issuer.confidence, CONFIRMED)

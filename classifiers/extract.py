@@ -27,6 +27,7 @@ from .header import (
 from .heading import find_type_heading, subject_after_heading, subject_vv
 from .layout import Line, page_lines
 from .reference import type_by_abbreviation
+from .restated import restated
 from .signature import find_recipients_heading, recipients, signature
 
 # Disagreement between two readings (heading vs notation) means one of them is wrong.
@@ -64,7 +65,13 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
         fields["recipients"] = rec
     fields.update(signature(lines, heading_nn))
     _mark_handwriting(pages, fields, notes)
-    corroborate(fields, *_notation_words(so_line), digits_as_read=_digits_as_read(fields, so_line))
+    issuer = fields.get("issuer")
+    corroborate(
+        fields,
+        *_notation_words(so_line),
+        digits_as_read=_digits_as_read(fields, so_line),
+        issuer_restated=bool(issuer and restated(str(issuer.value), lines, issuer.page, issuer.box)),
+    )
     if "date" in fields:
         date_field = fields["date"]
         own = [ln for ln in lines if ln is so_line or (ln.page == date_field.page and ln.box == date_field.box)]

@@ -1,10 +1,15 @@
 """A name the document states twice. The issuer's name in the header is often read
 worse than the body's text (bold caps, a seal's edge, a light stroke), and the body
 names the issuer again in its own words: a subject '... của Ban Chỉ đạo X', an
-authority line, a citation. A header word OCR could not read (confidence near 0) is
-taken from the body where the same name stands with every other word alike and that
-word read surely; the words read well are never changed, so a body that names another
-body (UBND huyện B under UBND HUYỆN A) never moves the name."""
+authority line, a citation, 'Trường Đại học X thông báo'.
+
+- A header word OCR could not read (confidence near 0) is taken from the body where the
+  same name stands with every other word alike and that word read surely; the words
+  read well are never changed, so a body that names another body (UBND huyện B under
+  UBND HUYỆN A) never moves the name.
+- A name the body states again word for word, every word read surely, was read twice,
+  in other letters (caps and small): a second reading that agrees (classifiers.corroborate
+  confirms an issuer no list knows with it and the notation's code)."""
 
 from __future__ import annotations
 
@@ -12,10 +17,10 @@ from collections import Counter
 
 from rapidfuzz import fuzz
 
-from ocr.types import Word
+from ocr.types import Box, Word, centre_in
 
 from .layout import Line
-from .text import fold
+from .text import clean, fold
 
 WEAK = 50  # Tesseract's confidence (0-100) below which a header word is not trusted
 _SURE = 80  # a body word that mends one must be read at least this surely
@@ -60,3 +65,31 @@ def _bare(text: str) -> str:
 def _mends(weak: Word, word: Word) -> bool:
     letters = _bare(word.text)
     return word.confidence >= _SURE and letters.isalpha() and fuzz.ratio(_bare(weak.text), letters) >= _LIKE
+
+
+def restated(name: str, lines: list[Line], page: int | None, box: Box | None) -> bool:
+    """`name` (read in `box` on `page`) stands elsewhere in the document word for word,
+    tone marks and all (case aside), each word read at least _SURE."""
+    target = [_word(t) for t in name.split()]
+    body = [w for ln in lines if not (box is not None and ln.page == page and centre_in(ln.box, box)) for w in ln.words]
+    n = len(target)
+    return any(
+        all(_word(w.text) == t and w.confidence >= _SURE for w, t in zip(body[i : i + n], target))
+        and _bounded(body, i, i + n)
+        for i in range(len(body) - n + 1)
+    )
+
+
+def _bounded(body: list[Word], start: int, end: int) -> bool:
+    """The words body[start:end] are a whole name, not part of a longer one: no
+    capitalised word runs on into them, before or after, without punctuation between
+    ('Trường Đại học Công nghiệp' is not the name 'Trường Đại học Công nghiệp Thực phẩm')."""
+    before = body[start - 1].text if start > 0 else ""
+    after = body[end].text if end < len(body) else ""
+    joined_before = before[:1].isupper() and before[-1:] not in _PUNCT
+    joined_after = after[:1].isupper() and body[end - 1].text[-1:] not in _PUNCT
+    return not (joined_before or joined_after)
+
+
+def _word(text: str) -> str:
+    return clean(text).lower().strip(_PUNCT)

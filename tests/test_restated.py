@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
+import pytest
+
 from classifiers import extract
 from ocr.types import RecognisedPage
 from tests.fieldpages import build
@@ -61,3 +63,48 @@ def test_a_word_read_well_is_never_moved_to_another_body_the_text_names():
     # unlike it ('AN' and 'Hòa').
     fields = extract(_page(issuer, subject, {"AN": ("AN", 20.0)})).fields
     assert fields["issuer"].value == issuer
+
+
+_SCHOOL = "TRƯỜNG CAO ĐẲNG KỸ THUẬT MIỀN TÂY"  # on no reference list
+
+
+@pytest.mark.parametrize(
+    ("subject", "notation", "green"),
+    [
+        ("kế hoạch tuyển sinh của Trường Cao đẳng Kỹ thuật Miền Tây năm nay", "12/TB-CĐKTMT", True),
+        # The code does not spell it: no second confirmation.
+        ("kế hoạch tuyển sinh của Trường Cao đẳng Kỹ thuật Miền Tây năm nay", "12/TB-SGDĐT", False),
+        # Only the start of a longer name the body states: not the name.
+        ("kế hoạch của Trường Cao đẳng Kỹ thuật Miền Tây Nam Bộ năm nay", "12/TB-CĐKTMT", False),
+        # Not stated in the body.
+        ("kế hoạch tuyển sinh năm nay", "12/TB-CĐKTMT", False),
+    ],
+)
+def test_an_issuer_no_list_knows_is_confirmed_by_the_body_stating_it_and_the_code(subject, notation, green):
+    """An issuer on no reference list was never green. Read in the header and again in
+    the body, word for word, and spelled by the notation's code, it is read thrice."""
+    doc = random_document(random.Random(8))
+    doc.parent, doc.issuer, doc.subject, doc.notation, doc.type_heading = "", _SCHOOL, subject, notation, "THÔNG BÁO"
+    doc.secrecy = doc.urgency = None
+    (page,) = build(doc)
+    page.words = [replace(w, confidence=88.0) if w.box[1] < 400 else w for w in page.words]  # a scan's header
+    issuer = extract([page]).fields["issuer"]
+    assert issuer.value == _SCHOOL
+    assert (issuer.confidence >= 0.9) == green
+
+
+def test_a_body_word_read_weakly_confirms_nothing():
+    doc = random_document(random.Random(8))
+    subject = "kế hoạch tuyển sinh của Trường Cao đẳng Kỹ thuật Miền Tây năm nay"
+    doc.parent, doc.issuer, doc.subject, doc.notation, doc.type_heading = (
+        "",
+        _SCHOOL,
+        subject,
+        "12/TB-CĐKTMT",
+        "THÔNG BÁO",
+    )
+    (page,) = build(doc)
+    page.words = [
+        replace(w, confidence=70.0 if w.text == "Kỹ" else 88.0 if w.box[1] < 400 else w.confidence) for w in page.words
+    ]
+    assert extract([page]).fields["issuer"].confidence < 0.9
