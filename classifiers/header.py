@@ -128,11 +128,14 @@ def find_date(lines: list[Line], today: date | None = None) -> dict[str, Field]:
             continue  # unreadable, or misread digits that could mean two dates
         issued = readings[0]
         repaired = any(not m.group(k).isdigit() for k in ("d", "m", "y"))
-        # The date is no surer than its least sure digits (a mean over the line's words
-        # hid a weakly read month among surely read words).
+        # The date is as sure as its least sure digits (a mean over the line's words
+        # hid a weakly read month among surely read words). The words between them are
+        # checked by the pattern ('ngày', 'tháng', 'năm' as read, nothing else between),
+        # however weakly read (a hand's day written over 'ngày'), and the place before
+        # them is a field of its own.
         at = next((i for i, w in enumerate(ln.words) if re.search(NGAY, fold(w.text))), 0)
         digits = [w.confidence / 100 for w in ln.words[at : at + 7] if any(c.isdigit() for c in w.text)]
-        conf = min([ln.confidence, *digits]) * (0.8 if repaired else 1.0)
+        conf = min(digits or [ln.confidence]) * (0.8 if repaired else 1.0)
         date_field = Field("date", issued.isoformat(), conf, ln.page, ln.box, "repaired" if repaired else "recognised")
         return _with_place(date_field, ln, m.start())
     return {}

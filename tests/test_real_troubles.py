@@ -311,3 +311,20 @@ def test_the_documents_own_number_and_date_are_no_citation():
     own, body = page_lines(RecognisedPage(1, 2480, 3508, 300.0, 0, 0.0, words=words), 1)
     assert cited_years([own, body], [own]) == [2019]
     assert cited_years([own, body], []) == [2016, 2019]
+
+
+@pytest.mark.parametrize(("weak", "green"), [("ngày", True), ("Huế,", True), ("tháng", True), ("2024", False)])
+def test_a_date_is_as_sure_as_its_digits_not_as_the_words_around_them(weak, green):
+    """Real scans: a hand's day written over 'ngày' makes Tesseract read the word at 0,
+    and a place name beside a seal is read weakly. The pattern checks 'ngày', 'tháng'
+    and 'năm' as read, and the place is a field of its own: the date stays as sure as
+    its digits. A digit read weakly still holds it below green."""
+    doc = _doc(place="Huế", day=12, month=5, year=2024)
+    (page,) = build(doc)
+    top = min(w.box[1] for w in page.words if w.text == "tháng")
+    page.words = [
+        replace(w, confidence=0.0 if w.text == weak else 96.0) if abs(w.box[1] - top) < 5 and w.box[0] > 1200 else w
+        for w in page.words
+    ]
+    date = extract([page]).fields["date"]
+    assert date.value == "2024-05-12" and (date.confidence >= 0.9) == green
