@@ -23,8 +23,11 @@ BODY_START = ("can cu", "kinh gui", "theo de nghi", "thuc hien", "dieu 1")
 
 def find_type_heading(lines: list[Line], below_y: int) -> tuple[DocType, Line, float] | None:
     """A centred all-caps line naming one of the document types."""
-    for ln in lines:
-        if ln.page != 1 or ln.box[1] < below_y or ln.top > 0.55 or not (0.3 < ln.centre_x < 0.75):
+    for piece in lines:
+        if piece.page != 1 or piece.box[1] < below_y or piece.top > 0.55:
+            continue
+        ln = _spaced_row(piece, lines)
+        if not (0.3 < ln.centre_x < 0.75):
             continue
         if not is_caps(ln.text) or len(ln.text) > 120:
             continue
@@ -40,6 +43,26 @@ def find_type_heading(lines: list[Line], below_y: int) -> tuple[DocType, Line, f
             if f.startswith(name + " ") and len(name) >= 4:
                 return t, ln, 0.85
     return None
+
+
+def _spaced_row(piece: Line, lines: list[Line]) -> Line:
+    """The heading's caps line with the caps pieces beside it on its row: a heading
+    set with wide letter spacing ('T H Ô N G   B Á O') comes out of OCR as pieces, its
+    line split at the wide gap between the words (ocr.tesseract.parse_tsv)."""
+    if not is_caps(piece.text):
+        return piece
+    words = list(piece.words)
+    mid, h = (piece.box[1] + piece.box[3]) / 2, max(piece.height, 1)
+    for ln in sorted(lines, key=lambda ln: ln.box[0]):
+        right = max(w.box[2] for w in words)
+        if (
+            ln.page == piece.page
+            and 0 <= ln.box[0] - right <= 4 * h
+            and abs((ln.box[1] + ln.box[3]) / 2 - mid) < 0.5 * h
+            and is_caps(ln.text)
+        ):
+            words += ln.words
+    return piece if len(words) == len(piece.words) else Line(words, piece.page, piece.page_width, piece.page_height)
 
 
 def subject_after_heading(lines: list[Line], heading: Line) -> Field | None:

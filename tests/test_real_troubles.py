@@ -328,3 +328,15 @@ def test_a_date_is_as_sure_as_its_digits_not_as_the_words_around_them(weak, gree
     ]
     date = extract([page]).fields["date"]
     assert date.value == "2024-05-12" and (date.confidence >= 0.9) == green
+
+
+def test_a_heading_set_with_wide_letter_spacing_is_read_as_one():
+    """Real scans: 'T H Ô N G   B Á O' set wide comes out of OCR as two lines, split at
+    the wide gap between its words; the heading is still found, as one."""
+    doc = _doc(type_heading="THÔNG BÁO", notation="12/TB-UBND")
+    (page,) = build(doc)
+    at = next(i for i, w in enumerate(page.words) if w.text == "BÁO" and w.box[0] > 1000)
+    w = page.words[at]
+    page.words[at] = replace(w, box=(w.box[0] + 110, w.box[1], w.box[2] + 110, w.box[3]), line=w.line + 1000)
+    f = extract([page]).fields["type"]
+    assert f.value == "Thông báo" and f.source == "recognised" and f.confidence >= 0.9
