@@ -22,26 +22,33 @@ BODY_START = ("can cu", "kinh gui", "theo de nghi", "thuc hien", "dieu 1")
 
 
 def find_type_heading(lines: list[Line], below_y: int) -> tuple[DocType, Line, float] | None:
-    """A centred all-caps line naming one of the document types."""
+    """A centred all-caps line naming one of the document types; a line that names none
+    is tried again with the caps pieces beside it on its row (_spaced_row)."""
     for piece in lines:
         if piece.page != 1 or piece.box[1] < below_y or piece.top > 0.55:
             continue
-        ln = _spaced_row(piece, lines)
-        if not (0.3 < ln.centre_x < 0.75):
-            continue
-        if not is_caps(ln.text) or len(ln.text) > 120:
-            continue
-        f = ln.folded.strip(" .:")
-        if len(ln.text) <= 40:
-            best = max(((t, fuzz.ratio(f, fold(t.name))) for t in doc_types()), key=lambda x: x[1])
-            if best[1] >= 85:
-                return best[0], ln, best[1] / 100
-        # The heading run together with its subject ('KẾ HOẠCH TRIỂN KHAI ...'): the
-        # longest type name the line starts with, never shown green on that alone.
-        for t in sorted(doc_types(), key=lambda t: -len(t.name)):
-            name = fold(t.name)
-            if f.startswith(name + " ") and len(name) >= 4:
-                return t, ln, 0.85
+        row = _spaced_row(piece, lines)
+        for ln in (piece, row) if row is not piece else (piece,):
+            found = _names_type(ln)
+            if found:
+                return found
+    return None
+
+
+def _names_type(ln: Line) -> tuple[DocType, Line, float] | None:
+    if not (0.3 < ln.centre_x < 0.75) or not is_caps(ln.text) or len(ln.text) > 120:
+        return None
+    f = ln.folded.strip(" .:")
+    if len(ln.text) <= 40:
+        best = max(((t, fuzz.ratio(f, fold(t.name))) for t in doc_types()), key=lambda x: x[1])
+        if best[1] >= 85:
+            return best[0], ln, best[1] / 100
+    # The heading run together with its subject ('KẾ HOẠCH TRIỂN KHAI ...'): the
+    # longest type name the line starts with, never shown green on that alone.
+    for t in sorted(doc_types(), key=lambda t: -len(t.name)):
+        name = fold(t.name)
+        if f.startswith(name + " ") and len(name) >= 4:
+            return t, ln, 0.85
     return None
 
 
