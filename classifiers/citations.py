@@ -52,6 +52,22 @@ def check_year(date: Field, cited: list[int], notes: list[str], other_years: lis
     notes.append(f"date: the year {m.group()} is earlier than that of a document it cites ({max(cited)}): check it")
 
 
+def take_notations_year(date: Field, notation: str | None, other_years: list[int], notes: list[str]) -> None:
+    """A date's year read two ways ('2021' amid the line, '2024' on its own), the other
+    the notation's own year ('12/2024/QĐ-UBND', printed on another line): that one is
+    taken, still to check."""
+    own = re.match(r"[^/]*/((?:19|20)\d\d)/", notation or "")
+    m = re.search(r"(19|20)\d\d", date.value) if isinstance(date.value, str) else None
+    if own is None or m is None or m.group() == own.group(1) or int(own.group(1)) not in other_years:
+        return
+    value = date.value.replace(m.group(), own.group(1), 1) if isinstance(date.value, str) else ""
+    if not _valid(value):
+        return
+    notes.append(f"date: the year read {m.group()} is {own.group(1)} read on its own, as in the number: check it")
+    date.value = value
+    date.confidence = min(date.confidence, CONTRADICTED)
+
+
 def _valid(value: str) -> bool:
     """A whole date that exists (not 29 February of a common year), or a partial one."""
     try:

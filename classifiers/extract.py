@@ -9,7 +9,7 @@ from ocr.handwriting import READ_ALIKE
 from ocr.types import RecognisedPage, centre_in
 
 from .arrival import ArrivalStamp, find_arrival_stamp
-from .citations import check_year, cited_years
+from .citations import check_year, cited_years, take_notations_year
 from .corroborate import corroborate
 from .fields import Field
 from .header import (
@@ -75,7 +75,10 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
     if "date" in fields:
         date_field = fields["date"]
         own = [ln for ln in lines if ln is so_line or (ln.page == date_field.page and ln.box == date_field.box)]
-        check_year(date_field, cited_years(lines, own), notes, _other_years(pages, date_field))
+        other_years = _other_years(pages, date_field)
+        notation = fields["so_ky_hieu"].value if "so_ky_hieu" in fields else None
+        take_notations_year(date_field, notation if isinstance(notation, str) else None, other_years, notes)
+        check_year(date_field, cited_years(lines, own), notes, other_years)
     # The stamp's year comes from a whole date only, never a marked one ('?/05/2015').
     issued = fields["date"].value if "date" in fields else None
     issued = issued if isinstance(issued, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", issued) else None

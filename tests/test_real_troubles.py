@@ -340,3 +340,22 @@ def test_a_heading_set_with_wide_letter_spacing_is_read_as_one():
     page.words[at] = replace(w, box=(w.box[0] + 110, w.box[1], w.box[2] + 110, w.box[3]), line=w.line + 1000)
     f = extract([page]).fields["type"]
     assert f.value == "Thông báo" and f.source == "recognised" and f.confidence >= 0.9
+
+
+@pytest.mark.parametrize(("other", "taken"), [(2024, True), (2022, False)])
+def test_a_year_read_two_ways_takes_the_notations_year(other, taken):
+    """A light printed 4 read as 1 amid the date line ('2021'), its digits alone read
+    2024, and the notation printed on another line carries its year: '12/2024/QĐ-UBND'.
+    The reading the notation states is taken, still to check; one it does not state
+    changes nothing."""
+    doc = _doc(year=2024, notation="12/2024/QĐ-UBND", type_heading="QUYẾT ĐỊNH")
+    (page,) = build(doc)
+    at = next(i for i, w in enumerate(page.words) if w.text == "2024" and w.box[0] > 1200)
+    year = page.words[at]
+    page.words[at] = replace(year, text="2021", confidence=50.0)
+    page.other_readings = [replace(year, text=str(other), confidence=50.0)]
+    ex = extract([page])
+    f = ex.fields["date"]
+    assert f.confidence < 0.9
+    assert f.value == (doc.truth()["date"] if taken else doc.truth()["date"].replace("2024", "2021", 1))
+    assert any("as in the number" in n for n in ex.notes) == taken
