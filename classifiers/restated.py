@@ -22,7 +22,7 @@ from ocr.types import Box, Word, centre_in
 from .layout import Line
 from .text import clean, fold
 
-WEAK = 50  # Tesseract's confidence (0-100) below which a header word is not trusted
+_WEAK = 50  # Tesseract's confidence (0-100) below which a header word is not trusted
 _SURE = 80  # a body word that mends one must be read at least this surely
 _LIKE = 60  # folded likeness (0-100) of the weak reading and the body's word ('CA', 'của')
 _ANCHORS = 2  # well-read words that must stand alike around the mended ones
@@ -33,17 +33,18 @@ def mend_weak_words(name: list[Word], lines: list[Line]) -> list[str] | None:
     name's capitals), or None when no weak word is mended. Every place the body names
     it must agree on the word; its most frequent spelling is taken."""
     texts = [w.text for w in name]
-    weak = [i for i, w in enumerate(name) if w.confidence < WEAK]
+    weak = [i for i, w in enumerate(name) if w.confidence < _WEAK]
     if not weak or len(name) - len(weak) < _ANCHORS:
         return None
     own = {id(w) for w in name}
     body = [w for ln in lines for w in ln.words if id(w) not in own]
+    bare = [_bare(w.text) for w in body]  # once: a long document has thousands of words
     folded = [_bare(t) for t in texts]
     seen: dict[int, list[str]] = {i: [] for i in weak}
     for start in range(len(body) - len(name) + 1):
-        window = body[start : start + len(name)]
-        if not all(i in seen or _bare(w.text) == folded[i] for i, w in enumerate(window)):
+        if not all(i in seen or bare[start + i] == folded[i] for i in range(len(name))):
             continue
+        window = body[start : start + len(name)]
         if all(_mends(name[i], window[i]) for i in weak):
             for i in weak:
                 seen[i].append(window[i].text.strip(_PUNCT))
@@ -72,10 +73,10 @@ def restated(name: str, lines: list[Line], page: int | None, box: Box | None) ->
     tone marks and all (case aside), each word read at least _SURE."""
     target = [_word(t) for t in name.split()]
     body = [w for ln in lines if not (box is not None and ln.page == page and centre_in(ln.box, box)) for w in ln.words]
+    said = [_word(w.text) for w in body]
     n = len(target)
     return any(
-        all(_word(w.text) == t and w.confidence >= _SURE for w, t in zip(body[i : i + n], target))
-        and _bounded(body, i, i + n)
+        said[i : i + n] == target and all(w.confidence >= _SURE for w in body[i : i + n]) and _bounded(body, i, i + n)
         for i in range(len(body) - n + 1)
     )
 

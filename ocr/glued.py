@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from .errors import OCREngineError
-from .handwriting import WEAK_DIGITS, right_of, so_printed
+from .handwriting import WEAK_DIGITS, right_of, so_label, so_printed
 from .tesseract import DEFAULT_LANG, read_symbols
 from .types import Word
 
@@ -29,7 +29,7 @@ def split_glued_numbers(grey: np.ndarray, words: list[Word], above: float, dpi: 
 
 
 def _glued(w: Word, words: list[Word]) -> bool:
-    printed = so_printed(w.text)
+    printed = so_label(w, words)
     if printed is None or w.confidence >= WEAK_DIGITS or "/" in w.text[printed:]:
         return False
     if len(w.text) - printed < 3:

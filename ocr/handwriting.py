@@ -72,6 +72,15 @@ def so_printed(text: str) -> int | None:
     return found.end()
 
 
+def so_label(w: Word, words: list[Word]) -> int | None:
+    """so_printed of the word, if it is the number line's label: a 'số:' read small is
+    one only at the start of its line ('theo Thông báo số: 34-TB/...' cites a document)."""
+    printed = so_printed(w.text)
+    if printed is None or (w.text[:1] == "s" and any(v.line == w.line and v.box[2] <= w.box[0] for v in words)):
+        return None
+    return printed
+
+
 def _fold(text: str) -> str:
     t = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     return "".join(c for c in t if unicodedata.category(c) != "Mn")
@@ -102,12 +111,7 @@ def find_slots(words: list[Word], above: float | None = None) -> list[Slot]:
         if above is not None and w.box[1] > above:
             continue
         folded = _fold(w.text)
-        # A 'số:' read small is the number line's only at the start of its line: in a
-        # sentence ('theo Thông báo số: 34-TB/...') it cites another document.
-        so = so_printed(w.text) is not None and (
-            w.text[:1] == "S" or not any(v.line == w.line and v.box[2] <= w.box[0] for v in words)
-        )
-        if so or re.match(f"{NGAY}|{THANG}", folded):
+        if so_label(w, words) is not None or re.match(f"{NGAY}|{THANG}", folded):
             row = [w, *right_of(w, words, 30 * char_w)]
             out += _number_slot(row, char_w) + _date_slot(row, char_w)
     return out
