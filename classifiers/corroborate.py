@@ -76,6 +76,32 @@ def names_issuer(parts: list[str], issuer: str) -> bool:
     return False
 
 
+def undouble_code(fields: dict[str, Field]) -> None:
+    """The notation's code part a letter of which was read twice or more ('CĐĐKTMN'):
+    the letter taken fewer times where the issuer's initials spell the part so and not as read
+    (a code on no list, so nothing else could mend it; 'ĐĐBQH' as the issuer spells it
+    stays)."""
+    notation, issuer = fields.get("so_ky_hieu"), fields.get("issuer")
+    if notation is None or issuer is None or not isinstance(notation.value, str) or "/" not in notation.value:
+        return
+    head, code = notation.value.rsplit("/", 1)
+    parts = code.split("-")
+    for i, part in enumerate(parts):
+        if (i == 0 and type_code(parts)) or names_issuer([part], str(issuer.value)):
+            continue
+        same = part.replace("Ð", "Đ")
+        shorter = {
+            same[: m.start()] + m.group(1) * n + same[m.end() :]
+            for m in re.finditer(r"(.)\1+", same)
+            for n in range(1, len(m.group()))
+        }
+        fits = [c for c in shorter if names_issuer([c], str(issuer.value))]
+        if len(fits) == 1:
+            parts[i] = fits[0]
+            notation.value = f"{head}/{'-'.join(parts)}"
+            notation.source = "repaired"
+
+
 def corroborate(
     fields: dict[str, Field],
     digits_confidence: float | None,

@@ -10,7 +10,7 @@ from ocr.types import RecognisedPage, centre_in
 
 from .arrival import ArrivalStamp, find_arrival_stamp
 from .citations import check_year, cited_years, take_notations_year
-from .corroborate import corroborate
+from .corroborate import corroborate, undouble_code
 from .fields import Field
 from .header import (
     find_date,
@@ -65,6 +65,7 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
         fields["recipients"] = rec
     fields.update(signature(lines, heading_nn))
     _mark_handwriting(pages, fields, notes)
+    undouble_code(fields)
     issuer = fields.get("issuer")
     corroborate(
         fields,

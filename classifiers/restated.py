@@ -13,11 +13,14 @@ authority line, a citation, 'Trường Đại học X thông báo'.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections import Counter
 
 from rapidfuzz import fuzz
 
 from ocr.types import Box, Word, centre_in
+from ocr.vietnamese import is_syllable
 
 from .layout import Line
 from .text import clean, fold
@@ -29,30 +32,60 @@ _ANCHORS = 2  # well-read words that must stand alike around the mended ones
 
 
 def mend_weak_words(name: list[Word], lines: list[Line]) -> list[str] | None:
-    """The name's words with each weak one replaced by the body's reading of it (in the
-    name's capitals), or None when no weak word is mended. Every place the body names
-    it must agree on the word; its most frequent spelling is taken."""
+    """The name's words with each doubtful one replaced by the body's reading of it (in
+    the name's capitals), or None when none is mended. Doubtful: read weakly, or no
+    Vietnamese syllable ('MIÊỀN'); or read with fewer marks than the body's same word
+    has ('MIEN NUI', 'MIÊN' for MIỀN NÚI: caps lose their marks more often than running
+    text). Every place the body names it must agree on the word; its most frequent
+    spelling is taken."""
     texts = [w.text for w in name]
-    weak = [i for i, w in enumerate(name) if w.confidence < _WEAK]
-    if not weak or len(name) - len(weak) < _ANCHORS:
+    weak = {i for i, w in enumerate(name) if w.confidence < _WEAK or not _syllable(w.text)}
+    if len(name) - len(weak) < _ANCHORS:
         return None
     own = {id(w) for w in name}
     body = [w for ln in lines for w in ln.words if id(w) not in own]
     bare = [_bare(w.text) for w in body]  # once: a long document has thousands of words
     folded = [_bare(t) for t in texts]
-    seen: dict[int, list[str]] = {i: [] for i in weak}
+    seen: dict[int, list[str]] = {i: [] for i in range(len(name))}
     for start in range(len(body) - len(name) + 1):
-        if not all(i in seen or bare[start + i] == folded[i] for i in range(len(name))):
+        if not all(i in weak or bare[start + i] == folded[i] for i in range(len(name))):
             continue
-        window = body[start : start + len(name)]
-        if all(_mends(name[i], window[i]) for i in weak):
-            for i in weak:
-                seen[i].append(window[i].text.strip(_PUNCT))
+        # Each doubtful word is mended by a body word like it read surely, the others
+        # standing alike around it.
+        for i, w in enumerate(body[start : start + len(name)]):
+            if _mends(name[i], w) if i in weak else (w.confidence >= _SURE and _fewer_marks(texts[i], w.text)):
+                seen[i].append(w.text.strip(_PUNCT))
     out = list(texts)
     for i, found in seen.items():
-        if found and len({fold(t) for t in found}) == 1:
+        # A weak word's readings agree as letters; marks added must agree to the mark.
+        if found and len({fold(t) if i in weak else t.lower() for t in found}) == 1:
             out[i] = Counter(found).most_common(1)[0][0].upper()
     return out if out != texts else None
+
+
+def _syllable(text: str) -> bool:
+    """A word of letters that is a Vietnamese syllable, or not a word to judge (an
+    abbreviation such as UBND or TP., a number, a one-letter word)."""
+    letters = text.strip(_PUNCT)
+    if (
+        len(letters) < 2
+        or not letters.isalpha()
+        or (letters.isupper() and not re.search(r"[AEIOUYĂÂÊÔƠƯ]", fold(letters).upper()[1:]))
+    ):
+        return True
+    return is_syllable(letters)
+
+
+def _marks(text: str) -> Counter[str]:
+    """The diacritics of a word (đ's stroke among them), counted."""
+    nfd = unicodedata.normalize("NFD", text.lower())
+    return Counter(c for c in nfd if unicodedata.combining(c)) + Counter("đ" * nfd.count("đ"))
+
+
+def _fewer_marks(read: str, body: str) -> bool:
+    """`read` is `body`'s word with some of its marks lost, none added."""
+    had, has = _marks(read.strip(_PUNCT)), _marks(body.strip(_PUNCT))
+    return _bare(read) == _bare(body) and had != has and not (had - has)
 
 
 _PUNCT = ".,;:()\"'“”‘’"

@@ -108,3 +108,44 @@ def test_a_body_word_read_weakly_confirms_nothing():
         replace(w, confidence=70.0 if w.text == "Kỹ" else 88.0 if w.box[1] < 400 else w.confidence) for w in page.words
     ]
     assert extract([page]).fields["issuer"].confidence < 0.9
+
+
+@pytest.mark.parametrize(
+    ("read", "conf"),
+    [
+        ("MIEN", 90.0),  # marks lost, read surely
+        ("MIÊN", 90.0),  # the tone lost
+        ("MIÊỀN", 90.0),  # no Vietnamese syllable
+        ("MIÊN", 40.0),  # read weakly
+    ],
+)
+def test_a_header_word_read_with_its_marks_lost_or_garbled_is_taken_from_the_body(read, conf):
+    """Caps in the header lose their marks more often than running text: a word read
+    with fewer marks than the body's same word, or no syllable at all, is taken from
+    the body stating the name, the other words alike."""
+    subject = "kế hoạch tuyển sinh của Trường Cao đẳng Kỹ thuật Miền Tây năm nay"
+    fields = extract(_page(_SCHOOL, subject, {"MIỀN": (read, conf)})).fields
+    assert fields["issuer"].value == _SCHOOL
+
+
+def test_a_header_word_with_marks_the_body_lacks_is_kept():
+    subject = "kế hoạch tuyển sinh của Trường Cao đẳng Kỹ thuật Mien Tây năm nay"  # the body's lost
+    assert extract(_page(_SCHOOL, subject, {})).fields["issuer"].value == _SCHOOL
+
+
+@pytest.mark.parametrize(
+    ("read", "issuer", "mended"),
+    [
+        ("12/TB-CĐĐKTMT", _SCHOOL, "12/TB-CĐKTMT"),  # a letter read twice, the issuer's initials spell it once
+        ("12/TB-CĐĐĐKTMT", _SCHOOL, "12/TB-CĐKTMT"),  # thrice
+        ("12/ĐĐBQH-VP", "ĐOÀN ĐẠI BIỂU QUỐC HỘI TỈNH", None),  # twice as the issuer spells it: kept
+    ],
+)
+def test_a_code_letter_read_twice_is_taken_once_where_the_issuers_initials_say_so(read, issuer, mended):
+    from classifiers.corroborate import undouble_code
+    from classifiers.fields import Field
+
+    fields = {"so_ky_hieu": Field("so_ky_hieu", read, 0.8), "issuer": Field("issuer", issuer, 0.8)}
+    undouble_code(fields)
+    assert fields["so_ky_hieu"].value == (mended or read)
+    assert (fields["so_ky_hieu"].source == "repaired") == bool(mended)

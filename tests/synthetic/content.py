@@ -21,6 +21,17 @@ ISSUERS = [
     ("", "ỦY BAN NHÂN DÂN THÀNH PHỐ ĐÀ NẴNG", "UBND", "Đà Nẵng"),
 ]
 
+# A body on no reference list: colleges and universities issue many real documents, and
+# nothing but the page itself can confirm their names. Their body states the name again,
+# in the case running text writes it in. (parent, issuer, abbreviation, place, as the body writes it)
+COLLEGE = (
+    "UBND TỈNH CAO BẰNG",
+    "TRƯỜNG CAO ĐẲNG KỸ THUẬT MIỀN NÚI",
+    "CĐKTMN",
+    "Cao Bằng",
+    "Trường Cao đẳng Kỹ thuật Miền Núi",
+)
+
 # (type name as printed in the heading, abbreviation); None = công văn
 TYPES = [
     ("QUYẾT ĐỊNH", "QĐ"),
@@ -192,6 +203,9 @@ def random_document(rng: random.Random, paragraphs: int | None = None) -> Docume
     parent, issuer, issuer_abbr, place = rng.choice(ISSUERS)
     type_heading, type_abbr = rng.choice(TYPES)
     number = rng.randint(1, 999)
+    college = number % 6 == 5  # one in six; decided without a draw, so the others stay as they were
+    if college:
+        parent, issuer, issuer_abbr, place = COLLEGE[:4]
     year = rng.randint(2015, 2025)
     month = rng.randint(1, 12)
     day = rng.randint(1, 28)
@@ -204,6 +218,8 @@ def random_document(rng: random.Random, paragraphs: int | None = None) -> Docume
         notation = f"{num}/{type_abbr}-{issuer_abbr}"
     n = paragraphs if paragraphs is not None else rng.randint(3, 6)
     body = [_as_of(p, year) for p in rng.sample(BODY[:4], 2)] + rng.sample(BODY[4:], min(n, len(BODY) - 4))
+    if college:
+        body.append(f"{COLLEGE[4]} đề nghị các đơn vị, cá nhân liên quan nghiêm túc thực hiện.")
     authority, titles = rng.choice(SIGNING)
     r = rng.random()
     secrecy = rng.choice(SECRECY) if r < 0.12 else None

@@ -146,7 +146,11 @@ def render_document(doc: Document) -> list[RenderedPage]:
             y += pt(24)
     y += pt(14)
     if doc.type_heading:
-        p.text(doc.type_heading, A4_PX[0] // 2 + mm(7), y, "bold", 14, "c")
+        # One heading in four set with wide gaps between its words, as some offices do:
+        # OCR splits its line at the gap.
+        wide = doc.number % 4 == 1 and " " in doc.type_heading
+        heading = (" " * 9).join(doc.type_heading.split()) if wide else doc.type_heading
+        p.text(heading, A4_PX[0] // 2 + mm(7), y, "bold", 14, "c")
         y += pt(18)
         for ln in wrap(p, f"Về việc {doc.subject}", "bold", 14, mm(120)):
             p.text(ln, A4_PX[0] // 2 + mm(7), y, "bold", 14, "c")
