@@ -34,10 +34,9 @@ _ANCHORS = 2  # well-read words that must stand alike around the mended ones
 def mend_weak_words(name: list[Word], lines: list[Line]) -> list[str] | None:
     """The name's words with each doubtful one replaced by the body's reading of it (in
     the name's capitals), or None when none is mended. Doubtful: read weakly, or no
-    Vietnamese syllable ('MIÊỀN'); or read with fewer marks than the body's same word
-    has ('MIEN NUI', 'MIÊN' for MIỀN NÚI: caps lose their marks more often than running
-    text). Every place the body names it must agree on the word; its most frequent
-    spelling is taken."""
+    Vietnamese syllable ('MIÊỀN'); or read with other marks than the body's same word
+    (_better_marked). Every place the body names it must agree on the word; its most
+    frequent spelling is taken."""
     texts = [w.text for w in name]
     weak = {i for i, w in enumerate(name) if w.confidence < _WEAK or not _syllable(w.text)}
     if len(name) - len(weak) < _ANCHORS:
@@ -53,7 +52,7 @@ def mend_weak_words(name: list[Word], lines: list[Line]) -> list[str] | None:
         # Each doubtful word is mended by a body word like it read surely, the others
         # standing alike around it.
         for i, w in enumerate(body[start : start + len(name)]):
-            if _mends(name[i], w) if i in weak else (w.confidence >= _SURE and _fewer_marks(texts[i], w.text)):
+            if _mends(name[i], w) if i in weak else _better_marked(name[i], w):
                 seen[i].append(w.text.strip(_PUNCT))
     out = list(texts)
     for i, found in seen.items():
@@ -82,10 +81,15 @@ def _marks(text: str) -> Counter[str]:
     return Counter(c for c in nfd if unicodedata.combining(c)) + Counter("đ" * nfd.count("đ"))
 
 
-def _fewer_marks(read: str, body: str) -> bool:
-    """`read` is `body`'s word with some of its marks lost, none added."""
-    had, has = _marks(read.strip(_PUNCT)), _marks(body.strip(_PUNCT))
-    return _bare(read) == _bare(body) and had != has and not (had - has)
+def _better_marked(read: Word, body: Word) -> bool:
+    """The body's word is the header's with other marks, read surely: marks the header
+    lost ('MIEN' for Miền), or others where the body was read the surer ('MIỄN' at 70,
+    'Miền' at 96). Caps in a bold header lose and change their marks more often than
+    running text does."""
+    had, has = _marks(read.text.strip(_PUNCT)), _marks(body.text.strip(_PUNCT))
+    if body.confidence < _SURE or _bare(read.text) != _bare(body.text) or had == has:
+        return False
+    return not (had - has) or body.confidence > read.confidence
 
 
 _PUNCT = ".,;:()\"'“”‘’"

@@ -117,6 +117,7 @@ def test_a_body_word_read_weakly_confirms_nothing():
         ("MIÊN", 90.0),  # the tone lost
         ("MIÊỀN", 90.0),  # no Vietnamese syllable
         ("MIÊN", 40.0),  # read weakly
+        ("MIỄN", 85.0),  # another tone, read less surely than the body's
     ],
 )
 def test_a_header_word_read_with_its_marks_lost_or_garbled_is_taken_from_the_body(read, conf):
