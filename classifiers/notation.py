@@ -76,10 +76,11 @@ def parse(rest: str) -> Notation | None:
     s = re.sub(r"\s*([/-])\s*", r"\1", clean(rest))
     s = re.sub(r"^(\w+/\d{4})(?=[^\W\d_])", r"\1/", s)  # a lost slash after the year: 09/2025QĐ-TTg
     token = s.split(" ")[0].rstrip(".,;:")
-    m = NOTATION_RE.match(token)
+    dashes = re.sub(r"-{2,}", "-", token)  # a dash read twice: 'TTr--UBND'
+    m = NOTATION_RE.match(dashes)
     if not m:
         return _parse_party(token)
-    repairs = 0
+    repairs = int(dashes != token)
     num_s = m.group("num").translate(_DIGIT_FIX)
     repairs += num_s != m.group("num")
     year_s = m.group("year")

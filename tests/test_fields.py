@@ -90,6 +90,7 @@ def test_non_standard_page_is_flagged_for_review():
         ("47 - TB/DTN", "47-TB/ĐTN"),  # the Party's and the Youth Union's style
         ("12-NQ/TW", "12-NQ/TW"),
         ("218/CTPH-LĐLĐ-SXD,GT,VT", "218/CTPH-LĐLĐ-SXD,GT,VT"),  # a joint code, commas as in the name
+        ("77/TTr--UBND", "77/TTr-UBND"),  # a dash read twice
     ],
 )
 def test_notation_repairs(text, expected):
