@@ -71,7 +71,11 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
         fields,
         *_notation_words(so_line),
         digits_as_read=_digits_as_read(fields, so_line),
-        issuer_restated=bool(issuer and restated(str(issuer.value), lines, issuer.page, issuer.box)),
+        # Only a name read as it stands: one mended (from the body, or the caps words'
+        # marks) is no second reading of its own to agree with the body's.
+        issuer_restated=bool(
+            issuer and issuer.source == "recognised" and restated(str(issuer.value), lines, issuer.page, issuer.box)
+        ),
     )
     if "date" in fields:
         date_field = fields["date"]

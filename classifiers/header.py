@@ -285,7 +285,7 @@ def _body(name: str, lines: list[Line], known: bool, words: list[str] | None = N
     text = clean(" ".join(said)).lstrip("'\"`‘’“”-–—.,:;·* ")
     conf = min(ln.confidence for ln in lines)
     box = (min(ln.box[0] for ln in lines), lines[0].box[1], max(ln.box[2] for ln in lines), lines[-1].box[3])
-    source = "recognised"
+    source = "recognised" if words is None else "repaired"
     best = process.extractOne(fold(text), {i: fold(i) for i in issuers()}, scorer=fuzz.ratio) if known else None
     # A near miss that names another kind of body is another body (BỘ XÂY DỰNG is not
     # SỞ XÂY DỰNG): the list may mend the name's letters, never its organ word.

@@ -150,3 +150,22 @@ def test_a_code_letter_read_twice_is_taken_once_where_the_issuers_initials_say_s
     undouble_code(fields)
     assert fields["so_ky_hieu"].value == (mended or read)
     assert (fields["so_ky_hieu"].source == "repaired") == bool(mended)
+
+
+def test_a_name_mended_from_the_body_is_not_confirmed_by_the_body():
+    """The body cannot vouch twice: a name whose header words were mended from it is
+    right but stays below green, however the code spells it."""
+    doc = random_document(random.Random(8))
+    subject = "kế hoạch tuyển sinh của Trường Cao đẳng Kỹ thuật Miền Tây năm nay"
+    doc.parent, doc.issuer, doc.subject, doc.notation, doc.type_heading = (
+        "",
+        _SCHOOL,
+        subject,
+        "12/TB-CĐKTMT",
+        "THÔNG BÁO",
+    )
+    doc.secrecy = doc.urgency = None
+    (page,) = build(doc)
+    page.words = [replace(w, text="MIEN") if w.text == "MIỀN" and w.box[1] < 400 else w for w in page.words]
+    issuer = extract([page]).fields["issuer"]
+    assert issuer.value == _SCHOOL and issuer.source == "repaired" and issuer.confidence < 0.9
