@@ -3,7 +3,7 @@ ngày 12/3/2024'): they were issued before it, so its own date cannot be of an e
 year. A printed year misread (2023 for 2025) is then caught, and the date is shown as
 one to check instead of green. The year is not mended from the citation: a document
 cites last year's plans as readily as this year's. But where the year's digits were
-read two ways (Tesseract amid the line, and on their own: '2011' and '2014') and the
+read two ways (Tesseract amid the line, and on their own: '2021' and '2024') and the
 citation rules out the first, the other is taken, still to check."""
 
 from __future__ import annotations

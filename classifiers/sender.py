@@ -40,5 +40,5 @@ def weigh_sender_signature(ex: Extraction, status: str | None, signer_names: lis
 
 def _key(name: str) -> str:
     """Names compared without tone marks, case or spacing: the certificate writes
-    'Hội đồng nhân dân Huyện Tuần Giáo', the header 'HỘI ĐỒNG NHÂN DÂN HUYỆN TUẦN GIÁO'."""
+    'Hội đồng nhân dân Huyện Chi Lăng', the header 'HỘI ĐỒNG NHÂN DÂN HUYỆN CHI LĂNG'."""
     return " ".join(fold(name).split())

@@ -1,6 +1,6 @@
 """A number line read as one word. A hand's digits written tight between 'Số:' and the
-printed '/ĐHTĐ' leave no gap, and Tesseract may read the whole line as one weak word
-with no slash in it ('Só42ĐÐHTĐ'): no slot is found and the number is lost. The word's
+printed '/KTHN' leave no gap, and Tesseract may read the whole line as one weak word
+with no slash in it ('Só42ÐKTHN'): no slot is found and the number is lost. The word's
 ink read again alone, as a line, and character by character, says where 'Số:' ends
 and where the slash begins; the word is split there, so the slot between them is
 found as on any other page."""

@@ -50,7 +50,7 @@ class RecognisedPage:
     # Digits read from handwriting (the number and day slots); also in `words`.
     handwritten: list[Word] = field(default_factory=list)
     # Another reading of a word read surely amid its line but otherwise alone (a light
-    # scan's printed year, '2011' or '2014'), in its box: the classifiers may choose it
+    # scan's printed year, '2021' or '2024'), in its box: the classifiers may choose it
     # where the page rules the first out. Not in `words`.
     other_readings: list[Word] = field(default_factory=list)
     barcodes: list[str] = field(default_factory=list)  # decoded QR / Code 39 texts

@@ -22,7 +22,7 @@ def test_initials_of_a_body_and_the_codes_they_spell():
     assert initials("SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI") == "sldtbxh"
     assert names_issuer(["TB", "SYT"], "SỞ Y TẾ")
     assert names_issuer(["BGDĐT", "KHCNMT"], "BỘ GIÁO DỤC VÀ ĐÀO TẠO")
-    assert names_issuer(["QĐ", "ĐHCT"], "TRƯỜNG ĐẠI HỌC CẦN THƠ")
+    assert names_issuer(["QĐ", "ĐHMĐ"], "TRƯỜNG ĐẠI HỌC MIỀN ĐÔNG")
     assert names_issuer(["UBND", "VP"], "ỦY BAN NHÂN DÂN TỈNH LẠNG SƠN")
     assert not names_issuer(["QĐ", "UBND"], "SỞ Y TẾ")
     assert not names_issuer(["TB", "SXD"], "BỘ XÂY DỰNG")  # another kind of body

@@ -13,7 +13,7 @@ from ocr.types import RecognisedPage
 from tests.fieldpages import build
 from tests.synthetic.content import random_document
 
-_NAME = "BAN CHỈ ĐẠO CẢI CÁCH HÀNH CHÍNH CỦA CHÍNH PHỦ"
+_NAME = "BAN CHỈ ĐẠO PHÒNG CHỐNG THIÊN TAI CỦA TỈNH"
 
 
 def _page(issuer: str, subject: str, header: dict[str, tuple[str, float]]) -> list[RecognisedPage]:
@@ -34,7 +34,7 @@ def _page(issuer: str, subject: str, header: dict[str, tuple[str, float]]) -> li
 
 
 def test_an_unread_header_word_is_taken_from_the_body_naming_the_issuer():
-    subject = "ban hành kế hoạch kiểm tra của Ban Chỉ đạo cải cách hành chính của Chính phủ"
+    subject = "ban hành kế hoạch kiểm tra của Ban Chỉ đạo phòng chống thiên tai của Tỉnh"
     fields = extract(_page(_NAME, subject, {"CỦA": ("CA", 0.0)})).fields
     assert fields["issuer"].value == _NAME
     assert fields["issuer"].confidence < 0.9  # mended, not confirmed
@@ -46,11 +46,11 @@ def test_without_the_body_naming_it_the_word_stays_as_read():
 
 
 def test_a_body_read_weakly_or_naming_it_two_ways_mends_nothing():
-    weak_body = "kế hoạch của Ban Chỉ đạo cải cách hành chính cùa Chính phủ"  # 'cùa' read as below
+    weak_body = "kế hoạch của Ban Chỉ đạo phòng chống thiên tai cùa Tỉnh"  # 'cùa' read as below
     page = _page(_NAME, weak_body, {"CỦA": ("CA", 0.0)})
     page[0].words = [replace(w, confidence=60.0) if w.text == "cùa" else w for w in page[0].words]
     assert extract(page).fields["issuer"].value != _NAME
-    two_ways = "Ban Chỉ đạo cải cách hành chính của Chính phủ và Ban Chỉ đạo cải cách hành chính cả Chính phủ"
+    two_ways = "Ban Chỉ đạo phòng chống thiên tai của Tỉnh và Ban Chỉ đạo phòng chống thiên tai cả Tỉnh"
     assert extract(_page(_NAME, two_ways, {"CỦA": ("CA", 0.0)})).fields["issuer"].value != _NAME
 
 
