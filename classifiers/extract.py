@@ -71,10 +71,10 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
         fields,
         *_notation_words(so_line),
         digits_as_read=_digits_as_read(fields, so_line),
-        # Only a name read as it stands: one mended (from the body, or the caps words'
-        # marks) is no second reading of its own to agree with the body's.
+        # A name mended from the body is no second reading of its own to agree with the
+        # body's (one whose caps' marks the reference words put back still is).
         issuer_restated=bool(
-            issuer and issuer.source == "recognised" and restated(str(issuer.value), lines, issuer.page, issuer.box)
+            issuer and issuer.source != "restated" and restated(str(issuer.value), lines, issuer.page, issuer.box)
         ),
     )
     if "date" in fields:

@@ -33,7 +33,9 @@ class Field:
     confidence: float  # 0-1
     page: int | None = None  # 1-based page of the document
     box: Box | None = None  # in that page's upright pixel frame
-    source: str = "recognised"  # recognised | repaired (checked against data) | corrected (by a clerk)
+    # recognised | repaired (checked against data) | restated (mended from the document's
+    # own text: classifiers.restated) | handwritten | corrected (by a clerk)
+    source: str = "recognised"
 
     def to_json(self) -> dict[str, Any]:
         return {

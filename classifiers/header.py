@@ -281,11 +281,12 @@ def _numbered(text: str) -> bool:
 def _body(name: str, lines: list[Line], known: bool, words: list[str] | None = None) -> Field:
     """The body's name from its lines (or from `words`, their words mended)."""
     # A speck or a scanner's mark before the name reads as a quote or a dash.
-    said = words if words is not None else [ln.text for ln in lines]
-    text = clean(" ".join(said)).lstrip("'\"`‘’“”-–—.,:;·* ")
+    strip = "'\"`‘’“”-–—.,:;·* "
+    read = clean(" ".join(ln.text for ln in lines)).lstrip(strip)
+    text = clean(" ".join(words)).lstrip(strip) if words is not None else read
     conf = min(ln.confidence for ln in lines)
     box = (min(ln.box[0] for ln in lines), lines[0].box[1], max(ln.box[2] for ln in lines), lines[-1].box[3])
-    source = "recognised" if words is None else "repaired"
+    source = "recognised" if words is None else "restated"
     best = process.extractOne(fold(text), {i: fold(i) for i in issuers()}, scorer=fuzz.ratio) if known else None
     # A near miss that names another kind of body is another body (BỘ XÂY DỰNG is not
     # SỞ XÂY DỰNG): the list may mend the name's letters, never its organ word.
@@ -297,9 +298,11 @@ def _body(name: str, lines: list[Line], known: bool, words: list[str] | None = N
             conf *= 1.0 if best[1] == 100 else 0.95
     else:
         text, changed = repair_caps(text)
-        if changed:
+        if changed and source == "recognised":
             source = "repaired"
         conf *= 0.93  # no list to confirm the whole name against
+    if source == "restated" and repair_caps(read)[0] == text:
+        source = "repaired"  # the reference words alone put back what the body did
     if not starts_with_organ(text):
         conf *= 0.7
     return Field(name, text, conf, lines[0].page, box, source)

@@ -168,4 +168,4 @@ def test_a_name_mended_from_the_body_is_not_confirmed_by_the_body():
     (page,) = build(doc)
     page.words = [replace(w, text="MIEN") if w.text == "MIỀN" and w.box[1] < 400 else w for w in page.words]
     issuer = extract([page]).fields["issuer"]
-    assert issuer.value == _SCHOOL and issuer.source == "repaired" and issuer.confidence < 0.9
+    assert issuer.value == _SCHOOL and issuer.source == "restated" and issuer.confidence < 0.9
