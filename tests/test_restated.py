@@ -66,14 +66,25 @@ def test_a_word_read_well_is_never_moved_to_another_body_the_text_names():
 
 
 _SCHOOL = "TRƯỜNG CAO ĐẲNG KỸ THUẬT MIỀN TÂY"  # on no reference list
+_STATED = "kế hoạch tuyển sinh của Trường Cao đẳng Kỹ thuật Miền Tây năm nay"
+
+
+def _school_page(subject: str = _STATED, notation: str = "12/TB-CĐKTMT") -> RecognisedPage:
+    """A thông báo of the school, its header read at 88 as on a scan."""
+    doc = random_document(random.Random(8))
+    doc.parent, doc.issuer, doc.subject, doc.notation, doc.type_heading = "", _SCHOOL, subject, notation, "THÔNG BÁO"
+    doc.secrecy = doc.urgency = None
+    (page,) = build(doc)
+    page.words = [replace(w, confidence=88.0) if w.box[1] < 400 else w for w in page.words]
+    return page
 
 
 @pytest.mark.parametrize(
     ("subject", "notation", "green"),
     [
-        ("kế hoạch tuyển sinh của Trường Cao đẳng Kỹ thuật Miền Tây năm nay", "12/TB-CĐKTMT", True),
+        (_STATED, "12/TB-CĐKTMT", True),
         # The code does not spell it: no second confirmation.
-        ("kế hoạch tuyển sinh của Trường Cao đẳng Kỹ thuật Miền Tây năm nay", "12/TB-SGDĐT", False),
+        (_STATED, "12/TB-SGDĐT", False),
         # Only the start of a longer name the body states: not the name.
         ("kế hoạch của Trường Cao đẳng Kỹ thuật Miền Tây Nam Bộ năm nay", "12/TB-CĐKTMT", False),
         # Not stated in the body.
@@ -83,30 +94,14 @@ _SCHOOL = "TRƯỜNG CAO ĐẲNG KỸ THUẬT MIỀN TÂY"  # on no reference li
 def test_an_issuer_no_list_knows_is_confirmed_by_the_body_stating_it_and_the_code(subject, notation, green):
     """An issuer on no reference list was never green. Read in the header and again in
     the body, word for word, and spelled by the notation's code, it is read thrice."""
-    doc = random_document(random.Random(8))
-    doc.parent, doc.issuer, doc.subject, doc.notation, doc.type_heading = "", _SCHOOL, subject, notation, "THÔNG BÁO"
-    doc.secrecy = doc.urgency = None
-    (page,) = build(doc)
-    page.words = [replace(w, confidence=88.0) if w.box[1] < 400 else w for w in page.words]  # a scan's header
-    issuer = extract([page]).fields["issuer"]
+    issuer = extract([_school_page(subject, notation)]).fields["issuer"]
     assert issuer.value == _SCHOOL
     assert (issuer.confidence >= 0.9) == green
 
 
 def test_a_body_word_read_weakly_confirms_nothing():
-    doc = random_document(random.Random(8))
-    subject = "kế hoạch tuyển sinh của Trường Cao đẳng Kỹ thuật Miền Tây năm nay"
-    doc.parent, doc.issuer, doc.subject, doc.notation, doc.type_heading = (
-        "",
-        _SCHOOL,
-        subject,
-        "12/TB-CĐKTMT",
-        "THÔNG BÁO",
-    )
-    (page,) = build(doc)
-    page.words = [
-        replace(w, confidence=70.0 if w.text == "Kỹ" else 88.0 if w.box[1] < 400 else w.confidence) for w in page.words
-    ]
+    page = _school_page()
+    page.words = [replace(w, confidence=70.0) if w.text == "Kỹ" else w for w in page.words]
     assert extract([page]).fields["issuer"].confidence < 0.9
 
 
@@ -124,8 +119,7 @@ def test_a_header_word_read_with_its_marks_lost_or_garbled_is_taken_from_the_bod
     """Caps in the header lose their marks more often than running text: a word read
     with fewer marks than the body's same word, or no syllable at all, is taken from
     the body stating the name, the other words alike."""
-    subject = "kế hoạch tuyển sinh của Trường Cao đẳng Kỹ thuật Miền Tây năm nay"
-    fields = extract(_page(_SCHOOL, subject, {"MIỀN": (read, conf)})).fields
+    fields = extract(_page(_SCHOOL, _STATED, {"MIỀN": (read, conf)})).fields
     assert fields["issuer"].value == _SCHOOL
 
 
@@ -155,17 +149,7 @@ def test_a_code_letter_read_twice_is_taken_once_where_the_issuers_initials_say_s
 def test_a_name_mended_from_the_body_is_not_confirmed_by_the_body():
     """The body cannot vouch twice: a name whose header words were mended from it is
     right but stays below green, however the code spells it."""
-    doc = random_document(random.Random(8))
-    subject = "kế hoạch tuyển sinh của Trường Cao đẳng Kỹ thuật Miền Tây năm nay"
-    doc.parent, doc.issuer, doc.subject, doc.notation, doc.type_heading = (
-        "",
-        _SCHOOL,
-        subject,
-        "12/TB-CĐKTMT",
-        "THÔNG BÁO",
-    )
-    doc.secrecy = doc.urgency = None
-    (page,) = build(doc)
+    page = _school_page()
     page.words = [replace(w, text="MIEN") if w.text == "MIỀN" and w.box[1] < 400 else w for w in page.words]
     issuer = extract([page]).fields["issuer"]
     assert issuer.value == _SCHOOL and issuer.source == "restated" and issuer.confidence < 0.9
