@@ -41,8 +41,8 @@ def check_year(date: Field, cited: list[int], notes: list[str], other_years: lis
         return
     date.confidence = min(date.confidence, CONTRADICTED)
     fits = {y for y in other_years or [] if max(cited) <= y <= datetime.date.today().year + 1}
-    value = date.value.replace(m.group(), str(next(iter(fits))), 1) if len(fits) == 1 else None
-    if value and _valid(value):
+    value = _with_year(date.value, m, next(iter(fits))) if len(fits) == 1 else None
+    if value:
         notes.append(
             f"date: the year read {m.group()} is earlier than that of a document it cites ({max(cited)}); "
             f"read on its own it is {value[m.start() : m.end()]}: check it"
@@ -57,21 +57,25 @@ def take_notations_year(date: Field, notation: str | None, other_years: list[int
     the notation's own year ('12/2024/QĐ-UBND', printed on another line): that one is
     taken, still to check."""
     own = re.match(r"[^/]*/((?:19|20)\d\d)/", notation or "")
-    m = re.search(r"(19|20)\d\d", date.value) if isinstance(date.value, str) else None
-    if own is None or m is None or m.group() == own.group(1) or int(own.group(1)) not in other_years:
+    if own is None or not isinstance(date.value, str) or int(own.group(1)) not in other_years:
         return
-    value = date.value.replace(m.group(), own.group(1), 1) if isinstance(date.value, str) else ""
-    if not _valid(value):
+    m = re.search(r"(19|20)\d\d", date.value)
+    if m is None or m.group() == own.group(1):
+        return
+    value = _with_year(date.value, m, int(own.group(1)))
+    if value is None:
         return
     notes.append(f"date: the year read {m.group()} is {own.group(1)} read on its own, as in the number: check it")
     date.value = value
     date.confidence = min(date.confidence, CONTRADICTED)
 
 
-def _valid(value: str) -> bool:
-    """A whole date that exists (not 29 February of a common year), or a partial one."""
+def _with_year(value: str, year_at: re.Match[str], year: int) -> str | None:
+    """The date `value` (whole or partial) with the year found at `year_at` made `year`;
+    None when that makes no date (29 February of a common year)."""
+    value = value[: year_at.start()] + str(year) + value[year_at.end() :]
     try:
         datetime.date.fromisoformat(value)
     except ValueError:
-        return not re.fullmatch(r"\d{4}-\d\d-\d\d", value)
-    return True
+        return None if re.fullmatch(r"\d{4}-\d\d-\d\d", value) else value
+    return value

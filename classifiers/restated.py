@@ -69,7 +69,7 @@ def _syllable(text: str) -> bool:
     if (
         len(letters) < 2
         or not letters.isalpha()
-        or (letters.isupper() and not re.search(r"[AEIOUYĂÂÊÔƠƯ]", fold(letters).upper()[1:]))
+        or (letters.isupper() and not re.search(r"[aeiouy]", fold(letters)[1:]))
     ):
         return True
     return is_syllable(letters)

@@ -7,15 +7,12 @@ found as on any other page."""
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from .errors import OCREngineError
 from .handwriting import WEAK_DIGITS, right_of, so_label, so_printed
-from .tesseract import DEFAULT_LANG, read_symbols
+from .tesseract import read_symbols
 from .types import Word
-
-_BORDER = 20  # Tesseract reads a cut-out best with some white around it
 
 
 def split_glued_numbers(grey: np.ndarray, words: list[Word], above: float, dpi: float) -> list[Word]:
@@ -47,11 +44,7 @@ def _split(grey: np.ndarray, w: Word, dpi: float) -> list[Word] | None:
     if cut.size == 0:
         return None
     try:
-        symbols = read_symbols(
-            cv2.copyMakeBorder(cut, _BORDER, _BORDER, _BORDER, _BORDER, cv2.BORDER_CONSTANT, value=255),
-            dpi,
-            DEFAULT_LANG,
-        )
+        symbols = read_symbols(cut, dpi)
     except OCREngineError:
         return None
     text = "".join(t for t, _ in symbols)
@@ -62,7 +55,7 @@ def _split(grey: np.ndarray, w: Word, dpi: float) -> list[Word] | None:
     # Character index -> symbol, in page pixels.
     at: list[tuple[int, int]] = []
     for t, b in symbols:
-        at += [(b[0] + x0 - _BORDER, b[2] + x0 - _BORDER)] * len(t)
+        at += [(b[0] + x0, b[2] + x0)] * len(t)
     so = Word(text[:printed], (x0, y0, at[printed - 1][1], y1), w.confidence, w.line, w.block)
     code = Word(text[slash:], (at[slash][0], y0, x1, y1), w.confidence, w.line, w.block)
     between = text[printed:slash].strip()

@@ -209,10 +209,10 @@ def _date_slot(ln: list[Word], char_w: float) -> list[Slot]:
             # print, is a hand's read as print (a bilevel scan turns the pen black):
             # the digit readers read it, Tesseract's reading standing as a weak one.
             alone = ln[1] if j == 2 and not tail and not head else None
-            if alone is None or not (too_wide(alone, read) or raised(alone, ln)):
+            lost = alone is not None and too_wide(alone, read)
+            if alone is None or not (lost or raised(alone, ln)):
                 continue
-            slot = _between(kind, ln, j, None, "", char_w)
-            return [replace(slot, weak=read, faint=too_wide(alone, read))]
+            return [replace(_between(kind, ln, j, None, "", char_w), weak=read, faint=lost)]
         # A dotted leader read into the word ('ngày.....') is the slot's, not print.
         return [_between(kind, ln, j, printed if w.text[printed:].strip(",") else None, head, char_w)]
     return []
@@ -457,9 +457,8 @@ def _read_alike(ink: np.ndarray, found: DigitReading) -> bool:
         return False
     scale = 40.0 / glyphs.shape[0]
     glyphs = cv2.resize(glyphs, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    line = cv2.copyMakeBorder(cv2.bitwise_not(glyphs), 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)
     try:
-        return read_digit_line(line) == found.text
+        return read_digit_line(cv2.bitwise_not(glyphs)) == found.text
     except OCREngineError:
         return False  # no second reader here (its language data missing): one reader's reading
 

@@ -66,16 +66,16 @@ def read_again(
             continue
         tesseract = m.group(1)
         alone = len(tesseract) == len(w.text.rstrip(",."))  # digits only, no code after them
-        # A word of digits alone wider than as many printed digits lost one (a hand's 17
-        # written in the day's gap read as 1 at 95), and one standing raised above the
-        # print of its row is a hand's, read as print (a bilevel scan's black pen): however
-        # surely read, and whatever is read again, it is doubted. (Its glyphs are not
-        # counted: a light scan breaks a thin printed 0 in two.)
         out[i], note, other = _second_look(digits, grey, w, kind, tesseract, alone)
         if note:
             notes.append(note)
         if other:
             others.append(replace(w, text=other + w.text[len(tesseract) :], confidence=DOUBTED))
+        # A word of digits alone wider than as many printed digits lost one (a hand's 17
+        # written in the day's gap read as 1 at 95), and one standing raised above the
+        # print of its row is a hand's, read as print (a bilevel scan's black pen): however
+        # surely read, and whatever is read again, it is doubted. (Its glyphs are not
+        # counted: a light scan breaks a thin printed 0 in two.)
         if alone and (too_wide(w, tesseract) or raised(w, words)):
             out[i] = replace(out[i], confidence=min(out[i].confidence, DOUBTED))
             notes.append(f"the {kind} digits '{tesseract}' may be more digits, or a hand's: check them")
@@ -186,7 +186,7 @@ def _tesseract_on(grey: np.ndarray, w: Word, right: int) -> str | None:
     if cut.size == 0:
         return None
     try:
-        return read_digit_line(cv2.copyMakeBorder(cut, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255))
+        return read_digit_line(cut)
     except OCREngineError:
         return None
 

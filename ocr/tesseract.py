@@ -102,29 +102,39 @@ def _api(lang: str, whitelist: str = "") -> tesserocr.PyTessBaseAPI:
 _DIGITS_LANG = "eng"
 
 
+_MARGIN = 20  # white around a cut-out, in pixels: Tesseract reads one best with some
+
+
+def _with_margin(cut: np.ndarray) -> np.ndarray:
+    return cv2.copyMakeBorder(cut, _MARGIN, _MARGIN, _MARGIN, _MARGIN, cv2.BORDER_CONSTANT, value=255)
+
+
 def read_digit_line(grey: np.ndarray) -> str:
-    """The digits Tesseract reads in a small image of one line of digits (dark on light)."""
+    """The digits Tesseract reads in a small cut-out of one line of digits (dark on
+    light; a margin of paper is added)."""
     api = _api(_DIGITS_LANG, "0123456789")
-    with _image(api, grey, 300):
+    with _image(api, _with_margin(grey), 300):
         api.SetPageSegMode(tesserocr.PSM.SINGLE_LINE)
         text = api.GetUTF8Text()
     return "".join(c for c in text if c.isdigit())
 
 
 def read_symbols(grey: np.ndarray, dpi: float, lang: str = DEFAULT_LANG) -> list[tuple[str, tuple[int, int, int, int]]]:
-    """The characters Tesseract reads in a small image of one line, each with its box
-    (x0, y0, x1, y1): where a word's letters stand, which its box alone does not say."""
+    """The characters Tesseract reads in a small cut-out of one line (a margin of paper
+    is added), each with its box (x0, y0, x1, y1) in the cut-out: where a word's letters
+    stand, which its box alone does not say."""
     api = _api(lang)
     level = tesserocr.RIL.SYMBOL
     out = []
-    with _image(api, grey, dpi):
+    with _image(api, _with_margin(grey), dpi):
         api.SetPageSegMode(tesserocr.PSM.SINGLE_LINE)
         if not api.Recognize():
             return []
         for r in tesserocr.iterate_level(api.GetIterator(), level):
             text, box = r.GetUTF8Text(level), r.BoundingBox(level)
             if text and box:
-                out.append((unicodedata.normalize("NFC", text), tuple(box)))
+                x0, y0, x1, y1 = (v - _MARGIN for v in box)
+                out.append((unicodedata.normalize("NFC", text), (x0, y0, x1, y1)))
     return out
 
 
