@@ -383,6 +383,10 @@ def _slot_ink(
             return _pen_strokes(strokes, (cx0, cy0, cx1, cy1), line_h), (wx0, wy0)
     # A black hand's slot is its measure (raised as above) and the boxes of its bits
     # Tesseract read.
+    if not hand and slot.loose and slot.kind == "number":
+        reach = _reach_left(grey, level, (cx0, cy0, cx1, cy1), core_ink, line_h)
+        if reach is not None:
+            return reach, (x0 - (reach.shape[1] - core_ink.shape[1]), wy0 + cy0)
     if not hand:
         return core_ink, (x0, wy0 + cy0)
     boxes = [(x0, wy0 + cy0, x1, y1)] + [w.box for w in hand]
@@ -394,6 +398,37 @@ def _slot_ink(
         region[max(0, by0 - uy0) : max(0, by1 - uy0), max(0, bx0 - ux0) : max(0, bx1 - ux0)] = 1
     ink = (grey[uy0 - wy0 : uy1 - wy0, ux0 - wx0 : ux1 - wx0] <= level).astype(np.uint8) * 255
     return ink * region, (ux0, uy0)
+
+
+def _reach_left(
+    grey: np.ndarray, level: float, core: tuple[int, int, int, int], core_ink: np.ndarray, line_h: float
+) -> np.ndarray | None:
+    """The slot's ink widened to the left by the strokes its left edge cuts, whole, or
+    None when it cuts none. A first digit written tight against 'Số:' begins inside the
+    label's box (Tesseract's ':' takes in the stroke it touches): cut at the box, a 2
+    loses its loop and is read as nothing or as another digit. Only strokes that run
+    through the edge come in, and no further than a digit's width: the colon's dots
+    and the label's letters stay out. Asked only of a number's slot whose label was
+    read weakly (loose): a label read well ends where its box does, and 'ngày' or
+    'tháng' end in letters whose tails a hand's day may touch."""
+    cx0, cy0, cx1, cy1 = core
+    if cx0 == 0 or not core_ink[:, 0].any():
+        return None
+    left = max(0, cx0 - round(0.8 * line_h))
+    band = (grey[cy0:cy1, left:cx1] <= level).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
+    edge = cx0 - left
+    through = set(labels[:, edge][core_ink[:, 0] > 0].tolist()) - {0}
+    # A stroke that runs to the band's left end is the label's own (or print): it stays out.
+    through = {i for i in through if stats[i, cv2.CC_STAT_LEFT] > 0}
+    if not through:
+        return None
+    start = min(stats[i, cv2.CC_STAT_LEFT] for i in through) - 1  # a column of paper: the stroke is whole
+    out = np.zeros((cy1 - cy0, cx1 - left - start), np.uint8)
+    out[:, edge - start :] = core_ink
+    own = np.isin(labels[:, start:edge], list(through))
+    out[:, : edge - start][own] = 255
+    return out
 
 
 def _pen_strokes(pen: np.ndarray, core: tuple[int, int, int, int], line_h: float) -> np.ndarray:

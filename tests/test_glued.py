@@ -56,3 +56,19 @@ def test_a_word_read_surely_or_a_row_with_its_slash_is_left_as_read():
         split_glued_numbers(grey, [Word("Só42ÐKTHN", (95, 55, 600, 135), 34.7, 3, 4)], above=10, dpi=300)[0].text
         == "Só42ÐKTHN"
     )
+
+
+def test_a_first_digit_begun_inside_a_weak_labels_box_is_read_whole():
+    # Tesseract's weak 'Số:' took in the left half of the first digit: the slot, cut at
+    # the label's box, would hold half a 2; the strokes its edge cuts are taken whole.
+    grey, left, right = _tight_row("236")
+    hand = ImageFont.truetype(HANDWRITING, 52)
+    half_a_digit = round(ImageDraw.Draw(Image.new("L", (1, 1))).textlength("2", font=hand) / 2)
+    so = Word("Số:", (95, 55, left + half_a_digit, 135), 34.7, 3, 4)
+    code = Word("/KTHN", (right + 6, 55, right + 200, 135), 34.7, 3, 4)
+    (slot,) = find_slots([so, code])
+    assert slot.loose and slot.box[0] > left
+    _, readings, _ = handwriting.read_slots(grey, [so, code], [slot])
+    assert [w.text for w in readings] == ["236"]
+    # Read whole, yet bounded by words read weakly: never counted as read alike.
+    assert readings[0].confidence < handwriting.READ_ALIKE
