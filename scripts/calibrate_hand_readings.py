@@ -29,7 +29,7 @@ import train_digit_lines as lines  # noqa: E402 - after the path is set
 from ocr.digit_lines import line_reader  # noqa: E402
 from ocr.digits import digit_ink, reader  # noqa: E402
 
-# (glyph reader, line reader) each at least so sure; the station's rule is the first or the second.
+# (glyph reader, line reader) each at least so sure; the station's rule is the first.
 THRESHOLDS = [(0.9, 0.9), (0.8, 0.95), (0.8, 0.9), (0.7, 0.95), (0.6, 0.9)]
 
 

@@ -65,9 +65,7 @@ def test_the_line_reader_reads_joined_numbers_the_glyph_reader_cannot_cut():
     [
         (("2147", 0.3), ("2117", 0.95), "2117", False, False),  # joined: the whole reading
         (("47", 0.97), ("47", 0.99), "47", True, False),  # both sure, alike
-        (("47", 0.85), ("47", 0.99), "47", True, False),  # the glyph reader 0.8 sure, the line reader surer
-        (("47", 0.85), ("47", 0.93), "47", False, False),  # the glyph reader not sure, nor the line reader enough
-        (("47", 0.75), ("47", 0.99), "47", False, False),  # the glyph reader not sure: not alike
+        (("47", 0.85), ("47", 0.99), "47", False, False),  # the glyph reader not sure: not alike
         (("47", 0.97), ("47", 0.85), "47", False, False),  # the line reader unsure: not alike
         (("47", 0.95), ("41", 0.97), "41", False, True),  # both sure of different digits
         (("47", 0.4), ("41", 0.45), None, False, False),  # neither sure enough to show
