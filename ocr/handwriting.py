@@ -383,11 +383,12 @@ def _slot_ink(
             return _pen_strokes(strokes, (cx0, cy0, cx1, cy1), line_h), (wx0, wy0)
     # A black hand's slot is its measure (raised as above) and the boxes of its bits
     # Tesseract read.
-    if not hand and slot.loose and slot.kind == "number":
-        reach = _reach_left(grey, level, (cx0, cy0, cx1, cy1), core_ink, line_h)
+    if not hand:
+        reach = None
+        if slot.loose and slot.kind == "number":
+            reach = _reach_left(grey, level, (cx0, cy0, cx1, cy1), core_ink, line_h)
         if reach is not None:
             return reach, (x0 - (reach.shape[1] - core_ink.shape[1]), wy0 + cy0)
-    if not hand:
         return core_ink, (x0, wy0 + cy0)
     boxes = [(x0, wy0 + cy0, x1, y1)] + [w.box for w in hand]
     ux0, uy0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
@@ -416,7 +417,7 @@ def _reach_left(
         return None
     left = max(0, cx0 - round(0.8 * line_h))
     band = (grey[cy0:cy1, left:cx1] <= level).astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(band, connectivity=8)
     edge = cx0 - left
     through = set(labels[:, edge][core_ink[:, 0] > 0].tolist()) - {0}
     # A stroke that runs to the band's left end is the label's own (or print): it stays out.

@@ -286,8 +286,16 @@ def _pen(
         for k, digit in enumerate(digits):
             x0, y0, x1, y1 = draw.textbbox((at, 0), digit, font=f)
             draw.text((at, 0), digit, fill=255, font=f)
-            if end is not None:  # the pen's connecting stroke
-                draw.line([end, (x0 + 2, y1 - 0.35 * (y1 - y0))], fill=255, width=max(2, pt(size) // 14))
+            stroke = max(2, pt(size) // 14)
+            if digit == "1":
+                # A 1 begun on the baseline, the pen rising to its top ('ʌ'): 1s so
+                # written in a row join at their feet into a zigzag (seen on real paper).
+                foot = (x0 - 0.25 * (x1 - x0), y1)
+                draw.line([foot, (x0 + 0.6 * (x1 - x0), y0 + 1)], fill=255, width=stroke)
+                if end is not None:
+                    draw.line([end, foot], fill=255, width=stroke)
+            elif end is not None:  # the pen's connecting stroke
+                draw.line([end, (x0 + 2, y1 - 0.35 * (y1 - y0))], fill=255, width=stroke)
             end = (x1 - 2, y1 - 0.2 * (y1 - y0))
             at += (x1 - x0) * (0.7 - 0.05 * ((seed + k) % 3))
     else:
