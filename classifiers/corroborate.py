@@ -51,10 +51,15 @@ def _subsequence(short: str, long: str) -> bool:
     return all(c in it for c in short)
 
 
+_PARTY_TYPE = re.compile(r"^[\d?]+-([^\W\d_]+)$")  # '55-TB' before the slash: the Party's style
+
+
 def code_parts(so_ky_hieu: str) -> list[str]:
-    """'12/TB-SYT' → ['TB', 'SYT']; '?/2025/QĐ-UBND' → ['QĐ', 'UBND']."""
-    code = so_ky_hieu.rsplit("/", 1)[-1]
-    return [p for p in code.split("-") if p]
+    """'12/TB-SYT' → ['TB', 'SYT']; '?/2025/QĐ-UBND' → ['QĐ', 'UBND']; in the Party's
+    style the type stands with the number: '55-TB/ĐTN' → ['TB', 'ĐTN']."""
+    head, _, code = so_ky_hieu.rpartition("/")
+    party = _PARTY_TYPE.match(head)
+    return ([party.group(1)] if party else []) + [p for p in code.split("-") if p]
 
 
 def type_code(parts: list[str]) -> str | None:

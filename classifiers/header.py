@@ -107,8 +107,9 @@ def partial_notation(lines: list[Line]) -> dict[str, Field]:
         if m:
             tail = re.sub(r"\s+", "", m.group(0))
             repaired = parse("1" + tail)  # the code's misreads mended as a whole notation's are ('/sYT')
-            tail = "/" + "-".join(repaired.parts) if repaired else tail
-            if not tail[1].isupper():
+            if repaired:
+                tail = "/" + (f"{repaired.year}/" if repaired.year else "") + "-".join(repaired.parts)
+            if not tail.rsplit("/", 1)[1][:1].isupper():
                 continue
             return {"so_ky_hieu": Field("so_ky_hieu", UNREAD + tail, min(0.3, ln.confidence), ln.page, ln.box)}
     return {}
@@ -260,7 +261,9 @@ def find_issuer(lines: list[Line], so_line: Line | None) -> dict[str, Field]:
 
 
 _PARTY_TAIL = re.compile(r"-\s*[A-ZĐ][A-Za-zĐđ]{0,4}\s*/\s*[A-ZĐ][A-Za-zĐđ]+(\s*-\s*[A-ZĐ][A-Za-zĐđ]*)*\s*$")
-_NOTATION_TAIL = re.compile(r"/\s*[A-Za-zĐ][A-Za-zĐđ]{1,}(\s*-\s*[A-ZĐ][A-Za-zĐđ&,]*)*\s*$")
+# The printed part after a hand's number: its code, and the year before it if it has one
+# ('/2024/QĐ-UBND': the year is printed, only the number is written).
+_NOTATION_TAIL = re.compile(r"(/\s*(19|20)\d\d\s*)?/\s*[A-Za-zĐ][A-Za-zĐđ]{1,}(\s*-\s*[A-ZĐ][A-Za-zĐđ&,]*)*\s*$")
 
 
 def _looks_numbered(text: str) -> bool:

@@ -121,3 +121,20 @@ def test_a_weakly_read_code_is_confirmed_when_every_part_and_its_year_are():
 
     assert notation(2025, 2025).confidence >= CONFIRMED
     assert notation(2024, 2025).confidence < 0.9
+
+
+def test_a_party_style_notation_names_its_type_before_the_slash():
+    """'55-TB/SYT' (the Party's and Youth Union's style): TB is the type, though no code
+    part after the slash names one; a công văn is not confirmed by it, a thông báo is."""
+    from classifiers.corroborate import code_parts, corroborate
+
+    assert code_parts("55-TB/ĐTN") == ["TB", "ĐTN"] and code_parts("?-TB/ĐTN") == ["TB", "ĐTN"]
+    assert code_parts("12/TB-SYT") == ["TB", "SYT"] and code_parts("4180/2006/QĐ-UBND") == ["QĐ", "UBND"]
+    for kind, confirmed in (("Công văn", False), ("Thông báo", True)):
+        fields = {
+            "so_ky_hieu": Field("so_ky_hieu", "55-TB/SYT", 0.85),
+            "issuer": Field("issuer", "SỞ Y TẾ", 0.85),
+            "type": Field("type", kind, 0.85),
+        }
+        corroborate(fields, digits_confidence=0.96, code_words_confidence=0.85)
+        assert (fields["type"].confidence >= CONFIRMED) is confirmed, kind
