@@ -48,10 +48,14 @@ class Field:
 
 
 # Free text (subject, signer's name, recipients) has no list to be checked against: a
-# confidently misread tone mark (Cống for Cổng) is a valid word too. Such values are
-# never reported as certain, so the review page always shows them for a glance.
-UNVERIFIED_CAP = 0.9
+# confidently misread tone mark (Cống for Cổng, đấy for đẩy) is a valid word too. Read
+# by OCR, such values are never reported as certain: held below green (0.9), the review
+# page always shows them for a glance. Text the file itself states (a PDF's own text
+# layer, every word at 1.0) was not read, and may be green.
+UNVERIFIED_CAP = 0.85
+STATED_TEXT = 0.9
 
 
 def free_text_confidence(ocr_confidence: float) -> float:
-    return min(ocr_confidence, UNVERIFIED_CAP)
+    """A free-text value's confidence from its least sure word's (0-1)."""
+    return STATED_TEXT if ocr_confidence >= 1.0 else min(ocr_confidence, UNVERIFIED_CAP)

@@ -76,8 +76,9 @@ def subject_after_heading(lines: list[Line], heading: Line) -> Field | None:
     """The centred lines under the type heading, up to the rule and the body."""
     picked: list[Line] = []
     prev = heading
+    own = set(heading.words)  # a heading set with wide gaps: its pieces on its row are its own
     for ln in lines:
-        if ln.page != 1 or ln.box[1] <= heading.box[1]:
+        if ln.page != 1 or ln.box[1] <= heading.box[1] or own.issuperset(ln.words):
             continue
         if ln.box[1] - prev.box[3] > 1.6 * max(prev.height, 1) or not (0.3 < ln.centre_x < 0.75):
             break

@@ -146,3 +146,22 @@ def test_thang_crowded_into_thung_by_a_hands_digits_still_dates_the_document():
     doc = random_document(random.Random(5))
     got, _ = _values(build(doc, lambda kind, t: t.replace("tháng", "thúng") if kind == "date" else t))
     assert got["date"] == doc.truth()["date"]
+
+
+def test_free_text_read_by_ocr_is_never_green_but_stated_text_may_be():
+    """A subject, a signer's name, the recipients: no list can confirm them, and a
+    misread tone mark is a word too ('đấy' for 'đẩy'), so read by OCR, however surely,
+    they stay below green for a glance; the words a PDF's own text layer states are green."""
+    from dataclasses import replace
+
+    from ocr.types import STATED
+
+    doc = random_document(random.Random(1))
+    (page,) = build(doc)
+    page.words = [replace(w, confidence=97.0) for w in page.words]
+    read = extract([page]).fields
+    page.words = [replace(w, confidence=STATED) for w in page.words]
+    stated = extract([page]).fields
+    for key in ("subject", "signer"):
+        assert read[key].value == stated[key].value == doc.truth()[key], key
+        assert read[key].confidence < 0.9 <= stated[key].confidence, key
