@@ -270,9 +270,17 @@ def read_colour_marks(
     upright = cv2.warpAffine(ink, matrix[:2], (size[0], zone_h), flags=cv2.INTER_LINEAR, borderValue=255)
     if np.count_nonzero(upright < 128) < _MIN_COLOUR_PIXELS:
         return []
-    words = (eng or engine()).words(upright, dpi, lang, psm=11)
-    # A lone digit is kept (the number written on a ĐẾN stamp), other lone marks are specks.
-    return [w for w in words if w.confidence >= 50 and (len(w.text) >= 2 or w.text.isdigit())]
+    return kept_marks((eng or engine()).words(upright, dpi, lang, psm=11))
+
+
+def kept_marks(words: list[Word]) -> list[Word]:
+    """The colour layer's words worth reading as marks: those read surely (a lone digit
+    too: the number written on a ĐẾN stamp; other lone marks are specks), and a weak word
+    on the line of one of them: a stamp's 'THƯỢNG' read at 41 beside its 'KHẨN' must not
+    leave the lesser urgency, read surely, alone."""
+    sure = [w for w in words if w.confidence >= 50 and (len(w.text) >= 2 or w.text.isdigit())]
+    lines = {w.line for w in sure}
+    return [w for w in words if any(w is s for s in sure) or (w.line in lines and len(w.text) >= 2)]
 
 
 # A line is re-read when a word in it is barely recognised or the line as a whole is weak.

@@ -48,8 +48,11 @@ def test_coloured_ink_is_measured_against_the_paper():
     d = ImageDraw.Draw(im)
     d.rectangle((10, 10, 100, 60), fill=(200, 40, 40))  # red stamp ink
     d.rectangle((300, 10, 390, 60), fill=(30, 28, 20))  # black text
+    d.rectangle((150, 10, 240, 60), fill=(206, 111, 89))  # a faded red stamp, as a yellowed scan has it
     ink = colour_ink(im)
     assert ink is not None
     assert ink[30, 50] < 40  # the stamp
+    # Dark enough to read: red on yellowed paper adds less colour than on white.
+    assert ink[30, 200] < 80
     assert ink[150, 200] > 240 and ink[30, 340] > 240  # paper and black text are not coloured ink
     assert colour_ink(im.convert("L")) is None

@@ -365,3 +365,24 @@ def test_a_year_read_two_ways_takes_the_notations_year(other, taken):
     doc = _doc(year=2024, notation="12/2024/QĐ-UBND", type_heading="QUYẾT ĐỊNH")
     ex = _year_read_two_ways(doc, other, taken)
     assert any("as in the number" in n for n in ex.notes) == taken
+
+
+@pytest.mark.parametrize("weak", [41.0, 8.0])
+def test_a_stamps_first_word_read_weakly_never_leaves_a_lesser_urgency_green(weak):
+    """A red 'THƯỢNG KHẨN' read from the colour layer with 'THƯỢNG' at 41 (a faded stamp
+    on yellowed paper): dropped as a speck, the sure 'KHẨN' alone would say KHẨN, green.
+    Kept beside it, the urgency is THƯỢNG KHẨN, to check."""
+    from ocr.recognize import kept_marks
+    from ocr.types import Word
+
+    doc = _doc()
+    (page,) = build(doc)
+    read = [
+        Word("THƯỢNG", (560, 640, 780, 690), weak, 900, 900),
+        Word("KHẨN", (800, 640, 950, 690), 93.0, 900, 900),
+        Word("'", (300, 1500, 310, 1510), 30.0, 901, 901),  # a speck
+    ]
+    page.marks = kept_marks(read)
+    assert [w.text for w in page.marks] == ["THƯỢNG", "KHẨN"]
+    urgency = extract([page]).fields["urgency"]
+    assert urgency.value == "THƯỢNG KHẨN" and urgency.confidence < 0.9
