@@ -130,12 +130,13 @@ def _other_years(pages: list[RecognisedPage], date_field: Field) -> list[int]:
 
 
 def _digits_as_read(fields: dict[str, Field], so_line: Line | None) -> bool:
-    """The notation's number (and year: '09/2025') stand on the number line as read."""
+    """The notation's number (and year: '09/2025') stand on the number line as read,
+    the slash after them too (a slash put back may have been read as a digit)."""
     notation = fields.get("so_ky_hieu")
     if so_line is None or notation is None or not isinstance(notation.value, str) or "/" not in notation.value:
         return False
     digits = notation.value.rsplit("/", 1)[0]
-    return bool(re.fullmatch(r"\d+(/\d{4})?", digits)) and digits in "".join(w.text for w in so_line.words)
+    return bool(re.fullmatch(r"\d+(/\d{4})?", digits)) and digits + "/" in "".join(w.text for w in so_line.words)
 
 
 def _notation_words(so_line: Line | None) -> tuple[float | None, float | None]:

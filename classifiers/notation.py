@@ -75,12 +75,13 @@ def parse(rest: str) -> Notation | None:
     letters; None when it is not a notation at all."""
     s = re.sub(r"\s*([/-])\s*", r"\1", clean(rest))
     s = re.sub(r"^(\w+/\d{4})(?=[^\W\d_])", r"\1/", s)  # a lost slash after the year: 09/2025QĐ-TTg
-    token = s.split(" ")[0].rstrip(".,;:")
+    slashed = _lost_slash(s)
+    token = slashed.split(" ")[0].rstrip(".,;:")
     dashes = re.sub(r"-{2,}", "-", token)  # a dash read twice: 'TTr--UBND'
     m = NOTATION_RE.match(dashes)
     if not m:
         return _parse_party(token)
-    repairs = int(dashes != token)
+    repairs = int(dashes != token) + int(slashed != s)
     num_s = m.group("num").translate(_DIGIT_FIX)
     repairs += num_s != m.group("num")
     year_s = m.group("year")
@@ -104,6 +105,17 @@ def parse(rest: str) -> Notation | None:
     num_text = num_s
     text = f"{num_text}/{year_s + '/' if year_s else ''}{'-'.join(out_parts)}"
     return Notation(text, number, int(year_s) if year_s else None, out_parts, repairs, unknown)
+
+
+def _lost_slash(s: str) -> str:
+    """'116UBND-TH' → '116/UBND-TH': the slash after the number lost in print, put
+    back only before a code on the lists (a number run into another word stays
+    unparsed). The digits may then hold the slash misread as a 1, so they are not
+    taken as read (classifiers.extract._digits_as_read wants the slash after them)."""
+    m = re.match(r"^(\d{1,5})([^\W\d_]+)(?=-|$|\s)", s)
+    if m is None or m.group(2) not in known_codes():
+        return s
+    return f"{m.group(1)}/{s[m.end(1) :]}"
 
 
 def _parse_party(token: str) -> Notation | None:

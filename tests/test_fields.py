@@ -91,6 +91,9 @@ def test_non_standard_page_is_flagged_for_review():
         ("12-NQ/TW", "12-NQ/TW"),
         ("218/CTPH-LĐLĐ-SXD,GT,VT", "218/CTPH-LĐLĐ-SXD,GT,VT"),  # a joint code, commas as in the name
         ("77/TTr--UBND", "77/TTr-UBND"),  # a dash read twice
+        ("116UBND-TH", "116/UBND-TH"),  # the slash after the number lost in print
+        ("35QĐ-UBND", "35/QĐ-UBND"),
+        ("12XYZW-UBND", None),  # before no code on the lists: not a notation
     ],
 )
 def test_notation_repairs(text, expected):
@@ -99,6 +102,17 @@ def test_notation_repairs(text, expected):
         assert n is None or n.text != "05/QĐÐ-BNV"
     else:
         assert n is not None and n.text == expected
+
+
+def test_a_number_whose_slash_was_lost_is_read_but_never_green():
+    """'Số: 35QĐ-UBND' read surely: the notation is the printed one, but the slash may
+    have been read as a digit ('351QĐ' for 35/QĐ), so the number is one to check."""
+    doc = random_document(random.Random(2))
+    doc.type_heading, doc.notation = "QUYẾT ĐỊNH", "35/QĐ-SNV"
+    assert extract(build(doc)).fields["so_ky_hieu"].confidence >= 0.9  # as printed: green
+    ex = extract(build(doc, lambda kind, t: t.replace("/", "", 1) if kind == "number" else t))
+    notation = ex.fields["so_ky_hieu"]
+    assert notation.value == "35/QĐ-SNV" and notation.confidence < 0.9 and notation.source == "repaired"
 
 
 def test_mixed_case_notation_is_kept():
