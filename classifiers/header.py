@@ -9,7 +9,7 @@ from datetime import date
 
 from rapidfuzz import fuzz, process
 
-from ocr.types import STATED
+from ocr.types import STATED, Word
 from ocr.vietnamese import NGAY, THANG
 
 from .fields import Field
@@ -326,8 +326,10 @@ def find_marks(lines: list[Line], marks: list[Line]) -> dict[str, Field]:
         "secrecy": page1,
         "urgency": [ln for ln in header_lines(lines) + marks if ln.page == 1 and ln.centre_x < 0.5],
     }
+    stamped = {id(ln) for ln in marks}
     for field, values in (("secrecy", SECRECY), ("urgency", URGENCY)):
-        for ln in where[field]:
+        candidates = [run for ln in where[field] for run in ([ln] + (_caps_runs(ln) if id(ln) in stamped else []))]
+        for ln in candidates:
             letters = re.sub(r"[^\w ]", "", ln.text).strip()
             if not is_caps(letters):
                 continue
@@ -338,4 +340,25 @@ def find_marks(lines: list[Line], marks: list[Line]) -> dict[str, Field]:
                     break
             if field in out:
                 break
+    return out
+
+
+def _caps_runs(ln: Line) -> list[Line]:
+    """A coloured line's runs of words in capitals bounded by other words: a stamp
+    beside another on one row ('HỎA TỐC' in red beside the arrival stamp's 'Chuyển: VP'
+    in blue) is read as one line with it. A run beside a word of a mark itself read
+    small ('thượng KHẨN') is no run of its own: KHẨN alone would be a lesser urgency."""
+    marked = {fold(w) for v in SECRECY + URGENCY for w in v.split()}
+    runs: list[list[Word]] = [[]]
+    for w in ln.words:
+        if runs[-1] and is_caps(w.text) != is_caps(runs[-1][-1].text):
+            runs.append([])
+        runs[-1].append(w)
+    if len(runs) < 2:
+        return []
+    out = []
+    for i, run in enumerate(runs):
+        beside = ([runs[i - 1][-1]] if i else []) + ([runs[i + 1][0]] if i + 1 < len(runs) else [])
+        if is_caps(run[0].text) and not any(fold(re.sub(r"\W", "", w.text)) in marked for w in beside):
+            out.append(ln.sub(run))
     return out

@@ -43,12 +43,25 @@ def colour_ink(image: Image.Image) -> np.ndarray | None:
     spread = chroma(np.asarray(image))
     paper = int(np.median(spread[::16, ::16]))
     above = cv2.subtract(spread, np.full_like(spread, paper))
-    if paper:
-        # Ink on coloured paper adds less colour than on white (a red stamp on yellowed
-        # paper shares its red): measured against the room the paper leaves, a faded
-        # 'KHẨN' is as dark as on white paper, not a faint grey Tesseract cannot read.
-        above = cv2.convertScaleAbs(above, alpha=255.0 / (255 - min(paper, 200)))
+    # Ink on coloured paper adds less colour than on white (a red stamp on yellowed
+    # paper shares its red): measured against the room the paper leaves, a faded
+    # 'KHẨN' is as dark as on white paper, not a faint grey Tesseract cannot read.
+    gain = 255.0 / (255 - min(paper, 200))
+    # A stamp faded further still (its strokes no more coloured than the paper's own
+    # colour again) is brought up to full colour where its ink stands clear of the
+    # paper's mottle (a few steps on a scan, a stamp's tens).
+    peak = int(cv2.medianBlur(above, 5).max())
+    if peak >= _FADED_INK:
+        gain = max(gain, min(_MAX_GAIN, _CHROMA_FULL / peak))
+    if gain > 1.0:
+        above = cv2.convertScaleAbs(above, alpha=gain)
     return cv2.bitwise_not(cv2.LUT(above, _WEIGHT))
+
+
+# The colour layer's gain: a stamp's strongest strokes (median of 5×5, above the
+# paper) are brought to this chroma, by at most _MAX_GAIN, where they reach _FADED_INK
+# (yellowed paper's own mottle stays near 10).
+_FADED_INK, _CHROMA_FULL, _MAX_GAIN = 25, 100.0, 2.5
 
 
 def to_grey_dropout(image: Image.Image) -> np.ndarray:

@@ -386,3 +386,27 @@ def test_a_stamps_first_word_read_weakly_never_leaves_a_lesser_urgency_green(wea
     assert [w.text for w in page.marks] == ["THƯỢNG", "KHẨN"]
     urgency = extract([page]).fields["urgency"]
     assert urgency.value == "THƯỢNG KHẨN" and urgency.confidence < 0.9
+
+
+@pytest.mark.parametrize(
+    "row,urgency",
+    [
+        ([("HỎA", 92.0), ("TỐC", 96.0), ("Chuyển:", 93.0), ("VP", 92.0)], "HỎA TỐC"),
+        ([("Chuyển:", 93.0), ("VP", 92.0), ("KHẨN", 95.0)], None),  # 'VP KHẨN': no run of its own
+        ([("thượng", 88.0), ("KHẨN", 95.0), ("Chuyển:", 93.0)], None),  # never a lesser KHẨN
+    ],
+)
+def test_an_urgency_stamp_read_on_one_row_with_the_arrival_stamp_is_found(row, urgency):
+    """The red 'HỎA TỐC' beside the blue arrival stamp's 'Chuyển: VP' is read as one
+    line of coloured ink; its capitals, bounded by the other stamp's small letters, are
+    the mark. A mark's own word read small beside a sure 'KHẨN' leaves no urgency."""
+    from ocr.types import Word
+
+    doc = _doc()
+    (page,) = build(doc)
+    x, page.marks = 560, []
+    for text, conf in row:
+        page.marks.append(Word(text, (x, 640, x + 30 * len(text), 690), conf, 900, 900))
+        x += 30 * len(text) + 20
+    found = extract([page]).fields.get("urgency")
+    assert (found.value if found else None) == urgency

@@ -7,10 +7,12 @@ import json
 import random
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from classifiers import extract
 from ocr import RecognisedPage, Word
+from ocr.load import SourcePage
 from station.page_work import PageTask, run_page
 from tests.fieldpages import build
 from tests.synthetic import generate
@@ -70,3 +72,54 @@ def test_den_stamps_on_synthetic_scans_are_read_and_stay_out_of_the_fields(tmp_p
             assert ex.fields[k].value == truth["fields"][k], (s.path.name, k)
         assert "ĐẾN" not in (ex.fields["subject"].value or "")
     assert read >= 3  # measured 3 of 6: OCR of stamp ink misses or misreads the rest
+
+
+def _faded_stamp_page(mark: str, ink: tuple[int, int, int]) -> SourcePage:
+    """A header zone on yellowed paper, its mottle a few steps deep, with a framed
+    stamp in `ink` and a line of black print."""
+    from PIL import Image, ImageDraw
+
+    from tests.synthetic.render import font
+
+    rng = np.random.default_rng(7)
+    paper = np.array([236, 218, 170], np.int16) + rng.integers(-4, 5, (1400, 2000, 1), dtype=np.int16)
+    im = Image.fromarray(np.clip(paper, 0, 255).astype(np.uint8), "RGB")
+    d = ImageDraw.Draw(im)
+    d.text((300, 200), "SỞ NỘI VỤ", font=font("bold", 13), fill=(40, 36, 30))
+    d.rectangle((300, 400, 820, 520), outline=ink, width=4)
+    d.text((340, 420), mark, font=font("bold", 16), fill=ink)
+    return SourcePage(1, im, (300.0, 300.0), False, True)
+
+
+@pytest.mark.parametrize("mark", ["HỎA TỐC", "KHẨN"])
+def test_a_framed_stamp_faded_on_yellowed_paper_is_read(mark):
+    """A red urgency stamp faded to barely more colour than yellowed paper's own, in its
+    frame: brought up to full colour (the paper's mottle is not), and read alone as a
+    block where Tesseract's sparse reading took the framed stamp for a picture."""
+    from ocr.cleanup import colour_ink
+    from ocr.recognize import read_colour_marks
+
+    page = _faded_stamp_page(mark, (212, 152, 112))
+    ink = colour_ink(page.image)
+    assert ink is not None and ink[200:380, 300:900].min() > 200  # black print is no coloured ink
+    plain = _faded_stamp_page(mark, (236, 218, 170))  # no stamp: the mottle stays paper
+    assert colour_ink(plain.image).min() > 200
+    words = read_colour_marks(page, np.eye(3), page.image.size, 300.0)
+    assert " ".join(w.text for w in words if w.confidence >= 50) == mark
+
+
+def test_a_stamp_the_sparse_reading_left_unread_is_read_alone_as_a_block():
+    """Tesseract's sparse mode can read nothing in a framed stamp (seen on a yellowed
+    synthetic scan's 'HỎA TỐC'): the stamp is then read alone as a block; one already
+    read surely is not read twice."""
+    from ocr.cleanup import colour_ink
+    from ocr.engine import engine
+    from ocr.recognize import _framed_marks
+
+    page = _faded_stamp_page("HỎA TỐC", (212, 152, 112))
+    ink = colour_ink(page.image)
+    assert ink is not None
+    found = _framed_marks(ink, [], 300.0, "vie", engine())
+    assert " ".join(w.text for w in found) == "HỎA TỐC"
+    assert all(300 <= w.box[0] and w.box[2] <= 820 and 400 <= w.box[1] and w.box[3] <= 520 for w in found)
+    assert _framed_marks(ink, found, 300.0, "vie", engine()) == []
