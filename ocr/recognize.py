@@ -17,7 +17,7 @@ from .load import SourcePage
 from .printed_digits import read_again
 from .tesseract import DEFAULT_LANG
 from .timing import stage
-from .types import RecognisedPage, Word, lines_of, mean_confidence
+from .types import RecognisedPage, Word, centre_in, lines_of, mean_confidence
 from .upright import Lie, guess_rotation
 
 
@@ -272,31 +272,41 @@ def read_colour_marks(
         return []
     eng = eng or engine()
     words = eng.words(upright, dpi, lang, psm=11)
-    return kept_marks(words + _framed_marks(upright, words, dpi, lang, eng))
+    return kept_marks(_framed_marks(upright, words, dpi, lang, eng))
 
 
 _MAX_FRAMED = 4  # stamps re-read alone, at most, per page
 
 
 def _framed_marks(ink: np.ndarray, read: list[Word], dpi: float, lang: str, eng: OcrEngine) -> list[Word]:
-    """Stamps the sparse reading left unread, each read alone as a block: Tesseract's
-    sparse mode can take a framed stamp ('HỎA TỐC' in its box, faded on yellowed paper)
-    for a picture and read nothing in it, where as a block it reads it."""
+    """`read` (the sparse reading of the colour layer) with each stamp it left unread
+    read again alone, as a block, in place of what it made of it: Tesseract's sparse
+    mode can take a framed stamp ('KHẨN' in its box) for a picture, or read its letters
+    apart from their marks ('x' and 'KHAN' at 38), where as a block it reads it."""
     mask = (ink < 128).astype(np.uint8)
     reach = max(3, int(dpi / 20))  # letters and their frame merge into one stamp
     merged = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, reach + 1)))
     n, _, stats, _ = cv2.connectedComponentsWithStats(merged)
-    sure = [w for w in read if w.confidence >= 50]
-    out: list[Word] = []
-    stamps = sorted(range(1, n), key=lambda i: -stats[i, cv2.CC_STAT_AREA])
-    for i in stamps[:_MAX_FRAMED]:
+    sized = [
+        i
+        for i in range(1, n)  # a stamp's size, not a speck, a seal's arc or a rule
+        if 0.12 * dpi <= stats[i, cv2.CC_STAT_HEIGHT] <= 1.5 * dpi
+        and 0.4 * dpi <= stats[i, cv2.CC_STAT_WIDTH] <= 4 * dpi
+    ]
+    out = list(read)
+    read_again = 0
+    for i in sorted(sized, key=lambda i: -stats[i, cv2.CC_STAT_AREA]):
         x, y, cw, ch = (int(v) for v in stats[i, :4])
-        if not (0.12 * dpi <= ch <= 1.5 * dpi and 0.4 * dpi <= cw <= 4 * dpi):
-            continue  # no stamp's size: a speck, a seal's arc, a rule
-        if any(x <= (b.box[0] + b.box[2]) / 2 <= x + cw and y <= (b.box[1] + b.box[3]) / 2 <= y + ch for b in sure):
-            continue  # read already
+        stamp = (x, y, x + cw, y + ch)
+        if read_again == _MAX_FRAMED:
+            break
+        if any(centre_in(w.box, stamp) and _sure_mark(w) for w in out):
+            continue  # read already (a frame's letters, apart from it, too)
+        read_again += 1
         pad = reach
-        crop = cv2.copyMakeBorder(ink[y : y + ch, x : x + cw], pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+        crop = cv2.copyMakeBorder(
+            _unframed(ink[y : y + ch, x : x + cw]), pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255
+        )
         found = [
             replace(
                 w,
@@ -305,9 +315,28 @@ def _framed_marks(ink: np.ndarray, read: list[Word], dpi: float, lang: str, eng:
             )
             for w in eng.words(crop, dpi, lang, psm=6)
         ]
-        out += found
-        sure += [w for w in found if w.confidence >= 50]  # a frame's letters, apart from it, read once
+        if any(_sure_mark(w) for w in found):
+            out = [w for w in out if not centre_in(w.box, stamp)] + found
     return out
+
+
+def _unframed(stamp: np.ndarray) -> np.ndarray:
+    """A stamp without its frame: rules across most of its width or height are paper.
+    Tesseract takes a box drawn close around words for a picture and reads nothing."""
+    h, w = stamp.shape
+    ink = (stamp < 128).astype(np.uint8)
+    across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(0.6 * w)), 1)))
+    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(0.6 * h)))))
+    rules = cv2.dilate(across | down, np.ones((5, 5), np.uint8))
+    out = stamp.copy()
+    out[rules > 0] = 255
+    return out
+
+
+def _sure_mark(w: Word) -> bool:
+    """A word of the colour layer read surely: a lone digit too (the number written on
+    a ĐẾN stamp); other lone marks are specks."""
+    return w.confidence >= 50 and (len(w.text) >= 2 or w.text.isdigit())
 
 
 def kept_marks(words: list[Word]) -> list[Word]:
@@ -315,7 +344,7 @@ def kept_marks(words: list[Word]) -> list[Word]:
     too: the number written on a ĐẾN stamp; other lone marks are specks), and a weak word
     on the line of one of them: a stamp's 'THƯỢNG' read at 41 beside its 'KHẨN' must not
     leave the lesser urgency, read surely, alone."""
-    sure = [w for w in words if w.confidence >= 50 and (len(w.text) >= 2 or w.text.isdigit())]
+    sure = [w for w in words if _sure_mark(w)]
     lines = {w.line for w in sure}
     return [w for w in words if any(w is s for s in sure) or (w.line in lines and len(w.text) >= 2)]
 
