@@ -327,7 +327,7 @@ def _unframed(stamp: np.ndarray) -> np.ndarray:
     ink = (stamp < 128).astype(np.uint8)
     across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(0.6 * w)), 1)))
     down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(0.6 * h)))))
-    rules = cv2.dilate(across | down, np.ones((5, 5), np.uint8))
+    rules = cv2.dilate(cv2.bitwise_or(across, down), np.ones((5, 5), np.uint8))
     out = stamp.copy()
     out[rules > 0] = 255
     return out
