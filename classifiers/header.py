@@ -313,6 +313,7 @@ def _body(name: str, lines: list[Line], known: bool, words: list[str] | None = N
 
 SECRECY = ["TUYỆT MẬT", "TỐI MẬT", "MẬT"]
 URGENCY = ["HỎA TỐC", "THƯỢNG KHẨN", "KHẨN"]
+_MARK_WORDS = {fold(w) for v in SECRECY + URGENCY for w in v.split()}  # 'hoa', 'toc', 'mat', ...
 
 
 def find_marks(lines: list[Line], marks: list[Line]) -> dict[str, Field]:
@@ -348,7 +349,6 @@ def _caps_runs(ln: Line) -> list[Line]:
     beside another on one row ('HỎA TỐC' in red beside the arrival stamp's 'Chuyển: VP'
     in blue) is read as one line with it. A run beside a word of a mark itself read
     small ('thượng KHẨN') is no run of its own: KHẨN alone would be a lesser urgency."""
-    marked = {fold(w) for v in SECRECY + URGENCY for w in v.split()}
     runs: list[list[Word]] = [[]]
     for w in ln.words:
         if runs[-1] and is_caps(w.text) != is_caps(runs[-1][-1].text):
@@ -359,6 +359,6 @@ def _caps_runs(ln: Line) -> list[Line]:
     out = []
     for i, run in enumerate(runs):
         beside = ([runs[i - 1][-1]] if i else []) + ([runs[i + 1][0]] if i + 1 < len(runs) else [])
-        if is_caps(run[0].text) and not any(fold(re.sub(r"\W", "", w.text)) in marked for w in beside):
+        if is_caps(run[0].text) and not any(fold(re.sub(r"\W", "", w.text)) in _MARK_WORDS for w in beside):
             out.append(ln.sub(run))
     return out

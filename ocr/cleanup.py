@@ -64,6 +64,15 @@ def colour_ink(image: Image.Image) -> np.ndarray | None:
 _FADED_INK, _CHROMA_FULL, _MAX_GAIN = 25, 100.0, 2.5
 
 
+def rules(ink: np.ndarray, across: int, down: int, grow: int) -> np.ndarray:
+    """Where `ink` (0/1, uint8) holds rules: runs at least `across` pixels long
+    sideways or `down` pixels upright (table borders, underlines, a stamp's frame),
+    grown by `grow` pixels all round to take their anti-aliased edges too."""
+    lying = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (across, 1)))
+    standing = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, down)))
+    return cv2.dilate(cv2.bitwise_or(lying, standing), np.ones((grow, grow), np.uint8))
+
+
 def to_grey_dropout(image: Image.Image) -> np.ndarray:
     """Greyscale with coloured ink removed: a strongly coloured pixel becomes paper white.
     Black text under a translucent seal or stamp stays black (ink multiplies, so the

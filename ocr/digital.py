@@ -18,8 +18,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from .cleanup import to_grey_dropout
-from .engine import OcrEngine, engine
+from .cleanup import rules, to_grey_dropout
+from .engine import OcrEngine, engine, read_cut_out
 from .load import SourcePage
 from .recognize import recognise
 from .tesseract import DEFAULT_LANG
@@ -182,15 +182,12 @@ def _ocr(image: Image.Image, box: Box, dpi: float, lang: str, eng: OcrEngine, fi
     w, h = image.size
     x0, y0 = max(0, box[0] - margin), max(0, box[1] - margin)
     x1, y1 = min(w, box[2] + margin), min(h, box[3] + margin)
-    pad = 20  # Tesseract reads a cut-out best with some white around it
     grey = to_grey_dropout(image.crop((x0, y0, x1, y1)))
-    crop = cv2.copyMakeBorder(grey, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
-    out = []
-    for t in eng.words(crop, dpi, lang, psm=psm):
-        if t.confidence >= _MIN_OCR_CONFIDENCE and t.text.strip("|_-—.,:;'\""):
-            moved = (t.box[0] + x0 - pad, t.box[1] + y0 - pad, t.box[2] + x0 - pad, t.box[3] + y0 - pad)
-            out.append(replace(t, box=moved, line=(first_id + 1) * 1000 + t.line, block=first_id + 1))
-    return out
+    return [
+        replace(t, line=(first_id + 1) * 1000 + t.line, block=first_id + 1)
+        for t in read_cut_out(eng, grey, (x0, y0), dpi, lang, psm)
+        if t.confidence >= _MIN_OCR_CONFIDENCE and t.text.strip("|_-—.,:;'\"")
+    ]
 
 
 def _plausible(w: Word) -> bool:
@@ -264,10 +261,7 @@ def _unexplained(grey: np.ndarray, words: list[Word], dpi: float) -> list[Box]:
         ink[max(0, y0 - pad_y) : y1 + pad_y, max(0, x0 - pad_x) : x1 + pad_x] = 0
     # Rules, table borders and underlines are ink no word explains, and no text either.
     long = max(15, int(dpi * 0.4))
-    across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (long, 1)))
-    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, long)))
-    rules = cv2.dilate(np.maximum(across, down), np.ones((3, 3), np.uint8))
-    ink = np.where(rules > 0, 0, ink).astype(np.uint8)
+    ink = np.where(rules(ink, long, long, 3) > 0, 0, ink).astype(np.uint8)
     reach = (max(3, int(dpi * 0.12)), max(3, int(dpi * 0.03)))  # letters into words, not lines into blocks
     joined = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, reach))
     n, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)

@@ -11,10 +11,11 @@ reader). The worker imports and builds the engine itself; nothing is pickled."""
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
+import cv2
 import numpy as np
 
 from .errors import OCREngineError
@@ -45,6 +46,20 @@ class OcrEngine(Protocol):
         """Words of a prepared greyscale image, boxes in its pixel frame. `psm` is the
         layout mode in Tesseract's numbering (3 page, 6 block, 7 line, 11 sparse)."""
         ...
+
+
+def read_cut_out(
+    eng: OcrEngine, cut: np.ndarray, origin: tuple[int, int], dpi: float, lang: str, psm: int, border: int = 20
+) -> list[Word]:
+    """Words of a piece cut out of a larger image, read on its own with white around it
+    (Tesseract reads a cut-out best so), their boxes in the larger image's frame:
+    `origin` is where the cut's top left corner stood there. Line ids stay the cut's."""
+    framed = cv2.copyMakeBorder(cut, border, border, border, border, cv2.BORDER_CONSTANT, value=255)
+    dx, dy = origin[0] - border, origin[1] - border
+    return [
+        replace(w, box=(w.box[0] + dx, w.box[1] + dy, w.box[2] + dx, w.box[3] + dy))
+        for w in eng.words(framed, dpi, lang, psm)
+    ]
 
 
 def _builtin() -> dict[str, str]:

@@ -8,8 +8,8 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from .cleanup import colour_ink, flatten_background, ink_mask, is_blank, to_grey_dropout
-from .engine import OcrEngine, engine
+from .cleanup import colour_ink, flatten_background, ink_mask, is_blank, rules, to_grey_dropout
+from .engine import OcrEngine, engine, read_cut_out
 from .geometry import estimate_skew, upright_transform, warp
 from .glued import split_glued_numbers
 from .handwriting import find_slots, read_slots, readers
@@ -303,17 +303,9 @@ def _framed_marks(ink: np.ndarray, read: list[Word], dpi: float, lang: str, eng:
         if any(centre_in(w.box, stamp) and _sure_mark(w) for w in out):
             continue  # read already (a frame's letters, apart from it, too)
         read_again += 1
-        pad = reach
-        crop = cv2.copyMakeBorder(
-            _unframed(ink[y : y + ch, x : x + cw]), pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255
-        )
         found = [
-            replace(
-                w,
-                box=(w.box[0] + x - pad, w.box[1] + y - pad, w.box[2] + x - pad, w.box[3] + y - pad),
-                line=10_000 + i * 100 + w.line,
-            )
-            for w in eng.words(crop, dpi, lang, psm=6)
+            replace(w, line=10_000 + i * 100 + w.line)
+            for w in read_cut_out(eng, _unframed(ink[y : y + ch, x : x + cw]), (x, y), dpi, lang, 6, border=reach)
         ]
         if any(_sure_mark(w) for w in found):
             out = [w for w in out if not centre_in(w.box, stamp)] + found
@@ -324,13 +316,8 @@ def _unframed(stamp: np.ndarray) -> np.ndarray:
     """A stamp without its frame: rules across most of its width or height are paper.
     Tesseract takes a box drawn close around words for a picture and reads nothing."""
     h, w = stamp.shape
-    ink = (stamp < 128).astype(np.uint8)
-    across = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(0.6 * w)), 1)))
-    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, int(0.6 * h)))))
-    rules = cv2.dilate(cv2.bitwise_or(across, down), np.ones((5, 5), np.uint8))
-    out = stamp.copy()
-    out[rules > 0] = 255
-    return out
+    frame = rules((stamp < 128).astype(np.uint8), max(3, int(0.6 * w)), max(3, int(0.6 * h)), 5)
+    return np.where(frame > 0, 255, stamp).astype(stamp.dtype)
 
 
 def _sure_mark(w: Word) -> bool:
@@ -434,11 +421,5 @@ def _read_region(
     for bx0, by0, bx1, by1 in others:
         if bx0 < x1 and bx1 > x0 and by0 < y1 and by1 > y0:
             cut[max(0, by0 - y0) : max(0, by1 - y0), max(0, bx0 - x0) : max(0, bx1 - x0)] = 255
-    border = 20  # Tesseract reads a cut-out best with some white around it
-    crop = cv2.copyMakeBorder(cut, border, border, border, border, cv2.BORDER_CONSTANT, value=255)
     psm = 7 if (box[3] - box[1]) < 1.6 * line_h else 6
-    dx, dy = x0 - border, y0 - border
-    return [
-        Word(t.text, (t.box[0] + dx, t.box[1] + dy, t.box[2] + dx, t.box[3] + dy), t.confidence, t.line, block)
-        for t in eng.words(crop, dpi, lang, psm)
-    ]
+    return [replace(t, block=block) for t in read_cut_out(eng, cut, (x0, y0), dpi, lang, psm)]
