@@ -11,6 +11,7 @@ from .fields import Field, free_text_confidence
 from .layout import Line
 from .reference import DocType, doc_types
 from .text import clean, fold, is_caps
+from .tones import mend_read
 
 V_V = re.compile(r"^\s*v\s*[/|l1]?\s*[vy]\b[\s.:]*", re.IGNORECASE)
 # An italic 'V/v' that OCR made into other marks around a slash ('⁄%', 'W/', '\/y'): one
@@ -136,5 +137,6 @@ def _subject(picked: list[Line], prefix: re.Pattern) -> Field | None:
     text = prefix.sub("", text, count=1).strip()
     if not text:
         return None
+    weakest = min(ln.weakest for ln in picked)
     box = (min(ln.box[0] for ln in picked), picked[0].box[1], max(ln.box[2] for ln in picked), picked[-1].box[3])
-    return Field("subject", text[:500], free_text_confidence(min(ln.weakest for ln in picked)), picked[0].page, box)
+    return Field("subject", mend_read(text, weakest)[:500], free_text_confidence(weakest), picked[0].page, box)

@@ -11,6 +11,7 @@ from .fields import Field, free_text_confidence
 from .layout import Line
 from .reference import repair_caps, titles
 from .text import clean, fold, is_caps
+from .tones import mend_read
 
 _PREFIX_RE = re.compile(r"^(tm|kt|tl|tuq|q)\s*[.,]\s*")  # on folded text
 _PREFIX_TEXT_RE = re.compile(r"^(TM|KT|TL|TUQ|Q)\s*[.,]\s*")
@@ -40,8 +41,10 @@ def recipients(lines: list[Line], heading: Line | None) -> Field | None:
         boxes.append(ln)
     if not items:
         return None
+    weakest = min(b.weakest for b in boxes)
     box = (min(b.box[0] for b in boxes), boxes[0].box[1], max(b.box[2] for b in boxes), boxes[-1].box[3])
-    return Field("recipients", items, free_text_confidence(min(b.weakest for b in boxes)), heading.page, box)
+    items = [mend_read(item, weakest) for item in items]
+    return Field("recipients", items, free_text_confidence(weakest), heading.page, box)
 
 
 def signature(lines: list[Line], heading: Line | None) -> dict[str, Field]:

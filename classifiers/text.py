@@ -60,7 +60,8 @@ _OLD_TONES = {
 }
 _OLD_TONES.update({k.upper(): v.upper() for k, v in list(_OLD_TONES.items())})
 _OLD_TONES.update({k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in list(_OLD_TONES.items()) if k.islower()})
-_OLD_RE = re.compile("(?:" + "|".join(map(re.escape, _OLD_TONES)) + r")(?=\W|$)")
+# After 'q' the u is the onset's ('quý', 'Quỹ'): the tone stands on the y in either style.
+_OLD_RE = re.compile("(?<![qQ])(?:" + "|".join(map(re.escape, _OLD_TONES)) + r")(?=\W|$)")
 
 
 def clean(s: str) -> str:
