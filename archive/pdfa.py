@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pikepdf
 
-from ocr.types import RecognisedPage, lines_of
+from classifiers.tones import mend_line
+from ocr.types import STATED, RecognisedPage, lines_of
 
 from .glyphless import ASCENT, DESCENT, add_font, encode_text
 from .xmp import build_xmp, pdf_date
@@ -139,10 +140,15 @@ def text_layer(rp: RecognisedPage, k: float) -> str:
         glyph = 0.5 * size  # every glyph of the font is half an em wide
         baseline = h_pt - bottom * k - DESCENT / 1000.0 * size
         out.append(f"/F0 {_num(size)} Tf")
-        for i, w in enumerate(line):
+        # Tones OCR misread are mended in the text (classifiers.tones); what a PDF's
+        # own text layer stated is kept as it stood.
+        texts = [w.text for w in line]
+        if all(w.confidence < STATED for w in line):
+            texts = mend_line(texts)
+        for i, (w, text) in enumerate(zip(line, texts)):
             x0, x1 = w.box[0] * k, w.box[2] * k
-            tz = max(1.0, 100.0 * (x1 - x0) / (len(w.text) * glyph))
-            run = f"1 0 0 1 {_num(x0)} {_num(baseline)} Tm {_num(tz)} Tz <{encode_text(w.text)}> Tj"
+            tz = max(1.0, 100.0 * (x1 - x0) / (len(text) * glyph))
+            run = f"1 0 0 1 {_num(x0)} {_num(baseline)} Tm {_num(tz)} Tz <{encode_text(text)}> Tj"
             if i + 1 < len(line):
                 gap = max(line[i + 1].box[0] * k - x1, 0.1)
                 run += f" {_num(100.0 * gap / glyph)} Tz <0020> Tj"

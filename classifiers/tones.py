@@ -141,3 +141,17 @@ def mend_read(text: str, weakest: float) -> str:
     """mend_tones of text OCR read (`weakest`: its least sure word, 0-1); text a file
     states (a PDF's own text layer, at 1.0) is what the document says, and stays."""
     return text if weakest >= 1.0 else mend_tones(text)
+
+
+def mend_line(texts: list[str]) -> list[str]:
+    """A line's words as OCR read them, each with its misread tones mended and nothing
+    else changed (its punctuation and stray letters stay as read): the searchable
+    PDF's text, which a records system may search with its marks."""
+    cleaned, mended = clean(" ".join(texts)).split(" "), mend_tones(" ".join(texts)).split(" ")
+    if not (len(cleaned) == len(mended) == len(texts)):
+        return texts  # a word of blanks: the words and the text no longer line up
+    out = []
+    for word, c, m in zip(texts, cleaned, mended):
+        same_length = len(word) == len(c) == len(m)
+        out.append("".join(m[k] if c[k] != m[k] else word[k] for k in range(len(word))) if same_length else word)
+    return out

@@ -12,6 +12,10 @@ import pytest
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
+from archive.glyphless import encode_text
+from archive.pdfa import text_layer
+from classifiers.tones import mend_line
+from ocr.types import STATED, RecognisedPage, Word, lines_of
 from tests.pdfa_rules import violations
 
 
@@ -45,14 +49,30 @@ def test_rule_checker_catches_a_broken_file(processed, tmp_path):
 
 
 def test_pdftotext_gives_back_the_ocr_text_nfc_with_diacritics(processed):
+    """The words OCR read, a misread tone mended where the word it belongs to allows
+    one reading only (classifiers.tones)."""
     for pdf in sorted(processed.glob("*.pdf")):
-        record = json.loads(pdf.with_suffix(".json").read_text())
-        ocr_words = " ".join(p["text"] for p in record["documents"][0]["pages"]).split()
+        pages = json.loads(pdf.with_suffix(".words.json").read_text())["pages"]
+        ocr_words = []
+        for page in pages:
+            for line in lines_of(RecognisedPage.from_dict(page).words):
+                texts = [w.text for w in line]
+                ocr_words += mend_line(texts) if all(w.confidence < STATED for w in line) else texts
         extracted = _pdftotext(pdf)
         assert unicodedata.normalize("NFC", extracted) == extracted
         # pdftotext orders side-by-side columns its own way; the words are the same
         assert Counter(extracted.split()) == Counter(ocr_words), pdf.name
         assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in re.sub(r"\s+", " ", extracted)
+
+
+def test_the_text_layer_mends_a_misread_tone_but_keeps_what_a_file_stated():
+    def layer(confidence: float) -> str:
+        texts = ["kế", "hoạch", "bôi", "dưỡng"]
+        words = [Word(t, (100 + 120 * i, 100, 200 + 120 * i, 140), confidence, 0, 0) for i, t in enumerate(texts)]
+        return text_layer(RecognisedPage(1, 1000, 1000, 300.0, 0, 0.0, words=words), 72 / 300)
+
+    assert encode_text("bồi") in layer(91.0) and encode_text("bôi") not in layer(91.0)
+    assert encode_text("bôi") in layer(STATED)
 
 
 @pytest.mark.parametrize("name", ["skew-000.pdf", "rotated90-000.pdf", "upside_down-000.pdf"])
