@@ -10,9 +10,10 @@ scripts/make_compounds.py). Only the marks above the letter change (the dot belo
 read apart from them, and `để` → `đệ trình` would make a word as easily), never a
 letter or a vowel's shape; never a syllable common as a word alone (`tại khoản` is not
 `tài khoản`: classifiers/data/standalone.txt), nor a capitalised one inside the text
-(a name: `Hòa Lợi`). Only free text is mended (a subject, the recipients); names have
-their reference lists. The figures, on real text every word of which is right and on
-OCR'd synthetic subjects, are in the README."""
+(a name: `Hòa Lợi`). Only free text is mended (a subject, the recipients, the
+searchable PDF's text layer); names have their reference lists. The figures, on real
+text every word of which is right and on OCR'd scans, are in the README
+(`python -m benchmarks.tones`)."""
 
 from __future__ import annotations
 
@@ -107,10 +108,10 @@ def _mend_chain(
     chain: list[str], first: bool, words: frozenset[tuple[str, ...]], spellings: dict[str, frozenset[str]]
 ) -> dict[int, str]:
     """{index: the syllable mended} for a chain of syllables as read (`first`: the chain
-    starts the text, where a capital is no name's). A syllable already
-    in a word is never changed, nor made into a word with one that is ('giao chỉ tiêu'
-    stays, though 'giáo chỉ' is a word too); two mendings whose words would share a
-    syllable ('chuyến đổi số': 'chuyển đổi' or 'đối số') are both left."""
+    starts the text, where a capital is no name's). A syllable already in a word is
+    never changed, nor made into a word with one that is ('giao chỉ tiêu' stays, though
+    'giáo chỉ' is a word too); two mendings whose words would share a syllable ('bải
+    mìn lòm': 'bãi mìn' or 'mìn lõm') are both left."""
     read = [_canonical(s.lower(), spellings) for s in chain]
     free = [_word_at(read, i, [True] * len(read), words) is None for i in range(len(read))]
     found: dict[int, tuple[str, range]] = {}
