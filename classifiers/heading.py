@@ -18,7 +18,9 @@ V_V = re.compile(r"^\s*v\s*[/|l1]?\s*[vy]\b[\s.:]*", re.IGNORECASE)
 # short token holding a slash, then the subject. Says công văn only weakly (red).
 V_V_MISREAD = re.compile(r"^\s*[^\s/⁄∕]{0,2}[/⁄∕][^\s/⁄∕]{0,2}\s+(?=\w)")
 _MISREAD_MARKER = 0.5
-VE_VIEC = re.compile(r"^\s*v[eề]\s+vi[eệ]c\b[\s:]*", re.IGNORECASE)
+# 'Về việc', its marks misread or lost ('Vê việc'), and on some papers in brackets.
+_E = "eêèéẻẽẹềếểễệ"
+VE_VIEC = re.compile(rf"^\s*\(?\s*v[{_E}]\s+vi[{_E}]c\b[\s:]*", re.IGNORECASE)
 BODY_START = ("can cu", "kinh gui", "theo de nghi", "thuc hien", "dieu 1")
 
 
@@ -83,11 +85,28 @@ def subject_after_heading(lines: list[Line], heading: Line) -> Field | None:
             continue
         if ln.box[1] - prev.box[3] > 1.6 * max(prev.height, 1) or not (0.3 < ln.centre_x < 0.75):
             break
-        if fold(ln.text).startswith(BODY_START):
+        if fold(ln.text).startswith(BODY_START) or _after_body_start(ln, lines):
+            break
+        # Under a subject in small letters, a line in capitals is the next block: the
+        # authority of a decision ('BỘ TRƯỞNG BỘ ...', 'CHỦ TỊCH ỦY BAN NHÂN DÂN ...').
+        if picked and is_caps(ln.text) and not is_caps(picked[-1].text):
             break
         picked.append(ln)
         prev = ln
     return _subject(picked, VE_VIEC)
+
+
+def _after_body_start(ln: Line, lines: list[Line]) -> bool:
+    """The line stands on a row after a body's opening words ('Kính gửi: | Ban Chấp
+    hành ...', the wide gap after the colon splitting the row into two lines)."""
+    mid = (ln.box[1] + ln.box[3]) / 2
+    return any(
+        other.page == ln.page
+        and other.box[2] <= ln.box[0]
+        and other.box[1] < mid < other.box[3]
+        and fold(other.text).startswith(BODY_START)
+        for other in lines
+    )
 
 
 def subject_vv(lines: list[Line], below_y: int) -> tuple[Field, float] | None:
@@ -134,7 +153,10 @@ def _subject(picked: list[Line], prefix: re.Pattern) -> Field | None:
     if not picked:
         return None
     text = clean(" ".join(ln.text for ln in picked))
+    bracketed = text.lstrip().startswith("(") and text.rstrip().endswith(")")
     text = prefix.sub("", text, count=1).strip()
+    if bracketed:  # '(Về việc ...)': the subject without its brackets
+        text = text.lstrip("( ").removesuffix(")").strip()
     if not text:
         return None
     weakest = min(ln.weakest for ln in picked)
