@@ -10,7 +10,7 @@ from datetime import date
 from rapidfuzz import fuzz, process
 
 from ocr.types import STATED, Word
-from ocr.vietnamese import NGAY, THANG
+from ocr.vietnamese import NGAY, THANG, is_syllable
 
 from .fields import Field
 from .layout import Line
@@ -356,9 +356,34 @@ def _caps_runs(ln: Line) -> list[Line]:
         runs[-1].append(w)
     if len(runs) < 2:
         return []
+    runs = [_without_debris(run) for run in runs]
     out = []
     for i, run in enumerate(runs):
-        beside = ([runs[i - 1][-1]] if i else []) + ([runs[i + 1][0]] if i + 1 < len(runs) else [])
+        if not run:
+            continue
+        beside = ([runs[i - 1][-1]] if i and runs[i - 1] else []) + (
+            [runs[i + 1][0]] if i + 1 < len(runs) and runs[i + 1] else []
+        )
         if is_caps(run[0].text) and not any(fold(re.sub(r"\W", "", w.text)) in _MARK_WORDS for w in beside):
             out.append(ln.sub(run))
     return out
+
+
+_DEBRIS = 80.0  # a stamp's frame read as letters ('ÌÌ' at 59) is read no surer than this
+
+
+def _without_debris(run: list[Word]) -> list[Word]:
+    """A run of capitals without the stamp frame's strokes OCR read as letters at its
+    ends ('HỎA TỐC ÌÌ': a frame's side beside the arrival stamp): no syllable, read
+    weakly."""
+
+    def debris(w: Word) -> bool:
+        letters = re.sub(r"\W", "", w.text)
+        return w.confidence < _DEBRIS and not (letters and is_syllable(letters))
+
+    start, end = 0, len(run)
+    while start < end and debris(run[start]):
+        start += 1
+    while end > start and debris(run[end - 1]):
+        end -= 1
+    return run[start:end]

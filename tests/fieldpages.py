@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from ocr.types import RecognisedPage, Word
 from tests.synthetic.content import Document
+from tests.synthetic.render import authority_line
 
 W, H = 2480, 3508
 CHAR_W = 24  # px per character at 13 pt, 300 dpi (near enough for layout)
@@ -64,6 +65,9 @@ def build(doc: Document, noise: Noise = lambda kind, t: t) -> list[RecognisedPag
         b.add(noise("type", doc.type_heading), 1323, y, "c")
         y += 75
         b.add(noise("subject", f"Về việc {doc.subject}"), 1323, y, "c")
+        if doc.number % 3 == 2 and doc.type_heading == "QUYẾT ĐỊNH":
+            b.add(authority_line(doc), 1323, y + 62, "c")  # as close as a subject's own line
+            y += 62
         y += 120
     else:
         b.add(f"Kính gửi: {doc.addressees[0]}", 700, y)

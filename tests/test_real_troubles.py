@@ -394,6 +394,8 @@ def test_a_stamps_first_word_read_weakly_never_leaves_a_lesser_urgency_green(wea
         ([("HỎA", 92.0), ("TỐC", 96.0), ("Chuyển:", 93.0), ("VP", 92.0)], "HỎA TỐC"),
         ([("Chuyển:", 93.0), ("VP", 92.0), ("KHẨN", 95.0)], None),  # 'VP KHẨN': no run of its own
         ([("thượng", 88.0), ("KHẨN", 95.0), ("Chuyển:", 93.0)], None),  # never a lesser KHẨN
+        # the stamp's frame between them read as letters, weakly: no part of the mark
+        ([("HỎA", 93.0), ("TỐC", 93.0), ("ÌÌ", 59.0), ("Chuyển:", 93.0)], "HỎA TỐC"),
     ],
 )
 def test_an_urgency_stamp_read_on_one_row_with_the_arrival_stamp_is_found(row, urgency):

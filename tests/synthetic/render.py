@@ -155,8 +155,16 @@ def render_document(doc: Document) -> list[RenderedPage]:
         for ln in wrap(p, f"Về việc {doc.subject}", "bold", 14, mm(120)):
             p.text(ln, A4_PX[0] // 2 + mm(7), y, "bold", 14, "c")
             y += pt(17)
-        p.rule(A4_PX[0] // 2 + mm(7), y + pt(3), mm(40))
-        y += pt(18)
+        if doc.number % 3 == 2:
+            # One paper in three sets no rule under its subject, and a decision's
+            # authority follows it as closely as its own lines ('GIÁM ĐỐC SỞ Y TẾ').
+            if doc.type_heading == "QUYẾT ĐỊNH":
+                p.text(authority_line(doc), A4_PX[0] // 2 + mm(7), y + pt(4), "bold", 14, "c")
+                y += pt(21)
+            y += pt(8)
+        else:
+            p.rule(A4_PX[0] // 2 + mm(7), y + pt(3), mm(40))
+            y += pt(18)
     else:
         x = LEFT + mm(30)
         first = True
@@ -316,3 +324,12 @@ def _justify(p: _Page, line: str, x0: int, x1: int, y: int, size: float) -> None
         p.drawn.append((w, x, y, "regular", size, INK))
         x += wd + gap
     p.lines.append(line)
+
+
+def authority_line(doc: Document) -> str:
+    """A decision's authority under its subject: the head of the issuing body, by
+    name ('CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH ...', 'GIÁM ĐỐC SỞ Y TẾ')."""
+    head = doc.signer_titles[0]
+    for prefix in ("KT. ", "TL. ", "TM. ", "TUQ. ", "Q. "):
+        head = head.removeprefix(prefix)
+    return f"{head} {doc.issuer}"
