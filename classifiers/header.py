@@ -218,6 +218,11 @@ def _place(raw: str, ln: Line) -> Field:
     return Field("place", raw, ln.confidence * 0.8, ln.page, ln.box)
 
 
+# The lines of an e-signature box stamped on the page ('Người ký: CỔNG THÔNG TIN ĐIỆN
+# TỬ CHÍNH PHỦ', 'Cơ quan: VĂN PHÒNG ...'): the signer's, never the issuer's or its parent.
+_SIGNATURE_BOX = ("nguoi ky", "ky boi", "co quan:", "thoi gian ky", "email")
+
+
 def find_issuer(lines: list[Line], so_line: Line | None) -> dict[str, Field]:
     """Bodies in the top-left block above 'Số:': a line that starts with an organ word
     (ỦY BAN, SỞ, BỘ, ...) starts a body, other lines continue the one above. With two
@@ -235,6 +240,7 @@ def find_issuer(lines: list[Line], so_line: Line | None) -> dict[str, Field]:
         if ln.centre_x < 0.5
         and is_caps(ln.text)
         and not is_national(ln)
+        and not fold(ln.text).startswith(_SIGNATURE_BOX)
         and not _numbered(ln.text)
         and (limit is None or ln.box[3] <= limit + 0.2 * ln.height)
     ]
@@ -281,12 +287,25 @@ def _numbered(text: str) -> bool:
     return rest is not None and any(c.isdigit() for c in rest[:4])
 
 
+# A speck or a scanner's mark before the name reads as a quote or a dash, the rule
+# under it as underscores ('UBND TỈNH KIÊN GIANG _', '__ BỘ CÔNG THƯƠNG').
+_SPECKS = "'\"`‘’“”-–—_.,:;·*~ "
+
+
+def _trimmed(name: str) -> str:
+    """A body's name without the specks around it, nor a word in small letters before
+    an organ's name ('Ta BỘ GIÁO DỤC VÀ ĐÀO TẠO': a seal's edge read as letters)."""
+    name = name.strip(_SPECKS)
+    first, _, rest = name.partition(" ")
+    if rest and not is_caps(first) and starts_with_organ(rest):
+        name = rest.lstrip(_SPECKS)
+    return name
+
+
 def _body(name: str, lines: list[Line], known: bool, words: list[str] | None = None) -> Field:
     """The body's name from its lines (or from `words`, their words mended)."""
-    # A speck or a scanner's mark before the name reads as a quote or a dash.
-    strip = "'\"`‘’“”-–—.,:;·* "
-    read = clean(" ".join(ln.text for ln in lines)).lstrip(strip)
-    text = clean(" ".join(words)).lstrip(strip) if words is not None else read
+    read = _trimmed(clean(" ".join(ln.text for ln in lines)))
+    text = _trimmed(clean(" ".join(words))) if words is not None else read
     conf = min(ln.confidence for ln in lines)
     box = (min(ln.box[0] for ln in lines), lines[0].box[1], max(ln.box[2] for ln in lines), lines[-1].box[3])
     source = "recognised" if words is None else "restated"

@@ -412,3 +412,35 @@ def test_an_urgency_stamp_read_on_one_row_with_the_arrival_stamp_is_found(row, u
         x += 30 * len(text) + 20
     found = extract([page]).fields.get("urgency")
     assert (found.value if found else None) == urgency
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        lambda name: name + " _",  # the rule under it read as an underscore
+        lambda name: "__ " + name,
+        lambda name: "Ta " + name,  # a seal's edge read as a word in small letters
+    ],
+)
+def test_a_parent_body_read_with_specks_around_it_is_its_name_alone(read):
+    doc = _doc(parent="BỘ GIÁO DỤC VÀ ĐÀO TẠO", issuer="TRƯỜNG ĐẠI HỌC MIỀN ĐÔNG")
+    fields = extract(build(doc, lambda kind, t: read(t) if kind == "parent" else t)).fields
+    assert fields["parent_issuer"].value == "BỘ GIÁO DỤC VÀ ĐÀO TẠO"
+
+
+def test_an_e_signature_box_above_the_header_is_no_parent_body():
+    """An e-office stamps its signature box at the page's top ('Người ký: CỔNG THÔNG TIN
+    ĐIỆN TỬ CHÍNH PHỦ', 'Cơ quan: VĂN PHÒNG CHÍNH PHỦ'): its capitals are the signer's."""
+    from ocr.types import Word
+
+    doc = _doc(parent="")
+    (page,) = build(doc)
+    box = []
+    for k, text in enumerate(["Người ký: CỔNG THÔNG TIN ĐIỆN TỬ CHÍNH PHỦ", "Cơ quan: VĂN PHÒNG CHÍNH PHỦ"]):
+        x = 600
+        for token in text.split():
+            box.append(Word(token, (x, 20 + 40 * k, x + 22 * len(token), 50 + 40 * k), 100.0, 800 + k, 800))
+            x += 22 * (len(token) + 1)
+    page.words = box + page.words
+    fields = extract([page]).fields
+    assert "parent_issuer" not in fields and fields["issuer"].value == doc.issuer
