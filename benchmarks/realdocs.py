@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 KEYS = ["so_ky_hieu", "date", "issuer", "type"]
+ALSO = ["place", "parent_issuer"]  # labelled too, not registration fields: shown, not scored
 GREEN = 0.9
 
 
@@ -56,6 +57,7 @@ def run(folder: Path, keep: Path | None) -> None:
     stats: dict[tuple[str, str], Counter] = defaultdict(Counter)
     misses: list[str] = []
     untouched = Counter()
+    also = Counter()
     handwritten = Counter()  # values the station read from handwriting: how many are right
     slots = Counter()  # the digit reader's readings of handwritten slots, filled in or noted
     for r in labels:
@@ -93,6 +95,14 @@ def run(folder: Path, keep: Path | None) -> None:
                     f"{r['file']} {k}: got {got!r} ({conf:.2f}), label {want!r}"
                     + ("" if rec.get("status") == "ok" else f" [{rec.get('status')}: {rec.get('error')}]")
                 )
+        for k in ALSO:
+            f = fields.get(k) or {}
+            if r[k] == "?":
+                continue
+            ok = norm("issuer", f.get("value")) == norm("issuer", r[k])  # an empty label: none on the page
+            also[k] += 1
+            also[k + "_exact"] += ok
+            also[k + "_wrong_green"] += not ok and bool(f.get("value")) and float(f.get("confidence", 0)) >= GREEN
         untouched[kind] += all_green_right
         if rec.get("status") == "ok":
             _count_slots(rec["documents"][0], r, slots)
@@ -110,6 +120,11 @@ def run(folder: Path, keep: Path | None) -> None:
                     f"| {k} | {kind} | {c['exact']}/{c['scored']} = {100 * c['exact'] / c['scored']:.0f}% | "
                     f"{c['empty']} | {c['wrong']} | {c['wrong_green']} |"
                 )
+    for k in ALSO:
+        print(
+            f"\n{k} (labelled, not scored): {also[k + '_exact']}/{also[k]} exact, "
+            f"wrong at ≥ 0.9: {also[k + '_wrong_green']}"
+        )
     for kind in ("scan", "born-digital"):
         print(
             f"\nnothing to touch (4 key fields right and green), {kind}: {untouched[kind]}/{untouched['docs_' + kind]}"
