@@ -21,6 +21,8 @@ _MISREAD_MARKER = 0.5
 # 'Về việc', its marks misread or lost ('Vê việc'), and on some papers in brackets.
 _E = "eêèéẻẽẹềếểễệ"
 VE_VIEC = re.compile(rf"^\s*\(?\s*v[{_E}]\s+vi[{_E}]c\b[\s:]*", re.IGNORECASE)
+# Under a type heading the subject opens with 'Về việc' or, on some papers, 'V/v'.
+_UNDER_HEADING = re.compile(f"(?:{VE_VIEC.pattern})|(?:{V_V.pattern})", re.IGNORECASE)
 BODY_START = ("can cu", "kinh gui", "theo de nghi", "thuc hien", "dieu 1")
 
 
@@ -93,7 +95,7 @@ def subject_after_heading(lines: list[Line], heading: Line) -> Field | None:
             break
         picked.append(ln)
         prev = ln
-    return _subject(picked, VE_VIEC)
+    return _subject(picked, _UNDER_HEADING)
 
 
 def _after_body_start(ln: Line, lines: list[Line]) -> bool:
@@ -157,6 +159,7 @@ def _subject(picked: list[Line], prefix: re.Pattern) -> Field | None:
     text = prefix.sub("", text, count=1).strip()
     if bracketed:  # '(Về việc ...)': the subject without its brackets
         text = text.lstrip("( ").removesuffix(")").strip()
+    text = text.rstrip(" _")  # the rule under it, drawn or typed as underscores
     if not text:
         return None
     weakest = min(ln.weakest for ln in picked)

@@ -73,3 +73,14 @@ def test_a_subject_set_in_capitals_is_kept_whole():
         ("Căn cứ Luật Thi đua, khen thưởng;", 1120, "l"),
     ]
     assert _subject(rows) == "THÀNH LẬP HỘI ĐỒNG THI ĐUA KHEN THƯỞNG NĂM 2026"
+
+
+def test_a_subject_opened_by_v_v_under_the_heading_and_a_rule_typed_as_underscores():
+    rows = [
+        ("THÔNG BÁO", 900, "c"),
+        ("V/v tham gia bảo hiểm y tế năm 2026", 970, "c"),
+        ("Thực hiện kế hoạch năm học, nhà trường thông báo như sau:", 1060, "l"),
+    ]
+    assert _subject(rows) == "tham gia bảo hiểm y tế năm 2026"
+    rows[1] = ("Về việc tổ chức thi tốt nghiệp năm 2026 ___________", 970, "c")
+    assert _subject(rows) == "tổ chức thi tốt nghiệp năm 2026"
