@@ -219,7 +219,7 @@ def _place(raw: str, ln: Line) -> Field:
 
 
 # The lines of an e-signature box stamped on the page ('Người ký: CỔNG THÔNG TIN ĐIỆN
-# TỬ CHÍNH PHỦ', 'Cơ quan: VĂN PHÒNG ...'): the signer's, never the issuer's or its parent.
+# TỬ CHÍNH PHỦ', 'Cơ quan: SỞ ...'): the signer's, never the issuer's or its parent.
 _SIGNATURE_BOX = ("nguoi ky", "ky boi", "co quan:", "thoi gian ky", "email")
 
 
@@ -288,13 +288,13 @@ def _numbered(text: str) -> bool:
 
 
 # A speck or a scanner's mark before the name reads as a quote or a dash, the rule
-# under it as underscores ('UBND TỈNH KIÊN GIANG _', '__ BỘ CÔNG THƯƠNG').
+# under it as underscores ('UBND TỈNH LẠNG SƠN _', '__ BỘ NỘI VỤ').
 _SPECKS = "'\"`‘’“”-–—_.,:;·*~ "
 
 
 def _trimmed(name: str) -> str:
     """A body's name without the specks around it, nor a word in small letters before
-    an organ's name ('Ta BỘ GIÁO DỤC VÀ ĐÀO TẠO': a seal's edge read as letters)."""
+    an organ's name ('Ta BỘ TÀI CHÍNH': a seal's edge read as letters)."""
     name = name.strip(_SPECKS)
     first, _, rest = name.partition(" ")
     if rest and not is_caps(first) and starts_with_organ(rest):

@@ -157,7 +157,7 @@ def render_document(doc: Document) -> list[RenderedPage]:
             y += pt(17)
         if doc.number % 3 == 2:
             # One paper in three sets no rule under its subject, and a decision's
-            # authority follows it as closely as its own lines ('GIÁM ĐỐC SỞ Y TẾ').
+            # authority follows it as closely as its own lines ('GIÁM ĐỐC SỞ NỘI VỤ').
             if doc.type_heading == "QUYẾT ĐỊNH":
                 p.text(authority_line(doc), A4_PX[0] // 2 + mm(7), y + pt(4), "bold", 14, "c")
                 y += pt(21)
@@ -328,7 +328,7 @@ def _justify(p: _Page, line: str, x0: int, x1: int, y: int, size: float) -> None
 
 def authority_line(doc: Document) -> str:
     """A decision's authority under its subject: the head of the issuing body, by
-    name ('CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH ...', 'GIÁM ĐỐC SỞ Y TẾ')."""
+    name ('CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH ...', 'GIÁM ĐỐC SỞ NỘI VỤ')."""
     head = doc.signer_titles[0]
     for prefix in ("KT. ", "TL. ", "TM. ", "TUQ. ", "Q. "):
         head = head.removeprefix(prefix)
