@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import re
 from pathlib import Path
 
 import pikepdf
@@ -22,8 +21,7 @@ from classifiers.text import clean
 from classifiers.tones import mend_tones
 from ocr.textlayer import read_text_layer
 from ocr.types import lines_of
-
-_SYLLABLE = re.compile(r"[^\W\d_]+")
+from ocr.vietnamese import LETTER_RUN
 
 
 def born_digital(folder: Path) -> list[Path]:
@@ -37,7 +35,7 @@ def _changes(name: str, lines: list[str]) -> tuple[int, list[tuple[str, str, str
     for line in lines:
         text = clean(line)
         mended = mend_tones(text)
-        syllables += len(_SYLLABLE.findall(text))
+        syllables += len(LETTER_RUN.findall(text))
         out += [(name, a, b, text) for a, b in zip(text.split(), mended.split()) if a != b]
     return syllables, out
 

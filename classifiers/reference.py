@@ -30,7 +30,7 @@ def type_by_abbreviation() -> dict[str, DocType]:
     return {t.abbreviation: t for t in doc_types() if t.abbreviation}
 
 
-def _lines(name: str) -> tuple[str, ...]:
+def data_lines(name: str) -> tuple[str, ...]:
     text = (DATA / name).read_text(encoding="utf-8")
     return tuple(ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))
 
@@ -38,17 +38,17 @@ def _lines(name: str) -> tuple[str, ...]:
 @lru_cache(maxsize=1)
 def organ_keywords() -> tuple[str, ...]:
     """Folded, longest first (so 'tong cuc' wins over 'cuc')."""
-    return tuple(sorted({fold(k) for k in _lines("organs.txt")}, key=len, reverse=True))
+    return tuple(sorted({fold(k) for k in data_lines("organs.txt")}, key=len, reverse=True))
 
 
 @lru_cache(maxsize=1)
 def places() -> tuple[str, ...]:
-    return _lines("places.txt")
+    return data_lines("places.txt")
 
 
 @lru_cache(maxsize=1)
 def issuers() -> tuple[str, ...]:
-    return _lines("issuers.txt")
+    return data_lines("issuers.txt")
 
 
 _LEVELS = ("TỈNH", "THÀNH PHỐ", "HUYỆN", "QUẬN", "THỊ XÃ")
@@ -77,7 +77,7 @@ def starts_with_organ(line: str) -> bool:
 
 @lru_cache(maxsize=1)
 def titles() -> tuple[str, ...]:
-    return _lines("titles.txt")
+    return data_lines("titles.txt")
 
 
 _ADMIN_PHRASES = [
@@ -96,8 +96,8 @@ _ADMIN_PHRASES = [
 
 @lru_cache(maxsize=1)
 def _caps_phrases() -> tuple[str, ...]:
-    phrases = list(_ADMIN_PHRASES) + list(issuers()) + list(titles()) + list(_lines("organs.txt"))
-    phrases += list(_lines("name_words.txt"))
+    phrases = list(_ADMIN_PHRASES) + list(issuers()) + list(titles()) + list(data_lines("organs.txt"))
+    phrases += list(data_lines("name_words.txt"))
     for place in places():
         up = place.upper()
         phrases += [up, f"TỈNH {up}", f"THÀNH PHỐ {up}", f"HUYỆN {up}", f"QUẬN {up}", f"THỊ XÃ {up}"]

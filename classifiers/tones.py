@@ -22,22 +22,21 @@ import unicodedata
 from collections import defaultdict
 from functools import lru_cache
 
-from .reference import DATA
+from ocr.vietnamese import LETTER_RUN, TONES, toneless
+
+from .reference import data_lines
 from .text import clean
 
-_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _DOT_BELOW = "\u0323"
-_SYLLABLES = re.compile(r"[^\W\d_]+")
 _WIDEST = 3  # the longest word looked for, in syllables
 
 
 def _toneless(syllable: str) -> str:
-    nfd = unicodedata.normalize("NFD", syllable)
-    return unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONES))
+    return toneless(syllable)[0]
 
 
 def _tone(syllable: str) -> str:
-    return next((c for c in unicodedata.normalize("NFD", syllable) if c in _TONES), "")
+    return next((c for c in unicodedata.normalize("NFD", syllable) if c in TONES), "")
 
 
 def _canonical(syllable: str, spellings: dict[str, frozenset[str]]) -> str:
@@ -51,14 +50,9 @@ def _dotted(syllable: str) -> bool:
     return _DOT_BELOW in unicodedata.normalize("NFD", syllable)
 
 
-def _entries(name: str) -> list[str]:
-    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
-    return [ln for ln in lines if ln and not ln.startswith("#")]
-
-
 @lru_cache(maxsize=1)
 def _standalone() -> frozenset[str]:
-    return frozenset(_entries("standalone.txt"))
+    return frozenset(data_lines("standalone.txt"))
 
 
 @lru_cache(maxsize=1)
@@ -66,7 +60,7 @@ def _dictionary() -> tuple[frozenset[tuple[str, ...]], dict[str, frozenset[str]]
     """(the words, as tuples of syllables; each toneless syllable's spellings in them)."""
     words: set[tuple[str, ...]] = set()
     spellings: dict[str, set[str]] = defaultdict(set)
-    for line in _entries("compounds.txt"):
+    for line in data_lines("compounds.txt"):
         word = tuple(line.split())
         words.add(word)
         for s in word:
@@ -86,14 +80,19 @@ def _word_at(chain: list[str], i: int, free: list[bool], words: frozenset[tuple[
 
 
 def mend_tones(text: str) -> str:
-    """`text` with each syllable whose tone alone kept it out of a word set right (a
-    capital at its start kept). Words in capitals are left: abbreviations, names."""
-    text = clean(text)
+    """`text` (cleaned) with each syllable whose tone alone kept it out of a word set
+    right (a capital at its start kept). Words in capitals are left: abbreviations,
+    names."""
+    return _mended(clean(text))
+
+
+def _mended(text: str) -> str:
+    """mend_tones of text already cleaned."""
     words, spellings = _dictionary()
     out = list(text)
     # A chain: syllables one space apart (a comma or a digit between two ends it).
     chain: list[re.Match[str]] = []
-    for m in [*_SYLLABLES.finditer(text), None]:
+    for m in [*LETTER_RUN.finditer(text), None]:
         if m is not None and (not chain or text[chain[-1].end() : m.start()] == " "):
             chain.append(m)
             continue
@@ -148,7 +147,8 @@ def mend_line(texts: list[str]) -> list[str]:
     """A line's words as OCR read them, each with its misread tones mended and nothing
     else changed (its punctuation and stray letters stay as read): the searchable
     PDF's text, which a records system may search with its marks."""
-    cleaned, mended = clean(" ".join(texts)).split(" "), mend_tones(" ".join(texts)).split(" ")
+    joined = clean(" ".join(texts))
+    cleaned, mended = joined.split(" "), _mended(joined).split(" ")
     if not (len(cleaned) == len(mended) == len(texts)):
         return texts  # a word of blanks: the words and the text no longer line up
     out = []

@@ -14,7 +14,7 @@ import unicodedata
 
 # --- Vietnamese syllables ------------------------------------------------------------
 
-_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _ONSETS = "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|đ|g|h|k|l|m|n|p|r|s|t|v|x"
 _NUCLEI = (
     "uyê|uya|uyu|ươi|ươu|oai|oay|oao|oeo|uây|uôi|iêu|yêu|ươ|uô|iê|yê|ia|ua|ưa|oa|oă|oe|uâ|uê|uy|"
@@ -22,14 +22,14 @@ _NUCLEI = (
 )
 _CODAS = "ng|nh|ch|c|m|n|p|t"
 _SYLLABLE = re.compile(rf"(?:{_ONSETS})?(?:{_NUCLEI})(?:{_CODAS})?")
-_WORD = re.compile(r"[^\W\d_]+")
+LETTER_RUN = re.compile(r"[^\W\d_]+")
 
 
-def _toneless(word: str) -> tuple[str, int]:
+def toneless(word: str) -> tuple[str, int]:
     """The word without tone marks (vowel shapes kept), and how many tone marks it had."""
     nfd = unicodedata.normalize("NFD", word.lower())
-    tones = sum(1 for c in nfd if c in _TONES)
-    return unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONES)), tones
+    tones = sum(1 for c in nfd if c in TONES)
+    return unicodedata.normalize("NFC", "".join(c for c in nfd if c not in TONES)), tones
 
 
 # The date line's printed words, folded (no marks, đ as d), as OCR reads them: an italic
@@ -48,14 +48,14 @@ def is_syllable(word: str) -> bool:
     """Whether `word` (letters only) is a possible Vietnamese syllable: onset, vowel
     nucleus, coda, and at most one tone mark. Foreign words and abbreviations fail,
     which is why callers look at shares, never at one word."""
-    bare, tones = _toneless(word)
+    bare, tones = toneless(word)
     return tones <= 1 and _SYLLABLE.fullmatch(bare) is not None
 
 
 def syllable_share(text: str) -> float:
     """Share of the letter runs of `text` that are Vietnamese syllables (1.0 for text
     without letters: digits and punctuation are neither good nor bad)."""
-    words = _WORD.findall(text)
+    words = LETTER_RUN.findall(text)
     if not words:
         return 1.0
     return sum(is_syllable(w) for w in words) / len(words)
