@@ -226,7 +226,7 @@ def _between(kind: str, ln: list[Word], j: int, printed: int | None, head: str, 
     measured by the width of printed letters, from the side that is all print."""
     w, nxt = ln[0], ln[j]
     inside, trimmed, x0, x1 = list(ln[1:j]), [], w.box[2], nxt.box[0]
-    if printed is None and w.box[2] - w.box[0] > (1.3 * len(w.text) + 0.5) * char_w:
+    if printed is None and w.box[2] - w.box[0] > _printed_width(w.text, char_w) + _SWOLLEN * char_w:
         printed = len(w.text)  # read as print alone, yet as wide as print and a hand's digits ('ngày' over '12')
     if printed is not None:
         x0 = min(w.box[2], round(w.box[0] + _printed_width(w.text[:printed], char_w)))
@@ -244,6 +244,13 @@ def _between(kind: str, ln: list[Word], j: int, printed: int | None, head: str, 
 # dash little more than half ('/TB-KHN' is 8.6 mean characters wide, not 7). Measured
 # short, a code leaves its slash in the slot, read as a written 1.
 _WIDER, _NARROWER = 1.5, 0.6
+# A bound read as print alone ('ngày') whose box is wider than its print by more than a
+# letter took a hand's digit in: a written 1 is a fifth of a letter wide, and on a grey
+# 150-dpi copy of a real scan 'ngày' (read at 97) took the first 1 of 11 into a box
+# 1.2 letters too wide, so both readers read 1 alike. On the real scans' date lines a
+# bound read as print was at most 0.8 of a letter too wide with no digit in it, and once
+# 1.3 (the day read whole after it all the same).
+_SWOLLEN = 1.0
 
 
 def _printed_width(text: str, char_w: float) -> float:

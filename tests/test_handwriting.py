@@ -55,6 +55,19 @@ def test_a_hand_run_into_the_print_still_leaves_a_slot():
     assert (party.box[0], party.box[2]) == (150, 260)  # the Party's style: 47-TB/ĐTN
 
 
+def test_a_thin_first_digit_taken_into_ngay_is_left_in_the_slot():
+    """A grey 150-dpi copy of a real scan: Tesseract read 'ngày' surely, its box
+    taking in the hand's first 1 of 11 (a digit a fifth of a letter wide: the box a
+    letter and a bit wider than print), and both readers, seeing only the second,
+    read the day as 1 alike (green, wrong). The slot starts where the print ends; a
+    box wider by less than a letter (a spot, an italic's overhang) is taken as read."""
+    row = (("Kiên", 20, 100), ("Giang,", 110, 230))
+    (day,) = find_slots(_line(*row, ("ngày", 240, 344), ("tháng", 400, 500), ("12", 510, 550)))
+    assert day.kind == "day" and (day.box[0], day.box[2]) == (320, 400)  # 4 letters of 20 pixels
+    (day,) = find_slots(_line(*row, ("ngày", 240, 335), ("tháng", 400, 500), ("12", 510, 550)))
+    assert (day.box[0], day.box[2]) == (335, 400)
+
+
 def test_a_bilevel_scans_so_read_small_keeps_its_colon_and_its_slot():
     """A bilevel scan's capital S read small ('số:'): the colon still says it is the
     header's number line, and the hand's digits between it and the slash get a slot.
