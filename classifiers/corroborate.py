@@ -20,10 +20,11 @@ to fit stays as unsure as OCR said."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from .fields import Field
 from .reference import known_bodies, type_by_abbreviation
-from .text import fold
+from .text import clean, fold
 
 CONFIRMED = 0.93  # a value two readings agree on
 _FIRM = 0.75  # below this a reading is too weak to be confirmed by anything
@@ -31,17 +32,25 @@ _DIGITS_FIRM = 0.9  # the number's own word: digits are confirmed by nothing els
 _SKIPPED = {"va", "cua"}  # 'và', 'của' give no letter to an abbreviation
 
 
-def initials(name: str) -> str:
-    """'BỘ GIÁO DỤC VÀ ĐÀO TẠO' → 'BGDDT' (folded); an abbreviation inside the name
-    ('UBND TỈNH KIÊN GIANG') gives all its letters."""
+def _fold(text: str, strict: bool) -> str:
+    """fold(text); `strict`: keeping đ apart from d (a code's Đ is a letter of its own)."""
+    if not strict:
+        return fold(text)
+    decomposed = unicodedata.normalize("NFD", clean(text).replace("Đ", "đ"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def initials(name: str, strict: bool = False) -> str:
+    """'BỘ GIÁO DỤC VÀ ĐÀO TẠO' → 'BGDDT' (folded; `strict`: 'bgdđt'); an abbreviation
+    inside the name ('UBND TỈNH KIÊN GIANG') gives all its letters."""
     out = []
-    for word in re.split(r"[\s.,\-–]+", fold(name)):
-        if not word or word in _SKIPPED:
+    for word in re.split(r"[\s.,\-–]+", _fold(name, strict)):
+        if not word or fold(word) in _SKIPPED:
             continue
-        letters = re.sub(r"[^a-z]", "", word)
+        letters = re.sub(r"[^a-zđ]", "", word)
         if not letters:
             continue
-        abbreviation = len(letters) <= 5 and not re.search(r"[aeiouy]", letters[1:])
+        abbreviation = len(letters) <= 5 and not re.search(r"[aeiouy]", fold(letters[1:]))
         out.append(letters if abbreviation and len(letters) > 1 else letters[0])
     return "".join(out)
 
@@ -67,13 +76,15 @@ def type_code(parts: list[str]) -> str | None:
     return parts[0] if len(parts) > 1 and parts[0] in type_by_abbreviation() else None
 
 
-def names_issuer(parts: list[str], issuer: str) -> bool:
-    """A code part (not the type's) of two letters or more spelled by the issuer's initials."""
-    own = initials(issuer)
+def names_issuer(parts: list[str], issuer: str, strict: bool = False) -> bool:
+    """A code part (not the type's) of two letters or more spelled by the issuer's
+    initials; `strict`: its Đ and D each as the name has them ('BCDCCHC' does not spell
+    BAN CHỈ ĐẠO CẢI CÁCH HÀNH CHÍNH: a Đ read as D, or a code that writes it so)."""
+    own = initials(issuer, strict)
     for i, part in enumerate(parts):
         if i == 0 and type_code(parts):
             continue
-        letters = re.sub(r"[^a-z]", "", fold(part))
+        letters = re.sub(r"[^a-zđ]", "", _fold(part, strict))
         if (len(letters) >= 2 and own.startswith(letters[0]) and _subsequence(letters, own)) or (
             len(letters) >= 3 and letters in own
         ):
@@ -156,6 +167,9 @@ def corroborate(
         and digits_confidence >= _DIGITS_FIRM
         and (code_firm or (whole_code and digits_as_read))
         and issuer_agrees
+        # The issuer's name confirms the code's letters only as it spells them, Đ and D
+        # apart (folded alike, they would show a Đ read as D green).
+        and names_issuer(parts, str(issuer.value), strict=True)
         and type_agrees
     ):
         for name in ("so_ky_hieu", "number"):

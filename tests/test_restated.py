@@ -99,6 +99,20 @@ def test_an_issuer_no_list_knows_is_confirmed_by_the_body_stating_it_and_the_cod
     assert (issuer.confidence >= 0.9) == green
 
 
+@pytest.mark.parametrize(("notation", "green"), [("12/TB-CĐKTMT", True), ("12/TB-CDKTMT", False)])
+def test_the_issuers_name_confirms_a_codes_đ_only_as_it_spells_it(notation, green):
+    """A grey 150-dpi copy of a real scan read the Đ of a code on no list as D: folded,
+    the issuer's initials still spelled it, and the wrong code was shown green. The
+    name confirms the code's letters as it spells them, Đ apart from D; the name itself
+    is confirmed all the same."""
+    page = _school_page(notation=notation)
+    page.words = [replace(w, confidence=96.0) if w.text.startswith("12") else w for w in page.words]
+    fields = extract([page]).fields
+    assert fields["issuer"].value == _SCHOOL and fields["issuer"].confidence >= 0.9
+    assert fields["so_ky_hieu"].value == notation
+    assert (fields["so_ky_hieu"].confidence >= 0.9) == green
+
+
 def test_a_body_word_read_weakly_confirms_nothing():
     page = _school_page()
     page.words = [replace(w, confidence=70.0) if w.text == "Kỹ" else w for w in page.words]
