@@ -169,6 +169,7 @@ def corroborate(
         and issuer_agrees
         # The issuer's name confirms the code's letters only as it spells them, Đ and D
         # apart (folded alike, they would show a Đ read as D green).
+        and issuer is not None
         and names_issuer(parts, str(issuer.value), strict=True)
         and type_agrees
     ):
