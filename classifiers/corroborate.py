@@ -78,8 +78,8 @@ def type_code(parts: list[str]) -> str | None:
 
 def names_issuer(parts: list[str], issuer: str, strict: bool = False) -> bool:
     """A code part (not the type's) of two letters or more spelled by the issuer's
-    initials; `strict`: its Đ and D each as the name has them ('BCDCCHC' does not spell
-    BAN CHỈ ĐẠO CẢI CÁCH HÀNH CHÍNH: a Đ read as D, or a code that writes it so)."""
+    initials; `strict`: its Đ and D each as the name has them ('BCDPCTT' does not spell
+    BAN CHỈ ĐẠO PHÒNG CHỐNG THIÊN TAI: a Đ read as D, or a code that writes it so)."""
     own = initials(issuer, strict)
     for i, part in enumerate(parts):
         if i == 0 and type_code(parts):

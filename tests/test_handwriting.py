@@ -57,9 +57,9 @@ def test_a_hand_run_into_the_print_still_leaves_a_slot():
 
 def test_a_thin_first_digit_taken_into_ngay_is_left_in_the_slot():
     """A grey 150-dpi copy of a real scan: Tesseract read 'ngày' surely, its box
-    taking in the hand's first 1 of 11 (a digit a fifth of a letter wide: the box a
-    letter and a bit wider than print), and both readers, seeing only the second,
-    read the day as 1 alike (green, wrong). The slot starts where the print ends; a
+    taking in the leading 1 of a written two-digit day (a digit a fifth of a letter wide:
+    the box a letter and a bit wider than print), and both readers, seeing only the
+    second digit, read it alike (green, wrong). The slot starts where the print ends; a
     box wider by less than a letter (a spot, an italic's overhang) is taken as read."""
     row = (("Kiên", 20, 100), ("Giang,", 110, 230))
     (day,) = find_slots(_line(*row, ("ngày", 240, 344), ("tháng", 400, 500), ("12", 510, 550)))
