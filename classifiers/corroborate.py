@@ -41,8 +41,8 @@ def _fold(text: str, strict: bool) -> str:
 
 
 def initials(name: str, strict: bool = False) -> str:
-    """'BỘ GIÁO DỤC VÀ ĐÀO TẠO' → 'BGDDT' (folded; `strict`: 'bgdđt'); an abbreviation
-    inside the name ('UBND TỈNH KIÊN GIANG') gives all its letters."""
+    """'SỞ GIÁO DỤC VÀ ĐÀO TẠO' → 'sgddt' (folded; `strict`: 'sgdđt'); an abbreviation
+    inside the name ('UBND TỈNH LẠNG SƠN') gives all its letters."""
     out = []
     for word in re.split(r"[\s.,\-–]+", _fold(name, strict)):
         if not word or fold(word) in _SKIPPED:
