@@ -24,7 +24,7 @@ from .header import (
     partial_date,
     partial_notation,
 )
-from .heading import find_type_heading, subject_after_heading, subject_vv
+from .heading import MISREAD_MARKER, addressed, find_type_heading, subject_after_heading, subject_vv
 from .layout import Line, page_lines
 from .reference import type_by_abbreviation
 from .restated import restated
@@ -190,7 +190,10 @@ def _type_and_subject(
         # read at 0 says nothing: the subject's reading stands); alone it stays below
         # green (a thông báo may carry one too), a code with no type in it confirms it
         # (corroborate).
-        type_field = Field("type", "Công văn", min(marker or subject.confidence, _VV_ALONE), subject.page, subject.box)
+        # A 'V/v' OCR misread ('⁄%') says công văn only weakly; a 'Kính gửi:' under it, no
+        # type heading above, says it again.
+        sure = _VV_ALONE if marker <= MISREAD_MARKER and addressed(lines, below) else marker or subject.confidence
+        type_field = Field("type", "Công văn", min(sure, _VV_ALONE), subject.page, subject.box)
         if abbr:
             notes.append(f"a 'V/v' subject (công văn) but the notation names the type {abbr}")
             type_field.confidence *= _DISAGREE

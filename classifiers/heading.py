@@ -17,7 +17,7 @@ V_V = re.compile(r"^\s*v\s*[/|l1]?\s*[vy]\b[\s.:]*", re.IGNORECASE)
 # An italic 'V/v' that OCR made into other marks around a slash ('⁄%', 'W/', '\/y'): one
 # short token holding a slash, then the subject. Says công văn only weakly (red).
 V_V_MISREAD = re.compile(r"^\s*[^\s/⁄∕]{0,2}[/⁄∕][^\s/⁄∕]{0,2}\s+(?=\w)")
-_MISREAD_MARKER = 0.5
+MISREAD_MARKER = 0.5
 # 'Về việc', its marks misread or lost ('Vê việc'), and on some papers in brackets.
 _E = "eêèéẻẽẹềếểễệ"
 VE_VIEC = re.compile(rf"^\s*\(?\s*v[{_E}]\s+vi[{_E}]c\b[\s:]*", re.IGNORECASE)
@@ -111,6 +111,16 @@ def _after_body_start(ln: Line, lines: list[Line]) -> bool:
     )
 
 
+def addressed(lines: list[Line], below_y: int) -> bool:
+    """A 'Kính gửi:' opens page 1's text under the number: the document is addressed to
+    its recipients, as a công văn is (a type with a heading may be too, but its heading
+    names it)."""
+    return any(
+        ln.page == 1 and ln.box[1] >= below_y and ln.top < 0.6 and fold(ln.text).replace(" ", "").startswith("kinhgui")
+        for ln in lines
+    )
+
+
 def subject_vv(lines: list[Line], below_y: int) -> tuple[Field, float] | None:
     """'V/v ...' in the left column under the number, possibly over several lines, and
     how sure OCR was of the 'V/v' itself (0-1): what says công văn, whatever the
@@ -144,7 +154,7 @@ def subject_vv(lines: list[Line], below_y: int) -> tuple[Field, float] | None:
         picked.append(ln)
     subject = _subject(picked, prefix)
     marker = lines[start].words[0].confidence / 100
-    return (subject, marker if prefix is V_V else min(marker, _MISREAD_MARKER)) if subject else None
+    return (subject, marker if prefix is V_V else min(marker, MISREAD_MARKER)) if subject else None
 
 
 def _is_so(ln: Line) -> bool:
