@@ -69,7 +69,7 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
     issuer = fields.get("issuer")
     corroborate(
         fields,
-        *_notation_words(so_line),
+        *_notation_words(so_line, pages),
         digits_as_read=_digits_as_read(fields, so_line),
         # A name mended from the body is no second reading of its own to agree with the
         # body's (one whose caps' marks the reference words put back still is).
@@ -139,15 +139,23 @@ def _digits_as_read(fields: dict[str, Field], so_line: Line | None) -> bool:
     return bool(re.fullmatch(r"\d+(/\d{4})?", digits)) and digits + "/" in "".join(w.text for w in so_line.words)
 
 
-def _notation_words(so_line: Line | None) -> tuple[float | None, float | None]:
-    """How sure OCR was of the word holding the number's digits, and of the least sure
-    word of the code after them (0-1; None without a number line)."""
+def _notation_words(so_line: Line | None, pages: list[RecognisedPage]) -> tuple[float | None, float | None]:
+    """How sure OCR was of the number's digits (of the word holding them, or of the
+    digits alone where a second engine read them alike: RecognisedPage.confirmed_digits),
+    and of the least sure word of the code after them (0-1; None without a number line)."""
     at = number_word(so_line) if so_line else None
     if so_line is None or at is None:
         return None, None
     words = so_line.words
     code = [w.confidence for w in words[at:] if any(c.isalpha() for c in w.text)]
-    return words[at].confidence / 100, (min(code) / 100 if code else None)
+    word = words[at]
+    page = pages[so_line.page - 1] if 0 < so_line.page <= len(pages) else None
+    alike = [
+        d.confidence
+        for d in (page.confirmed_digits if page else [])
+        if centre_in(d.box, word.box) and word.text.startswith(d.text)
+    ]
+    return max([word.confidence, *alike]) / 100, (min(code) / 100 if code else None)
 
 
 def _lines(pages: list[RecognisedPage]) -> tuple[list[Line], list[Line]]:

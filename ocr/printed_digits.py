@@ -44,15 +44,17 @@ _BEFORE = {"number": ("so",), "date": ("ngay", "thang", "nam")}
 
 def read_again(
     grey: np.ndarray, words: list[Word], above: float, handwritten: Sequence[Word] = ()
-) -> tuple[list[Word], list[str], list[Word]]:
+) -> tuple[list[Word], list[str], list[Word], list[Word]]:
     """(`words` with the header's printed digits confirmed or read anew, notes on what
     was read anew, the other reading of each word doubted: Tesseract's on the digits
-    alone, in the word's box). Only words above `above` pixels (the header) are looked
-    at, and not the `handwritten` readings (the digit reader's already)."""
+    alone, in the word's box, and the digits of each notation token read weakly that
+    both engines read alike: in their own box, CONFIRMED). Only words above `above`
+    pixels (the header) are looked at, and not the `handwritten` readings (the digit
+    reader's already)."""
     digits = reader()
     if digits is None:
-        return words, [], []
-    out, notes, others = list(words), [], []
+        return words, [], [], []
+    out, notes, others, confirmed = list(words), [], [], []
     hand = {id(w) for w in handwritten}
     for i, w in enumerate(words):
         # Digits first: the row's words are looked through only for a word that starts with one.
@@ -66,7 +68,9 @@ def read_again(
             continue
         tesseract = m.group(1)
         alone = len(tesseract) == len(w.text.rstrip(",."))  # digits only, no code after them
-        out[i], note, other = _second_look(digits, grey, w, kind, tesseract, alone)
+        out[i], note, other, sure_digits = _second_look(digits, grey, w, kind, tesseract, alone)
+        if sure_digits:
+            confirmed.append(sure_digits)
         if note:
             notes.append(note)
         if other:
@@ -79,15 +83,16 @@ def read_again(
         if alone and (too_wide(w, tesseract) or raised(w, words)):
             out[i] = replace(out[i], confidence=min(out[i].confidence, DOUBTED))
             notes.append(f"the {kind} digits '{tesseract}' may be more digits, or a hand's: check them")
-    return out, notes, others
+    return out, notes, others, confirmed
 
 
 def _second_look(
     digits: DigitReader, grey: np.ndarray, w: Word, kind: str, tesseract: str, alone: bool
-) -> tuple[Word, str, str]:
+) -> tuple[Word, str, str, Word | None]:
     """The word confirmed, read anew or doubted, a note on what changed ('' when
-    nothing to say) and, when doubted, the other reading of its digits ('' otherwise).
-    `tesseract`: its digits as read; `alone`: no code after them."""
+    nothing to say), when doubted the other reading of its digits ('' otherwise), and
+    the digits alone, confirmed, of a token whose code keeps Tesseract's weak reading
+    (None otherwise). `tesseract`: its digits as read; `alone`: no code after them."""
     if w.confidence >= CONFIRMED:
         # Read surely amid the line, the digits are still shown to Tesseract on their
         # own: a light scan's broken digit misread at 96 amid the line comes out right
@@ -97,25 +102,30 @@ def _second_look(
         other = _tesseract_on(grey, w, right) if right else None
         if other and other != tesseract and (alone or len(other) == len(tesseract)):
             note = f"the printed {kind} digits '{tesseract}' may be '{other}': check them"
-            return replace(w, confidence=DOUBTED), note, other
-        return w, "", ""
+            return replace(w, confidence=DOUBTED), note, other, None
+        return w, "", "", None
     found = _read(digits, grey, w, len(tesseract))
     if found is None:
-        return w, "", ""
+        return w, "", "", None
     read, sure, right = found
-    # A word holding a code after its digits ('47/QĐ-UBND') is confirmed only when
+    # A word holding a code after its digits ('47/QĐ-UBND') is confirmed whole only when
     # Tesseract read it fairly surely too: the second reading vouches for the digits,
-    # never for the code's letters.
+    # never for the code's letters. Read less surely (Tesseract is rarely sure of a long
+    # token of digits and capitals, even on a clean page), the word stays as read and
+    # its digits alone are confirmed, in their own box.
     if read == tesseract and sure >= _SURE and (alone or w.confidence >= _WEAK):
-        return replace(w, confidence=CONFIRMED), "", ""
+        return replace(w, confidence=CONFIRMED), "", "", None
+    if read == tesseract and sure >= _SURE:
+        x0, y0, x1, y1 = w.box
+        return w, "", "", replace(w, text=tesseract, box=(x0, y0, min(x1, x0 + right), y1), confidence=CONFIRMED)
     if (
         read != tesseract
         and w.confidence < _WEAK
         and (sure >= _SURER or (sure >= _SURE and _tesseract_on(grey, w, right) == read))
     ):
         reread = replace(w, text=read + w.text[len(tesseract) :], confidence=REREAD)
-        return reread, f"the printed {kind} digits '{tesseract}' read again as '{read}': check them", ""
-    return w, "", ""
+        return reread, f"the printed {kind} digits '{tesseract}' read again as '{read}': check them", "", None
+    return w, "", "", None
 
 
 def too_wide(w: Word, digits: str) -> bool:

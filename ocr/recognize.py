@@ -239,7 +239,9 @@ def recognise(
             result.engine += f" + {readers()}"
     if words:
         with stage("printed digits read again"):
-            words, reread, result.other_readings = read_again(prep.grey, words, header, result.handwritten)
+            words, reread, result.other_readings, result.confirmed_digits = read_again(
+                prep.grey, words, header, result.handwritten
+            )
         result.notes += reread
     result.words = words
     result.mean_confidence = mean_confidence(words)

@@ -53,6 +53,11 @@ class RecognisedPage:
     # scan's printed year, '2021' or '2024'), in its box: the classifiers may choose it
     # where the page rules the first out. Not in `words`.
     other_readings: list[Word] = field(default_factory=list)
+    # The digits of a notation token Tesseract read weakly ('956/QyĐ-UBND' at 79) that the
+    # digit reader read alike, surely, in their box, at ocr.printed_digits.CONFIRMED: the
+    # token in `words` stays whole and as sure as Tesseract was (the second reading vouches
+    # for the digits, never for the code's letters). Not in `words`.
+    confirmed_digits: list[Word] = field(default_factory=list)
     barcodes: list[str] = field(default_factory=list)  # decoded QR / Code 39 texts
     engine: str = ""  # the engine that read the page, with its version ("tesseract 5.3.4")
     quality: dict[str, Any] = field(default_factory=dict)  # ocr.quality.measure: light, skew left, cut edges
@@ -81,14 +86,14 @@ class RecognisedPage:
     def to_dict(self) -> dict[str, Any]:
         """Lossless form (for storage and for handing a page to another process)."""
         d = asdict(self)
-        for key in ("words", "marks", "handwritten", "other_readings"):
+        for key in ("words", "marks", "handwritten", "other_readings", "confirmed_digits"):
             d[key] = [[w.text, list(w.box), w.confidence, w.line, w.block] for w in getattr(self, key)]
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RecognisedPage:
         d = dict(d)
-        for key in ("words", "marks", "handwritten", "other_readings"):
+        for key in ("words", "marks", "handwritten", "other_readings", "confirmed_digits"):
             d[key] = [Word(t, tuple(b), c, ln, bl) for t, b, c, ln, bl in d.get(key, [])]
         return cls(**d)
 

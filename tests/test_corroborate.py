@@ -70,6 +70,21 @@ def test_nothing_is_raised_when_the_code_names_another_body_or_the_digits_are_we
     assert disagree["type"].confidence < 0.9 and disagree["so_ky_hieu"].confidence < 0.9
 
 
+def test_a_notation_token_read_weakly_is_confirmed_by_its_digits_read_alike():
+    """Tesseract read '47/TB-SYT' at 79, as it reads most long tokens of digits and
+    capitals: unconfirmed. Its digits read alike by the digit reader
+    (RecognisedPage.confirmed_digits) are the number's second reading; the code is
+    confirmed by the issuer and the type as before."""
+    pages = _page("47/TB-SYT", "THÔNG BÁO", ocr=85.0, digits=79.0)
+    assert extract(pages).fields["so_ky_hieu"].confidence < 0.9
+    token = next(w for w in pages[0].words if w.text == "47/TB-SYT")
+    x0, y0, x1, y1 = token.box
+    pages[0].confirmed_digits = [replace(token, text="47", box=(x0, y0, x0 + (x1 - x0) // 4, y1), confidence=95.0)]
+    assert extract(pages).fields["so_ky_hieu"].confidence >= CONFIRMED
+    pages[0].confirmed_digits = [replace(pages[0].confirmed_digits[0], text="41")]  # not the token's digits
+    assert extract(pages).fields["so_ky_hieu"].confidence < 0.9
+
+
 def test_a_weak_reading_is_not_raised_by_agreement():
     fields = extract(_page("47/TB-SYT", "THÔNG BÁO", ocr=60.0, digits=96.0)).fields
     assert all(fields[k].confidence < 0.9 for k in ("issuer", "type", "so_ky_hieu"))

@@ -33,7 +33,7 @@ def _number_line(number: str) -> tuple[np.ndarray, list[Word]]:
 
 def test_digits_both_engines_read_alike_are_confirmed():
     grey, words = _number_line("47")
-    confirmed, notes, _ = read_again(grey, words, above=200)
+    confirmed, notes, _, _ = read_again(grey, words, above=200)
     assert confirmed[1].confidence == CONFIRMED and confirmed[0].confidence == 93.0 and not notes
 
 
@@ -42,7 +42,7 @@ def test_digits_the_engines_read_differently_keep_tesseracts_reading_unless_it_w
     misread = [words[0], Word("41/QĐ-UBND", words[1].box, 84.0, 0, 0)]
     assert read_again(grey, misread, above=200)[0][1] == misread[1]  # Tesseract fairly sure: kept
     weak = [words[0], Word("41/QĐ-UBND", words[1].box, 62.0, 0, 0)]
-    (_, reread), notes, _ = read_again(grey, weak, above=200)
+    (_, reread), notes, _, _ = read_again(grey, weak, above=200)
     assert (reread.text, reread.confidence) == ("47/QĐ-UBND", REREAD) and "'41' read again as '47'" in notes[0]
 
 
@@ -67,10 +67,18 @@ def test_a_dates_printed_day_is_confirmed():
 
 
 def test_a_code_read_weakly_is_not_vouched_for_by_its_digits():
-    """'47/QĐ-UBND' read at 70: the digits agree, the letters are still Tesseract's alone."""
+    """'47/QĐ-UBND' read at 70 (Tesseract is rarely sure of a long token of digits and
+    capitals, even on a clean page): the token stays whole and as read, its letters
+    Tesseract's alone; its digits, read alike by the digit reader, are confirmed apart,
+    in their own box. Engines that disagree confirm nothing."""
     grey, words = _number_line("47")
     weak = [words[0], Word(words[1].text, words[1].box, 70.0, 0, 0)]
-    assert read_again(grey, weak, above=200)[0][1].confidence == 70.0
+    kept, notes, _, (digits,) = read_again(grey, weak, above=200)
+    assert kept == weak and not notes
+    assert (digits.text, digits.confidence) == ("47", CONFIRMED)
+    assert digits.box[0] == words[1].box[0] and digits.box[2] < words[1].box[2]
+    misread = [words[0], Word("41/QĐ-UBND", words[1].box, 70.0, 0, 0)]
+    assert read_again(grey, misread, above=200)[3] == []
 
 
 def _year_line(year: str) -> tuple[np.ndarray, list[Word]]:
@@ -97,7 +105,7 @@ def test_a_reader_sure_but_not_very_sure_overrules_weak_digits_only_with_tessera
     grey, words = _year_line("2026")
     weak = [words[0], Word("2028", words[1].box, 75.0, 0, 0)]
     monkeypatch.setattr(printed_digits, "_read", lambda digits, grey, w, n: (reader_reads, 0.93, w.box[2] - w.box[0]))
-    (_, after), notes, _ = read_again(grey, weak, above=200)
+    (_, after), notes, _, _ = read_again(grey, weak, above=200)
     if taken:
         assert (after.text, after.confidence) == ("2026", REREAD) and "'2028' read again as '2026'" in notes[0]
     else:
@@ -113,7 +121,7 @@ def test_printed_digits_broken_across_by_a_light_scan_are_read_whole():
     _, top, _, bottom = words[1].box
     cut = top + round(0.62 * (bottom - top))
     grey[cut : cut + 2, :] = 255  # a white band across every digit
-    (_, year), _, _ = read_again(grey, words, above=200)
+    (_, year), _, _, _ = read_again(grey, words, above=200)
     assert year.confidence == CONFIRMED
 
 
@@ -129,13 +137,13 @@ def test_digits_read_surely_amid_the_line_but_otherwise_on_their_own_are_doubted
     not the code after them."""
     grey, words = line(printed)
     wrong = [words[0], Word(misread, words[1].box, 96.0, 0, 0)]
-    (_, word), notes, (other,) = read_again(grey, wrong, above=200)
+    (_, word), notes, (other,), _ = read_again(grey, wrong, above=200)
     assert (word.text, word.confidence) == (misread, DOUBTED)
     assert f"'{digits}' may be '{printed[: len(digits)]}'" in notes[0]
     # The other reading is kept, in the word's box, for the classifiers to weigh.
     assert other.text == printed + misread[len(digits) :] and other.box == word.box and other.confidence == DOUBTED
     right = [words[0], Word(words[1].text, words[1].box, 96.0, 0, 0)]
-    assert read_again(grey, right, above=200) == (right, [], [])
+    assert read_again(grey, right, above=200) == (right, [], [], [])
 
 
 def test_a_days_digits_wider_than_what_was_read_are_doubted_however_surely_read():
@@ -153,7 +161,7 @@ def test_a_days_digits_wider_than_what_was_read_are_doubted_however_surely_read(
     five = draw.textbbox((before[2] + 200, 30), "5", font=font)
     ngay = Word("ngày", tuple(before), 95.0, 0, 0)  # type: ignore[arg-type]
     lost = [ngay, Word("1", tuple(seventeen), 96.0, 0, 0)]  # type: ignore[arg-type]
-    (_, day), notes, _ = read_again(np.asarray(page), lost, above=200)
+    (_, day), notes, _, _ = read_again(np.asarray(page), lost, above=200)
     assert day.confidence == DOUBTED and any("'1' may be more digits" in n for n in notes)
     kept = [replace(ngay, box=(five[0] - 100, five[1], five[0] - 12, five[3])), Word("5", tuple(five), 96.0, 0, 0)]  # type: ignore[arg-type]
-    assert read_again(np.asarray(page), kept, above=200) == (kept, [], [])
+    assert read_again(np.asarray(page), kept, above=200) == (kept, [], [], [])
