@@ -247,9 +247,9 @@ _WIDER, _NARROWER = 1.5, 0.6
 # A bound read as print alone ('ngày') whose box is wider than its print by more than a
 # letter took a hand's digit in: a written 1 is a fifth of a letter wide, and on a grey
 # 150-dpi copy of a real scan 'ngày' (read at 97) took a two-digit day's leading 1 into
-# a box 1.2 letters too wide, so both readers read the other digit alike. On the real scans' date lines a
-# bound read as print was at most 0.8 of a letter too wide with no digit in it, and once
-# 1.3 (the day read whole after it all the same).
+# a box 1.2 letters too wide, so both readers read the other digit alike. On the real
+# scans' date lines a bound read as print was at most 0.8 of a letter too wide with no
+# digit in it, and once 1.3 (the day read whole after it all the same).
 _SWOLLEN = 1.0
 
 

@@ -69,7 +69,7 @@ def read_again(
         tesseract = m.group(1)
         alone = len(tesseract) == len(w.text.rstrip(",."))  # digits only, no code after them
         out[i], note, other, sure_digits = _second_look(digits, grey, w, kind, tesseract, alone)
-        if sure_digits:
+        if sure_digits is not None:
             confirmed.append(sure_digits)
         if note:
             notes.append(note)
