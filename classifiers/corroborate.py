@@ -20,11 +20,10 @@ to fit stays as unsure as OCR said."""
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from .fields import Field
 from .reference import known_bodies, type_by_abbreviation
-from .text import clean, fold
+from .text import fold
 
 CONFIRMED = 0.93  # a value two readings agree on
 _FIRM = 0.75  # below this a reading is too weak to be confirmed by anything
@@ -32,19 +31,11 @@ _DIGITS_FIRM = 0.9  # the number's own word: digits are confirmed by nothing els
 _SKIPPED = {"va", "cua"}  # 'và', 'của' give no letter to an abbreviation
 
 
-def _fold(text: str, strict: bool) -> str:
-    """fold(text); `strict`: keeping đ apart from d (a code's Đ is a letter of its own)."""
-    if not strict:
-        return fold(text)
-    decomposed = unicodedata.normalize("NFD", clean(text).replace("Đ", "đ"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
-
-
 def initials(name: str, strict: bool = False) -> str:
     """'SỞ GIÁO DỤC VÀ ĐÀO TẠO' → 'sgddt' (folded; `strict`: 'sgdđt'); an abbreviation
     inside the name ('UBND TỈNH LẠNG SƠN') gives all its letters."""
     out = []
-    for word in re.split(r"[\s.,\-–]+", _fold(name, strict)):
+    for word in re.split(r"[\s.,\-–]+", fold(name, keep_dd=strict)):
         if not word or fold(word) in _SKIPPED:
             continue
         letters = re.sub(r"[^a-zđ]", "", word)
@@ -84,7 +75,7 @@ def names_issuer(parts: list[str], issuer: str, strict: bool = False) -> bool:
     for i, part in enumerate(parts):
         if i == 0 and type_code(parts):
             continue
-        letters = re.sub(r"[^a-zđ]", "", _fold(part, strict))
+        letters = re.sub(r"[^a-zđ]", "", fold(part, keep_dd=strict))
         if (len(letters) >= 2 and own.startswith(letters[0]) and _subsequence(letters, own)) or (
             len(letters) >= 3 and letters in own
         ):

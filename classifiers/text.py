@@ -72,9 +72,11 @@ def clean(s: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def fold(s: str) -> str:
-    """Lower case without diacritics (đ -> d): what stays when tone marks are misread."""
-    s = unicodedata.normalize("NFD", clean(s).replace("đ", "d").replace("Đ", "D"))
+def fold(s: str, keep_dd: bool = False) -> str:
+    """Lower case without diacritics (đ -> d): what stays when tone marks are misread.
+    `keep_dd`: đ kept apart from d (in a notation's code Đ is a letter of its own)."""
+    s = clean(s).replace("Đ", "đ") if keep_dd else clean(s).replace("đ", "d").replace("Đ", "D")
+    s = unicodedata.normalize("NFD", s)
     return "".join(ch for ch in s if not unicodedata.combining(ch)).lower()
 
 

@@ -113,9 +113,9 @@ def _second_look(
     # never for the code's letters. Read less surely (Tesseract is rarely sure of a long
     # token of digits and capitals, even on a clean page), the word stays as read and
     # its digits alone are confirmed, in their own box.
-    if read == tesseract and sure >= _SURE and (alone or w.confidence >= _WEAK):
-        return replace(w, confidence=CONFIRMED), "", "", None
     if read == tesseract and sure >= _SURE:
+        if alone or w.confidence >= _WEAK:
+            return replace(w, confidence=CONFIRMED), "", "", None
         x0, y0, x1, y1 = w.box
         return w, "", "", replace(w, text=tesseract, box=(x0, y0, min(x1, x0 + right), y1), confidence=CONFIRMED)
     if (
