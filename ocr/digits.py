@@ -193,6 +193,30 @@ def _wide_cost(glyph: Piece) -> float:
     return _WIDE_COST * max(0.0, (x1 - x0) / max(1, y1 - y0) - _WIDE)
 
 
+def _flag_of(flat: list[int], bodies: list[list[int]], line_height: float) -> int | None:
+    """The index of the stroke a flat short stroke tops, as a 5's flag written apart
+    tops its body, or None (a dash of the dotted leader, a bit of a rule). Too flat to
+    be a digit on its own, such a stroke was once dropped as a speck, and a 5 without
+    its flag reads as a 3 or a 7. A flag is no wider than a digit and lies on the
+    body's top, over it, a pen's lift away at most."""
+    x0, y0, x1, y1 = flat
+    if not 0.25 * line_height <= x1 - x0 <= 1.2 * line_height:
+        return None
+    best: tuple[float, int] | None = None
+    for k, (bx0, by0, bx1, by1) in enumerate(bodies):
+        over = min(x1, bx1) - max(x0, bx0)
+        gap = by0 - y1  # from the flag's foot down to the body's top; < 0: side by side
+        if (
+            over < 0.3 * (x1 - x0)
+            or not -0.2 * (by1 - by0) <= gap <= 0.25 * line_height
+            or y0 > by0 + 0.1 * line_height
+        ):
+            continue
+        if best is None or abs(gap) < best[0]:
+            best = (abs(gap), k)
+    return None if best is None else best[1]
+
+
 def segment(ink: np.ndarray, line_height: float) -> list[Piece]:
     """The pieces of the written digits in a slot, left to right: strokes that overlap
     horizontally (a broken 5, a 4 in two strokes) as one piece, specks and long rules
@@ -200,13 +224,21 @@ def segment(ink: np.ndarray, line_height: float) -> list[Piece]:
     mask = (ink > 0).astype(np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     boxes = []
+    flat = []
     for i in range(1, n):
         x, y, w, h, area = stats[i]
-        if area < max(6, (line_height * 0.08) ** 2) or h < 0.3 * line_height:
+        if area < max(6, (line_height * 0.08) ** 2):
             continue  # a speck, a dot of the printed colon, a fleck of scanner noise
         if w > 3 * line_height and h < 0.3 * w:
             continue  # a rule or an underline, not a digit
-        boxes.append(([int(x), int(y), int(x + w), int(y + h)], [i]))
+        box = [int(x), int(y), int(x + w), int(y + h)]
+        (boxes if h >= 0.3 * line_height else flat).append((box, [i]))
+    for box, ids in flat:
+        body = _flag_of(box, [b for b, _ in boxes], line_height)
+        if body is not None:
+            boxes[body][1].extend(ids)
+            b = boxes[body][0]
+            b[:] = [min(b[0], box[0]), min(b[1], box[1]), max(b[2], box[2]), max(b[3], box[3])]
     boxes.sort()
     merged: list[tuple[list[int], list[int]]] = []
     for b, ids in boxes:

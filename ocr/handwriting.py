@@ -583,7 +583,8 @@ def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         ink, (_, wy0) = cut
         glyphs = digits.read(ink, line_h)
         clean = digit_ink(ink, line_h)
-        found, alike, note = _two_readings(glyphs, _read_whole(clean), slot.kind)
+        whole_read = _read_whole(clean)
+        found, alike, note = _two_readings(glyphs, whole_read, slot.kind)
         # Digits the cut runs through (its top, or a black hand's sides, cut as
         # measured) reach past the slot: what both readers read may lack a part of them
         # (a raised 2 left out of 21, a 2 run into 'Số:').
@@ -612,7 +613,18 @@ def read_slots(page_ink: np.ndarray, words: list[Word], slots: list[Slot]) -> tu
         )
         second = alike or (by_glyphs and (glyphs_sure or (disputed_here and as_many)) and _read_alike(ink, found))
         sure = by_glyphs and found.confidence >= _SURE_OVER_TESSERACT and as_many
-        outdone = disputed_here and slot.faint and len(found.text) > len(slot.weak)
+        # More digits than Tesseract's weak ones give way to it when Tesseract was
+        # hardly sure of its own, or when they are two digits more or further, read the
+        # same by both digit readers, if not surely (a hand's 4718 Tesseract read as
+        # '41'). One digit more may be a slash's foot, which both readers see alike.
+        both_read = (
+            glyphs is not None
+            and whole_read is not None
+            and glyphs.text == whole_read.text == found.text
+            and min(glyphs.confidence, whole_read.confidence) >= _MIN_PROBABILITY
+        )
+        missed = both_read and len(found.text) >= len(slot.weak) + 2
+        outdone = disputed_here and len(found.text) > len(slot.weak) and (slot.faint or missed)
         if outdone:
             notes.append(f"the {slot.kind} may be {found.text} rather than {slot.weak}: check the page")
         elif disputed_here and not (sure or (as_many and second)):

@@ -16,7 +16,7 @@ from ocr.digits import DigitReader, normalise, segment
 from ocr.handwriting import find_slots
 from ocr.types import Word
 from tests.synthetic import generate
-from tests.synthetic.render import HANDWRITING
+from tests.synthetic.render import HANDWRITING, lift_flag
 
 
 def _line(*parts: tuple[str, int, int]) -> list[Word]:
@@ -139,6 +139,38 @@ def test_a_slot_with_two_digits_apart_is_never_read_as_one():
     assert reading is not None and reading.text == "11", reading
 
 
+def _with_a_flag_apart(extra: tuple[int, int, int, int] | None = None) -> np.ndarray:
+    """'25' in a hand, its 5's flag written apart; `extra`: a flat stroke added (x0, y0, x1, y1)."""
+    canvas = Image.new("L", (200, 120), 0)
+    draw = ImageDraw.Draw(canvas)
+    font = ImageFont.truetype(HANDWRITING, 70)
+    draw.text((10, 15), "2", fill=255, font=font)
+    draw.text((80, 15), "5", fill=255, font=font)
+    canvas = lift_flag(canvas, tuple(round(v) for v in draw.textbbox((80, 15), "5", font=font)), 4)
+    ink = (np.asarray(canvas) > 127).astype(np.uint8)
+    if extra is not None:
+        x0, y0, x1, y1 = extra
+        ink[y0:y1, x0:x1] = 1
+    return ink
+
+
+def test_a_5s_flag_written_apart_is_read_with_its_5():
+    """The flag is too flat for a digit; dropped as a speck, it left a 5 read unsurely
+    (as a 3 or a 7 on real paper). A flat stroke far above, or at the foot (a dash of
+    the dotted leader), belongs to no digit."""
+    ink = _with_a_flag_apart()
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink)
+    assert n - 1 == 3 and min(stats[1:, cv2.CC_STAT_HEIGHT]) < 0.3 * 40  # 2, 5's body, flat flag
+    assert sum(int(p.mask.sum()) for p in segment(ink, 40)) == int(ink.sum())  # nothing dropped
+    reading = DigitReader().read(ink, 40)
+    assert reading is not None and reading.text == "25" and reading.confidence >= 0.9, reading
+    rows = np.nonzero(ink.any(axis=1))[0]
+    above, foot = (85, 0, 115, 4), (85, rows[-1] + 3, 115, rows[-1] + 7)
+    for stroke in (above, foot):
+        pieces = segment(_with_a_flag_apart(stroke), 40)
+        assert sum(int(p.mask.sum()) for p in pieces) == int(ink.sum())  # the stroke left out
+
+
 @pytest.mark.slow
 def test_a_foot_from_above_is_dropped_but_not_a_digit_standing_as_high_as_another():
     """A stroke the slot's top cuts, in its upper half, is the foot of a letter above,
@@ -242,17 +274,20 @@ def _printed_in_slot(digits: str, x: int, size: int = 26) -> np.ndarray:
     return np.asarray(page)
 
 
-@pytest.mark.parametrize(("reader_reads", "taken"), [("361", True), ("2551", False), ("56", False)])
+@pytest.mark.parametrize(("reader_reads", "taken"), [("361", True), ("2551", False), ("56", False), ("36147", True)])
 def test_weak_digits_give_way_only_to_as_many_sure_ones(reader_reads, taken):
     """Tesseract reads a hand's hooked 1 as a 4 ('364' at 44): a sure reader corrects it
     digit for one digit. One digit more or fewer is a cutting matter (a slash's foot
     read as a 1, '2551' for a printed 255): Tesseract's stay, disputed, with a note.
-    'Số:364' is one word, whose confidence is the printed letters' too."""
+    Two digits more, read the same by both digit readers, are digits Tesseract missed:
+    taken, never green. 'Số:364' is one word, whose confidence is the printed letters' too."""
     words = [Word("Số:364", (100, 100, 220, 130), 83.0, 0, 0), Word("/TB-SYT", (270, 100, 440, 130), 95.0, 0, 0)]
     page = _printed_in_slot(reader_reads, 185)  # what the slot really holds, read surely
     kept, readings, notes = handwriting.read_slots(page, words, find_slots(words))
     if taken:
         assert [w.text for w in readings] == [reader_reads] and not any("364" in w.text for w in kept)
+        if len(reader_reads) > 3:
+            assert readings[0].confidence < handwriting.READ_ALIKE and reader_reads in notes[0]
     else:
         assert readings == [] and [w.text for w in kept] == [w.text for w in words] and reader_reads in notes[0]
         assert kept[0].confidence == handwriting.DISPUTED  # no surer than a disputed reading

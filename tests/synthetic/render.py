@@ -7,6 +7,7 @@ import subprocess
 from dataclasses import dataclass, field
 from functools import cache
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .content import Document
@@ -308,9 +309,28 @@ def _pen(
             at += (x1 - x0) * (0.7 - 0.05 * ((seed + k) % 3))
     else:
         draw.text((10, 0), digits, fill=255, font=f)
+        if seed % 2 == 0:
+            # One in two lifts the pen off a 5 before its flag (seen on real paper: the
+            # flag stands apart, too flat for a digit of its own).
+            for k in (k for k, d in enumerate(digits) if d == "5"):
+                box = draw.textbbox((10 + draw.textlength(digits[:k], font=f), 0), "5", font=f)
+                layer = lift_flag(layer, tuple(round(v) for v in box), max(2, pt(size) // 20))
     layer = layer.rotate((seed % 7) - 3, resample=Image.BICUBIC, expand=False)
     ink = Image.new("RGB", layer.size, colour)
     p.image.paste(ink, (x, y - pt(8)), layer)
+
+
+def lift_flag(layer: Image.Image, box: tuple[int, ...], lift: int) -> Image.Image:
+    """`layer` (ink white on black) with the top fifth of the 5 in `box` lifted by
+    `lift` pixels off the rest of it: its flag written apart, as a pen lifted before it."""
+    x0, y0, x1, y1 = box
+    cut = y0 + round(0.2 * (y1 - y0))
+    ink = np.asarray(layer).copy()
+    top = ink[y0:cut, x0:x1].copy()
+    ink[y0:cut, x0:x1] = 0
+    up = max(0, y0 - lift)
+    ink[up : up + cut - y0, x0:x1] = np.maximum(ink[up : up + cut - y0, x0:x1], top)
+    return Image.fromarray(ink)
 
 
 def _justify(p: _Page, line: str, x0: int, x1: int, y: int, size: float) -> None:
