@@ -20,6 +20,7 @@ to fit stays as unsure as OCR said."""
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from .fields import Field
 from .reference import known_bodies, type_by_abbreviation
@@ -115,12 +116,14 @@ def corroborate(
     code_words_confidence: float | None,
     digits_as_read: bool = False,
     issuer_restated: bool = False,
+    filed: Collection[str] = (),
 ) -> None:
     """Raise to CONFIRMED what two readings agree on (in `fields`). The confidences:
     of the word holding the number's digits, and the least of the code's words (None
     when the number was not read from print); `digits_as_read`: the notation's number
     (and year) are on the number line as OCR read them, no digit mended;
-    `issuer_restated`: the body states the issuer's name again, read alike."""
+    `issuer_restated`: the body states the issuer's name again, read alike; `filed`:
+    the unit codes the 'Lưu:' item names, read surely (restated.filed_units)."""
     notation = fields.get("so_ky_hieu")
     if notation is None or not isinstance(notation.value, str) or "/" not in notation.value:
         return
@@ -147,10 +150,15 @@ def corroborate(
     )
     if doc_type and type_agrees:
         doc_type.confidence = max(doc_type.confidence, CONFIRMED)
-    # The code is a type's code and the issuer's and nothing else, and its year (if it
-    # has one: '7/2025/QĐ-UBND') is the date's: every letter of it is confirmed, however
-    # weakly OCR read or however it mended them.
-    whole_code = len(parts) == 2 and abbr is not None and _year_agrees(notation.value, fields.get("date"))
+    # Every part of the code is read again elsewhere: the type's code (if any) by the
+    # type, the issuer's by its name, a drafting unit's on the 'Lưu:' line; and its year
+    # (if it has one: '7/2025/QĐ-UBND') is the date's: every letter of it is confirmed,
+    # however weakly OCR read or however it mended them.
+    whole_code = (
+        issuer is not None
+        and _accounted_for(parts[1:] if abbr else parts, str(issuer.value), filed)
+        and _year_agrees(notation.value, fields.get("date"))
+    )
     code_firm = notation.source == "recognised" and (code_words_confidence or 0) >= _FIRM
     if (
         notation.source in ("recognised", "repaired", "handwritten")
@@ -167,6 +175,14 @@ def corroborate(
         for name in ("so_ky_hieu", "number"):
             if name in fields:
                 fields[name].confidence = max(fields[name].confidence, CONFIRMED)
+
+
+def _accounted_for(parts: list[str], issuer: str, filed: Collection[str]) -> bool:
+    """The code's parts after the type's (all of a công văn's) are the issuer's, spelled
+    as its name spells them, and units the 'Lưu:' item names: 'SYT-NVD' with SỞ Y TẾ
+    and 'Lưu: VT, NVD.'. One part is the issuer's: a code with none is someone else's."""
+    own = [p for p in parts if names_issuer([p], issuer, strict=True)]
+    return len(own) == 1 and all(p in own or p in filed for p in parts)
 
 
 def _year_agrees(notation: str, date: Field | None) -> bool:

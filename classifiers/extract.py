@@ -27,7 +27,7 @@ from .header import (
 from .heading import MISREAD_MARKER, addressed, find_type_heading, subject_after_heading, subject_vv
 from .layout import Line, page_lines
 from .reference import type_by_abbreviation
-from .restated import restated
+from .restated import filed_units, restated
 from .signature import find_recipients_heading, recipients, signature
 
 # Disagreement between two readings (heading vs notation) means one of them is wrong.
@@ -76,6 +76,7 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
         issuer_restated=bool(
             issuer and issuer.source != "restated" and restated(str(issuer.value), lines, issuer.page, issuer.box)
         ),
+        filed=filed_units(lines),
     )
     if "date" in fields:
         date_field = fields["date"]

@@ -107,15 +107,26 @@ def _mends(weak: Word, word: Word) -> bool:
 
 def restated(name: str, lines: list[Line], page: int | None, box: Box | None) -> bool:
     """`name` (read in `box` on `page`) stands elsewhere in the document word for word,
-    tone marks and all (case aside), each word read at least _SURE."""
-    target = [_word(t) for t in name.split()]
+    tone marks and all (case aside), each word read at least _SURE. A city's 'TP.' and
+    'Thành phố' are one ('... THỰC PHẨM TP. HỒ CHÍ MINH', '... Thực phẩm Thành phố Hồ
+    Chí Minh')."""
     body = [w for ln in lines if not (box is not None and ln.page == page and centre_in(ln.box, box)) for w in ln.words]
     said = [_word(w.text) for w in body]
-    n = len(target)
-    return any(
-        said[i : i + n] == target and all(w.confidence >= _SURE for w in body[i : i + n]) and _bounded(body, i, i + n)
-        for i in range(len(body) - n + 1)
-    )
+    for spelt in {name, _CITY.sub("Thành phố ", name), _CITY_IN_FULL.sub("TP. ", name)}:
+        target = [_word(t) for t in spelt.split()]
+        n = len(target)
+        if any(
+            said[i : i + n] == target
+            and all(w.confidence >= _SURE for w in body[i : i + n])
+            and _bounded(body, i, i + n)
+            for i in range(len(body) - n + 1)
+        ):
+            return True
+    return False
+
+
+_CITY = re.compile(r"\bTP\.\s*", re.I)
+_CITY_IN_FULL = re.compile(r"\bthành phố\s+", re.I)
 
 
 def _bounded(body: list[Word], start: int, end: int) -> bool:
@@ -125,9 +136,43 @@ def _bounded(body: list[Word], start: int, end: int) -> bool:
     before = body[start - 1].text if start > 0 else ""
     after = body[end].text if end < len(body) else ""
     joined_before = before[:1].isupper() and before[-1:] not in _PUNCT
-    joined_after = after[:1].isupper() and body[end - 1].text[-1:] not in _PUNCT
+    joined_after = after[:1].isupper() and body[end - 1].text[-1:] not in _PUNCT and not _article(body, end)
     return not (joined_before or joined_after)
+
+
+def _article(body: list[Word], at: int) -> bool:
+    """body[at:] begins an article's heading ('Điều 2.'), which no name runs on into."""
+    return fold(body[at].text) == "dieu" and at + 1 < len(body) and body[at + 1].text[:1].isdigit()
 
 
 def _word(text: str) -> str:
     return clean(text).lower().strip(_PUNCT)
+
+
+_FILED = re.compile(r"^l[uư]u\b\s*:?\s*", re.I)  # 'Lưu: VT, KHCNMT.', 'Lưu:VT,', 'Lưu VT,'
+_CODE = re.compile(r"^[^\W\d_]*[A-ZĐ][^\W\d_]*[A-ZĐ][^\W\d_]*$")  # two capitals at least: 'VT', 'GDTrH'
+_FILED_WORDS = 8  # 'Lưu: VT, Vụ GDTrH, Cục QLCL (2).': a short list, ended by a full stop
+
+
+def filed_units(lines: list[Line]) -> set[str]:
+    """The codes the 'Lưu:' item of the recipients' list names, each read at least
+    _SURE: '- Lưu: VT, KHCNMT.' → {'VT', 'KHCNMT'}. The last is the drafting unit's,
+    which a notation's code names too ('5891/BGDĐT-KHCNMT'): read again in another
+    place on the page, it is a second reading of that code part. ('Lưu ý:', a note,
+    names none.) The item ends at its full stop: the signer's name may share its row."""
+    found: set[str] = set()
+    for ln in lines:
+        at = next((i for i, w in enumerate(ln.words[:2]) if _FILED.match(w.text)), None)
+        if at is None:
+            continue
+        first = ln.words[at]
+        rest = [(_FILED.sub("", first.text), first.confidence)] + [(w.text, w.confidence) for w in ln.words[at + 1 :]]
+        if not rest[0][0] and len(rest) > 1 and fold(rest[1][0]).startswith("y"):
+            continue  # 'Lưu ý:'
+        for text, confidence in rest[:_FILED_WORDS]:
+            for token in re.split(r"[,;/.()\s]+", text):
+                if confidence >= _SURE and _CODE.match(token):
+                    found.add(token)
+            if text.endswith("."):
+                break
+    return found

@@ -11,7 +11,7 @@ from dataclasses import replace
 from classifiers import extract
 from classifiers.corroborate import CONFIRMED, initials, names_issuer
 from classifiers.fields import Field
-from ocr.types import RecognisedPage
+from ocr.types import RecognisedPage, Word
 from tests.fieldpages import build
 from tests.synthetic.content import random_document
 
@@ -153,3 +153,41 @@ def test_a_party_style_notation_names_its_type_before_the_slash():
         }
         corroborate(fields, digits_confidence=0.96, code_words_confidence=0.85)
         assert (fields["type"].confidence >= CONFIRMED) is confirmed, kind
+
+
+def _filed(pages: list[RecognisedPage], units: str | None, confidence: float = 95.0) -> list[RecognisedPage]:
+    """The pages with their number's code read at 61 apart from its digits (as OCR
+    parts them), and their 'Lưu: VT.' item naming `units` after VT too, read at `confidence`."""
+    words: list[Word] = []
+    for w in pages[0].words:
+        x0, y0, x1, y1 = w.box
+        if w.text.startswith("47/"):
+            cut = x0 + (x1 - x0) // 5
+            words += [
+                replace(w, text="47", box=(x0, y0, cut, y1)),
+                replace(w, text=w.text[2:], box=(cut + 4, y0, x1, y1), confidence=61.0),
+            ]
+        elif w.text == "VT." and units:
+            words += [
+                replace(w, text="VT,"),
+                replace(w, text=units, box=(x1 + 20, y0, x1 + 200, y1), confidence=confidence),
+            ]
+        else:
+            words.append(w)
+    pages[0].words = words
+    return pages
+
+
+def test_a_drafting_units_code_is_confirmed_by_the_lưu_item_naming_it():
+    """'47/SYT-NVD' with its code read weakly: SYT is the issuer's, and NVD, the drafting
+    unit's, is confirmed only where '- Lưu: VT, NVD.' names it again, read surely."""
+
+    def notation(units: str | None, confidence: float = 95.0) -> Field:
+        fields = extract(_filed(_page("47/SYT-NVD", None, ocr=85.0, digits=96.0), units, confidence)).fields
+        assert fields["so_ky_hieu"].value == "47/SYT-NVD" and fields["type"].value == "Công văn"
+        return fields["so_ky_hieu"]
+
+    assert notation("NVD.").confidence >= CONFIRMED
+    assert notation("NVD.", confidence=60.0).confidence < 0.9  # named, but read weakly
+    assert notation("KHTC.").confidence < 0.9  # another unit
+    assert notation(None).confidence < 0.9  # named nowhere else

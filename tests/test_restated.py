@@ -9,6 +9,8 @@ from dataclasses import replace
 import pytest
 
 from classifiers import extract
+from classifiers.layout import page_lines
+from classifiers.restated import restated
 from ocr.types import RecognisedPage
 from tests.fieldpages import build
 from tests.synthetic.content import random_document
@@ -167,3 +169,34 @@ def test_a_name_mended_from_the_body_is_not_confirmed_by_the_body():
     page.words = [replace(w, text="MIEN") if w.text == "MIỀN" and w.box[1] < 400 else w for w in page.words]
     issuer = extract([page]).fields["issuer"]
     assert issuer.value == _SCHOOL and issuer.source == "restated" and issuer.confidence < 0.9
+
+
+_CITY_SCHOOL = "TRƯỜNG CAO ĐẲNG KỸ THUẬT TP. CẦN THƠ"
+
+
+@pytest.mark.parametrize(
+    ("subject", "stated"),
+    [
+        # 'TP.' in the header, 'Thành phố' in the body: one name.
+        ("kế hoạch của Trường Cao đẳng Kỹ thuật Thành phố Cần Thơ; năm nay", True),
+        # An article's heading after the name ends it ('... Cần Thơ' 'Điều 2.').
+        ("kế hoạch của Trường Cao đẳng Kỹ thuật Thành phố Cần Thơ Điều 2. Nay", True),
+        # A capitalised word runs on: the start of a longer name, not this one.
+        ("kế hoạch của Trường Cao đẳng Kỹ thuật Thành phố Cần Thơ Mới năm nay", False),
+        ("kế hoạch của Trường Cao đẳng Kỹ thuật Cần Thơ năm nay", False),
+    ],
+)
+def test_a_city_abbreviated_or_an_article_after_the_name_still_restates_it(subject, stated):
+    doc = random_document(random.Random(8))
+    doc.parent, doc.issuer, doc.subject, doc.notation, doc.type_heading = (
+        "",
+        _CITY_SCHOOL,
+        subject,
+        "12/TB-CĐKT",
+        "THÔNG BÁO",
+    )
+    doc.secrecy = doc.urgency = None
+    (page,) = build(doc)
+    issuer = extract([page]).fields["issuer"]
+    assert issuer.value == _CITY_SCHOOL
+    assert restated(_CITY_SCHOOL, page_lines(page, 1), issuer.page, issuer.box) == stated
