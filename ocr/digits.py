@@ -222,6 +222,12 @@ def segment(ink: np.ndarray, line_height: float) -> list[Piece]:
     horizontally (a broken 5, a 4 in two strokes) as one piece, specks and long rules
     dropped, and a piece wider than a digit cut where its ink is thinnest."""
     mask = (ink > 0).astype(np.uint8)
+    # A rule the digits touch (the issuer's underline, a dotted leader run together)
+    # would make one piece with them: runs of ink longer than two digits' width go
+    # first. No stroke of a digit is that long.
+    mask = cv2.subtract(
+        mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, max(3, round(2 * line_height))), np.uint8))
+    )
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     boxes = []
     flat = []

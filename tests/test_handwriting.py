@@ -171,6 +171,20 @@ def test_a_5s_flag_written_apart_is_read_with_its_5():
         assert sum(int(p.mask.sum()) for p in pieces) == int(ink.sum())  # the stroke left out
 
 
+def test_digits_touching_a_rule_are_read_without_it():
+    """A number written up against the issuer's underline is one piece of ink with it:
+    the rule goes, the digits stay (a real scan's 236 was read as '87')."""
+    canvas = Image.new("L", (260, 120), 0)
+    draw = ImageDraw.Draw(canvas)
+    font = ImageFont.truetype(HANDWRITING, 70)
+    draw.text((40, 15), "236", fill=255, font=font)
+    top = int(np.nonzero(np.asarray(canvas).any(axis=1))[0][0])
+    draw.rectangle((0, top, 259, top + 2), fill=255)  # the rule, through the digits' tops
+    ink = (np.asarray(canvas) > 127).astype(np.uint8)
+    reading = DigitReader().read(ink, 40)
+    assert reading is not None and reading.text == "236", reading
+
+
 @pytest.mark.slow
 def test_a_foot_from_above_is_dropped_but_not_a_digit_standing_as_high_as_another():
     """A stroke the slot's top cuts, in its upper half, is the foot of a letter above,
