@@ -179,8 +179,8 @@ def corroborate(
 
 def _accounted_for(parts: list[str], issuer: str, filed: Collection[str]) -> bool:
     """The code's parts after the type's (all of a công văn's) are the issuer's, spelled
-    as its name spells them, and units the 'Lưu:' item names: 'SYT-NVD' with SỞ Y TẾ
-    and 'Lưu: VT, NVD.'. One part is the issuer's: a code with none is someone else's."""
+    as its name spells them, and units the 'Lưu:' item names: 'SYT-KHTC' with SỞ Y TẾ
+    and 'Lưu: VT, KHTC.'. One part is the issuer's: a code with none is someone else's."""
     own = [p for p in parts if names_issuer([p], issuer, strict=True)]
     return len(own) == 1 and all(p in own or p in filed for p in parts)
 

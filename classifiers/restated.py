@@ -149,15 +149,15 @@ def _word(text: str) -> str:
     return clean(text).lower().strip(_PUNCT)
 
 
-_FILED = re.compile(r"^l[uư]u\b\s*:?\s*", re.I)  # 'Lưu: VT, KHCNMT.', 'Lưu:VT,', 'Lưu VT,'
+_FILED = re.compile(r"^l[uư]u\b\s*:?\s*", re.I)  # 'Lưu: VT, KHTC.', 'Lưu:VT,', 'Lưu VT,'
 _CODE = re.compile(r"^[^\W\d_]*[A-ZĐ][^\W\d_]*[A-ZĐ][^\W\d_]*$")  # two capitals at least: 'VT', 'GDTrH'
 _FILED_WORDS = 8  # 'Lưu: VT, Vụ GDTrH, Cục QLCL (2).': a short list, ended by a full stop
 
 
 def filed_units(lines: list[Line]) -> set[str]:
     """The codes the 'Lưu:' item of the recipients' list names, each read at least
-    _SURE: '- Lưu: VT, KHCNMT.' → {'VT', 'KHCNMT'}. The last is the drafting unit's,
-    which a notation's code names too ('5891/BGDĐT-KHCNMT'): read again in another
+    _SURE: '- Lưu: VT, KHTC.' → {'VT', 'KHTC'}. The last is the drafting unit's,
+    which a notation's code names too ('47/SGDĐT-KHTC'): read again in another
     place on the page, it is a second reading of that code part. ('Lưu ý:', a note,
     names none.) The item ends at its full stop: the signer's name may share its row."""
     found: set[str] = set()

@@ -217,6 +217,42 @@ def _flag_of(flat: list[int], bodies: list[list[int]], line_height: float) -> in
     return None if best is None else best[1]
 
 
+def _join_broken(
+    boxes: list[tuple[list[int], list[int]]],
+    loose: list[tuple[list[int], list[int]]],
+    labels: np.ndarray,
+    line_height: float,
+) -> None:
+    """Join to a digit's stroke (in `boxes`) each bit too small for a digit (a small
+    one of `boxes`, or a flat one of `loose`) that lies a pixel or two from it, within
+    its height: a thin stroke broken on a light scan (an italic 8's hairlines apart
+    from its spine). Alone, such bits were dropped as too small, and the 8 read as a 9.
+    A dash under the digits or a rule over them is not within their height."""
+    reach = max(2, round(0.08 * line_height))
+    tall = 0.45 * line_height
+    small = [k for k, (b, _) in enumerate(boxes) if b[3] - b[1] < tall]
+    for box, ids in sorted([boxes[k] for k in small] + loose, key=lambda c: c[0][1] - c[0][3]):
+        x0, y0, x1, y1 = box
+        if not ids or max(x1 - x0, y1 - y0) < 0.15 * line_height:
+            continue  # a dot (a speck beside a 1's foot) is no piece of a stroke
+        wx0, wy0 = max(0, x0 - reach), max(0, y0 - reach)
+        window = labels[wy0 : y1 + reach, wx0 : x1 + reach]
+        near = cv2.dilate(np.isin(window, ids).astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
+        touched = set(np.unique(window[near > 0]).tolist()) - set(ids) - {0}
+        bodies = (
+            (b, other)
+            for b, other in boxes
+            if touched & set(other) and b[3] - b[1] >= tall and b[1] <= (y0 + y1) / 2 <= b[3]
+        )
+        body = next(bodies, None)
+        if body is not None:
+            b, other = body
+            b[:] = [min(b[0], x0), min(b[1], y0), max(b[2], x1), max(b[3], y1)]
+            other += ids
+            ids.clear()
+    boxes[:] = [(b, ids) for b, ids in boxes if ids]
+
+
 def segment(ink: np.ndarray, line_height: float) -> list[Piece]:
     """The pieces of the written digits in a slot, left to right: strokes that overlap
     horizontally (a broken 5, a 4 in two strokes) as one piece, specks and long rules
@@ -239,12 +275,16 @@ def segment(ink: np.ndarray, line_height: float) -> list[Piece]:
             continue  # a rule or an underline, not a digit
         box = [int(x), int(y), int(x + w), int(y + h)]
         (boxes if h >= 0.3 * line_height else flat).append((box, [i]))
+    loose = []
     for box, ids in flat:
         body = _flag_of(box, [b for b, _ in boxes], line_height)
-        if body is not None:
-            boxes[body][1].extend(ids)
-            b = boxes[body][0]
-            b[:] = [min(b[0], box[0]), min(b[1], box[1]), max(b[2], box[2]), max(b[3], box[3])]
+        if body is None:
+            loose.append((box, ids))
+            continue
+        boxes[body][1].extend(ids)
+        b = boxes[body][0]
+        b[:] = [min(b[0], box[0]), min(b[1], box[1]), max(b[2], box[2]), max(b[3], box[3])]
+    _join_broken(boxes, loose, labels, line_height)
     boxes.sort()
     merged: list[tuple[list[int], list[int]]] = []
     for b, ids in boxes:

@@ -153,7 +153,7 @@ def _number_slot(ln: list[Word], char_w: float) -> list[Slot]:
     slot = _between("number", ln, j, so.end() if tail_of_so else None, head_of_slash, char_w)
     if re.fullmatch(r"\s*\d+\s*", written):
         holding = [x for x in ln[: j + 1] if any(c.isdigit() for c in x.text)]
-        # A word holding 'Số:' and digits ('Số:39') has the printed letters' confidence
+        # A word holding 'Số:' and digits ('Số:41') has the printed letters' confidence
         # too: print sets a space or the slash around its digits, a hand's run into 'Số:'.
         mixed = any(c.isdigit() for c in tail_of_so)
         if not mixed and min(x.confidence for x in holding) >= WEAK_DIGITS:

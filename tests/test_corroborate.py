@@ -21,7 +21,7 @@ def test_initials_of_a_body_and_the_codes_they_spell():
     assert initials("UBND TỈNH KIÊN GIANG") == "ubndtkg"
     assert initials("SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI") == "sldtbxh"
     assert names_issuer(["TB", "SYT"], "SỞ Y TẾ")
-    assert names_issuer(["BGDĐT", "KHCNMT"], "BỘ GIÁO DỤC VÀ ĐÀO TẠO")
+    assert names_issuer(["BGDĐT", "KHTC"], "BỘ GIÁO DỤC VÀ ĐÀO TẠO")
     assert names_issuer(["QĐ", "ĐHMĐ"], "TRƯỜNG ĐẠI HỌC MIỀN ĐÔNG")
     assert names_issuer(["UBND", "VP"], "ỦY BAN NHÂN DÂN TỈNH LẠNG SƠN")
     assert not names_issuer(["QĐ", "UBND"], "SỞ Y TẾ")
@@ -179,15 +179,15 @@ def _filed(pages: list[RecognisedPage], units: str | None, confidence: float = 9
 
 
 def test_a_drafting_units_code_is_confirmed_by_the_lưu_item_naming_it():
-    """'47/SYT-NVD' with its code read weakly: SYT is the issuer's, and NVD, the drafting
-    unit's, is confirmed only where '- Lưu: VT, NVD.' names it again, read surely."""
+    """'47/SYT-KHTC' with its code read weakly: SYT is the issuer's, and KHTC, the drafting
+    unit's, is confirmed only where '- Lưu: VT, KHTC.' names it again, read surely."""
 
     def notation(units: str | None, confidence: float = 95.0) -> Field:
-        fields = extract(_filed(_page("47/SYT-NVD", None, ocr=85.0, digits=96.0), units, confidence)).fields
-        assert fields["so_ky_hieu"].value == "47/SYT-NVD" and fields["type"].value == "Công văn"
+        fields = extract(_filed(_page("47/SYT-KHTC", None, ocr=85.0, digits=96.0), units, confidence)).fields
+        assert fields["so_ky_hieu"].value == "47/SYT-KHTC" and fields["type"].value == "Công văn"
         return fields["so_ky_hieu"]
 
-    assert notation("NVD.").confidence >= CONFIRMED
-    assert notation("NVD.", confidence=60.0).confidence < 0.9  # named, but read weakly
-    assert notation("KHTC.").confidence < 0.9  # another unit
+    assert notation("KHTC.").confidence >= CONFIRMED
+    assert notation("KHTC.", confidence=60.0).confidence < 0.9  # named, but read weakly
+    assert notation("QLD.").confidence < 0.9  # another unit
     assert notation(None).confidence < 0.9  # named nowhere else

@@ -185,6 +185,25 @@ def test_digits_touching_a_rule_are_read_without_it():
     assert reading is not None and reading.text == "236", reading
 
 
+def test_a_thin_stroke_broken_on_a_light_scan_is_read_with_its_digit():
+    """An italic 8 whose left hairlines broke off on a light photocopy (a real month '08'
+    read as '09'): the small bits beside its spine, within its height, are its own. A
+    dot beside it is not a stroke and stays out."""
+    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Italic.ttf", 56)
+    canvas = Image.new("L", (160, 100), 0)
+    draw = ImageDraw.Draw(canvas)
+    draw.text((20, 10), "08", fill=255, font=font)
+    x0, y0, x1, y1 = (round(v) for v in draw.textbbox((20 + draw.textlength("0", font=font), 10), "8", font=font))
+    ink = (np.asarray(canvas) > 127).astype(np.uint8)
+    for y in (y0 + (y1 - y0) // 4, y0 + (y1 - y0) // 2, y0 + 3 * (y1 - y0) // 4):
+        ink[y : y + 2, x0 : (x0 + x1) // 2] = 0  # the left hairlines cut through
+    assert cv2.connectedComponents(ink)[0] - 1 >= 3  # bits apart from the 8's spine
+    reading = DigitReader().read(ink, 40)
+    assert reading is not None and reading.text == "08", reading
+    ink[y1 - 4 : y1, x0 - 6 : x0 - 2] = 1  # a dot beside the 8's foot
+    assert sum(int(p.mask.sum()) for p in segment(ink, 40)) == int(ink.sum()) - 16
+
+
 @pytest.mark.slow
 def test_a_foot_from_above_is_dropped_but_not_a_digit_standing_as_high_as_another():
     """A stroke the slot's top cuts, in its upper half, is the foot of a letter above,
