@@ -2,7 +2,8 @@
 passes 0.9 even where it read right, so a value read once stays below green; a value
 that another, independent part of the page confirms can be shown green:
 
-- the issuer, a name on the reference list (or one the body states again word for word:
+- the issuer, a name on the reference list or among the issuers of the documents the
+  office has registered (or one the body states again word for word:
   classifiers.restated), whose initials the notation's code spells (SỞ Y TẾ and
   .../SYT-NVD; BỘ GIÁO DỤC VÀ ĐÀO TẠO and .../BGDĐT-...);
 - the type, from a heading (QUYẾT ĐỊNH) or a 'V/v' line, that the code confirms (QĐ-...;
@@ -117,13 +118,16 @@ def corroborate(
     digits_as_read: bool = False,
     issuer_restated: bool = False,
     filed: Collection[str] = (),
+    known_issuers: Collection[str] = (),
 ) -> None:
     """Raise to CONFIRMED what two readings agree on (in `fields`). The confidences:
     of the word holding the number's digits, and the least of the code's words (None
     when the number was not read from print); `digits_as_read`: the notation's number
     (and year) are on the number line as OCR read them, no digit mended;
     `issuer_restated`: the body states the issuer's name again, read alike; `filed`:
-    the unit codes the 'Lưu:' item names, read surely (restated.filed_units)."""
+    the unit codes the 'Lưu:' item names, read surely (restated.filed_units);
+    `known_issuers`: bodies known beside the reference lists (the issuers of the
+    documents this office has registered)."""
     notation = fields.get("so_ky_hieu")
     if notation is None or not isinstance(notation.value, str) or "/" not in notation.value:
         return
@@ -132,7 +136,7 @@ def corroborate(
     issuer_agrees = bool(
         issuer
         and issuer.confidence >= _FIRM
-        and (issuer.value in known_bodies() or issuer_restated)
+        and (issuer.value in known_bodies() or issuer.value in known_issuers or issuer_restated)
         and names_issuer(parts, issuer.value)
     )
     if issuer and issuer_agrees:

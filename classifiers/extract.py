@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from ocr.handwriting import READ_ALIKE
@@ -45,8 +46,10 @@ class Extraction:
         return {k: f.to_json() for k, f in self.fields.items()}
 
 
-def extract(pages: list[RecognisedPage]) -> Extraction:
-    """Every registration field of a document, each with its confidence and place."""
+def extract(pages: list[RecognisedPage], known_issuers: Collection[str] = ()) -> Extraction:
+    """Every registration field of a document, each with its confidence and place.
+    `known_issuers`: bodies known beside the reference lists, to confirm an issuer read
+    as it stands (the issuers of the documents the office has registered)."""
     lines, marks = _lines(pages)
     fields: dict[str, Field] = {}
     notes: list[str] = []
@@ -77,6 +80,7 @@ def extract(pages: list[RecognisedPage]) -> Extraction:
             issuer and issuer.source != "restated" and restated(str(issuer.value), lines, issuer.page, issuer.box)
         ),
         filed=filed_units(lines),
+        known_issuers=known_issuers,
     )
     if "date" in fields:
         date_field = fields["date"]

@@ -167,6 +167,19 @@ def correct_fields(
 AMENDABLE = (DocumentState.APPROVED, DocumentState.SIGNED, DocumentState.DELIVERED, DocumentState.SECRET)
 
 
+def registered_issuers(conn: sqlite3.Connection) -> frozenset[str]:
+    """The issuers of the documents registered so far, each approved by a clerk (or,
+    in an archive batch, wholly green): the bodies this office hears from. A name on it
+    confirms an issuer read as it stands, as the reference lists do
+    (classifiers.corroborate); it never mends one."""
+    marks = ", ".join("?" * len(AMENDABLE))
+    rows = conn.execute(
+        f"SELECT DISTINCT issuer FROM documents WHERE state IN ({marks}) AND issuer IS NOT NULL AND issuer != ''",
+        [s.value for s in AMENDABLE],
+    )
+    return frozenset(r[0] for r in rows)
+
+
 def in_grace(row: sqlite3.Row) -> bool:
     """An approval that can still be undone: approved, and its signing not yet due."""
     return row["state"] == DocumentState.APPROVED.value and (row["release_at"] or 0) > now()

@@ -227,7 +227,8 @@ def _join_broken(
     one of `boxes`, or a flat one of `loose`) that lies a pixel or two from it, within
     its height: a thin stroke broken on a light scan (an italic 8's hairlines apart
     from its spine). Alone, such bits were dropped as too small, and the 8 read as a 9.
-    A dash under the digits or a rule over them is not within their height."""
+    A dash under the digits or a rule over them is not within their height, and a bit
+    the slot's side cuts is a neighbour's."""
     reach = max(2, round(0.08 * line_height))
     tall = 0.45 * line_height
     small = [k for k, (b, _) in enumerate(boxes) if b[3] - b[1] < tall]
@@ -235,6 +236,8 @@ def _join_broken(
         x0, y0, x1, y1 = box
         if not ids or max(x1 - x0, y1 - y0) < 0.15 * line_height:
             continue  # a dot (a speck beside a 1's foot) is no piece of a stroke
+        if x0 == 0 or x1 == labels.shape[1]:
+            continue  # cut by the slot's side: a bit of a neighbour's letter ('ngày''s tail)
         wx0, wy0 = max(0, x0 - reach), max(0, y0 - reach)
         window = labels[wy0 : y1 + reach, wx0 : x1 + reach]
         near = cv2.dilate(np.isin(window, ids).astype(np.uint8), np.ones((2 * reach + 1, 2 * reach + 1), np.uint8))
@@ -261,12 +264,11 @@ def segment(ink: np.ndarray, line_height: float) -> list[Piece]:
     # A rule the digits touch (the issuer's underline, a dotted leader run together)
     # would make one piece with them: runs of ink longer than two digits' width go
     # first. No stroke of a digit is that long.
-    mask = cv2.subtract(
-        mask, cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, max(3, round(2 * line_height))), np.uint8))
-    )
+    rules = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, max(3, round(2 * line_height))), np.uint8))
+    mask = np.asarray(cv2.subtract(mask, rules), np.uint8)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    boxes = []
-    flat = []
+    boxes: list[tuple[list[int], list[int]]] = []  # (x0, y0, x1, y1), component labels
+    flat: list[tuple[list[int], list[int]]] = []  # too flat for a digit: a flag, a bit, a dash
     for i in range(1, n):
         x, y, w, h, area = stats[i]
         if area < max(6, (line_height * 0.08) ** 2):
@@ -275,7 +277,7 @@ def segment(ink: np.ndarray, line_height: float) -> list[Piece]:
             continue  # a rule or an underline, not a digit
         box = [int(x), int(y), int(x + w), int(y + h)]
         (boxes if h >= 0.3 * line_height else flat).append((box, [i]))
-    loose = []
+    loose: list[tuple[list[int], list[int]]] = []
     for box, ids in flat:
         body = _flag_of(box, [b for b, _ in boxes], line_height)
         if body is None:

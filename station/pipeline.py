@@ -53,6 +53,9 @@ class Options:
     max_pixels: int = PAGE_PIXELS  # per page
     engine: str = DEFAULT_ENGINE  # OCR engine: a built-in name or module:Class (ocr.engine)
     trust_roots: list[Path] = field(default_factory=list)  # CA certificates for senders' signatures
+    # Bodies the office has registered documents from (models.documents.registered_issuers):
+    # an issuer read as one of them is confirmed as a reference list's would be.
+    known_issuers: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -343,7 +346,7 @@ def _finish(st: _FileState, options: Options) -> FileResult:
         for n, group in enumerate(groups, 1):
             stem = st.stem if len(groups) == 1 else f"{st.stem}-{n:03d}"
             with stage("fields"):
-                extraction = extract(group)
+                extraction = extract(group, options.known_issuers)
                 weigh_sender_signature(extraction, original.status, original.signer_names())
             pdf_path = out_dir / f"{stem}.pdf"
             with stage("PDF/A"):

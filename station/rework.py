@@ -132,6 +132,7 @@ def apply(
         placed = _place_pages(conn, docs, outputs, Path(tmp), workers)
         keeper = docs[keep]
         source_name = _source_name(conn, keeper)
+        known = documents.registered_issuers(conn)
         written: list[tuple[Path, DocumentRecord]] = []
         for n, out in enumerate(outputs):
             aps = [placed[(r.doc_id, r.page)] for r in out]
@@ -139,7 +140,17 @@ def apply(
             note = f"{action} by {actor}"
             original = _shared_original([docs[r.doc_id] for r in out])
             written.append(
-                _write(keeper.pdf, n, [a for a, _ in aps], [o for _, o in aps], corrected, source_name, note, original)
+                _write(
+                    keeper.pdf,
+                    n,
+                    [a for a, _ in aps],
+                    [o for _, o in aps],
+                    corrected,
+                    source_name,
+                    note,
+                    original,
+                    known,
+                )
             )
     return _commit(conn, docs, keep, written, actor, action)
 
@@ -281,9 +292,10 @@ def _write(
     source_name: str,
     note: str,
     original: Original | None,
+    known_issuers: frozenset[str],
 ) -> tuple[Path, DocumentRecord]:
     pages = [a.page for a in aps]
-    extraction = extract(pages)
+    extraction = extract(pages, known_issuers)
     if original is not None:
         weigh_sender_signature(extraction, original.status, original.signer_names())
     out = _fresh(current, n)

@@ -201,6 +201,7 @@ class Station:
             engine=self.s.ocr_engine,
             trust_roots=list(self.s.signing.trust_roots),
             separation=separation,
+            known_issuers=self._known_issuers(),
         )
         settled: set[int] = set()
         work_dirs = [d / "work" for d in out_dirs]  # pages done survive a crash: a long file resumes
@@ -229,6 +230,10 @@ class Station:
                     self._retry_or_park(
                         job, f"internal error while processing ({type(e).__name__}: {e})", traceback.format_exc()
                     )
+
+    def _known_issuers(self) -> frozenset[str]:
+        with self.db_lock:
+            return docs.registered_issuers(self.conn)
 
     def _retry_or_park(self, job: jobs.Job, error: str, detail: str | None = None) -> None:
         """A failure that is not the input's fault: tried again, up to MAX_ATTEMPTS, then

@@ -202,6 +202,10 @@ def test_a_thin_stroke_broken_on_a_light_scan_is_read_with_its_digit():
     assert reading is not None and reading.text == "08", reading
     ink[y1 - 4 : y1, x0 - 6 : x0 - 2] = 1  # a dot beside the 8's foot
     assert sum(int(p.mask.sum()) for p in segment(ink, 40)) == int(ink.sum()) - 16
+    # A bit the slot's side cuts, beside the first digit, is a neighbour's letter's.
+    cut = ink[:, int(np.nonzero(ink.any(axis=0))[0][0]) - 4 :].copy()  # two columns of paper between
+    cut[y0 + 12 : y0 + 24, 0:2] = 1
+    assert sum(int(p.mask.sum()) for p in segment(cut, 40)) == int(cut.sum()) - 16 - 24
 
 
 @pytest.mark.slow

@@ -91,3 +91,17 @@ def test_cli_approve_registers_and_exports_csv_and_xlsx(tmp_path):
     assert ws.freeze_panes == "A3" and ws.print_title_rows == "$2:$2" and ws.page_setup.orientation == "landscape"
     audit = [json.loads(r["after"]) for r in conn.execute("SELECT after FROM audit WHERE entity = 'register'")]
     assert [(a["year"], a["so_den"], a["received_on"]) for a in audit] == [(year, 1, vietnam_today().isoformat())]
+
+
+def test_the_issuers_of_registered_documents_are_known_to_the_station(tmp_path):
+    """Only documents a clerk approved count: one waiting for review or rejected does not.
+    A corrected issuer counts as corrected."""
+    conn = connect(tmp_path / "station.db")
+    school = "TRƯỜNG CAO ĐẲNG KỸ THUẬT MIỀN TÂY"
+    approved, waiting, rejected = (_doc(conn, tmp_path, i) for i in (1, 2, 3))
+    documents.correct_fields(conn, approved, {"issuer": school}, "clerk", "clerk")
+    documents.correct_fields(conn, waiting, {"issuer": "SỞ Y TẾ"}, "clerk", "clerk")
+    documents.reject(conn, rejected, "bản trùng", "clerk")
+    assert documents.registered_issuers(conn) == frozenset()
+    register.approve(conn, approved, "clerk", register=True, today=date(2025, 6, 1))
+    assert documents.registered_issuers(conn) == {school}

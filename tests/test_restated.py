@@ -200,3 +200,37 @@ def test_a_city_abbreviated_or_an_article_after_the_name_still_restates_it(subje
     issuer = extract([page]).fields["issuer"]
     assert issuer.value == _CITY_SCHOOL
     assert restated(_CITY_SCHOOL, page_lines(page, 1), issuer.page, issuer.box) == stated
+
+
+def test_an_issuer_the_office_has_registered_is_known_like_a_listed_one():
+    """A body on no list, its name not stated in the body: red, unless the office has
+    registered a document of it before (models.documents.registered_issuers), read as
+    it stands; another body registered makes no difference."""
+    page = _school_page(subject="kế hoạch tuyển sinh năm nay")
+    assert extract([page]).fields["issuer"].confidence < 0.9
+    assert extract([page], known_issuers={_SCHOOL}).fields["issuer"].confidence >= 0.9
+    assert extract([page], known_issuers={"TRƯỜNG CAO ĐẲNG KỸ THUẬT MIỀN ĐÔNG"}).fields["issuer"].confidence < 0.9
+
+
+@pytest.mark.slow
+def test_the_pipeline_confirms_an_issuer_the_office_has_registered(tmp_path):
+    """End to end: a college's scan whose body does not state its name, read by
+    Tesseract, with and without the college among the registered issuers."""
+    from station.pipeline import Options, process_files
+    from tests.synthetic.content import COLLEGE
+    from tests.synthetic.render import render_document
+
+    doc = random_document(random.Random(8))
+    doc.parent, doc.issuer, doc.notation, doc.type_heading = COLLEGE[0], COLLEGE[1], f"12/TB-{COLLEGE[2]}", "THÔNG BÁO"
+    doc.secrecy = doc.urgency = None
+    doc.body = [p for p in doc.body if COLLEGE[4] not in p]
+    scan = tmp_path / "college.png"
+    render_document(doc)[0].image.save(scan, dpi=(300, 300))
+
+    def issuer(known: frozenset[str]) -> dict:
+        [result] = list(process_files([scan], tmp_path / f"out{len(known)}", Options(jobs=1, known_issuers=known)))
+        return result.documents[0].extraction.fields_json()["issuer"]
+
+    unknown, known = issuer(frozenset()), issuer(frozenset({COLLEGE[1]}))
+    assert unknown["value"] == known["value"] == COLLEGE[1]
+    assert unknown["confidence"] < 0.9 <= known["confidence"]
