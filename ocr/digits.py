@@ -260,12 +260,7 @@ def segment(ink: np.ndarray, line_height: float) -> list[Piece]:
     """The pieces of the written digits in a slot, left to right: strokes that overlap
     horizontally (a broken 5, a 4 in two strokes) as one piece, specks and long rules
     dropped, and a piece wider than a digit cut where its ink is thinnest."""
-    mask = (ink > 0).astype(np.uint8)
-    # A rule the digits touch (the issuer's underline, a dotted leader run together)
-    # would make one piece with them: runs of ink longer than two digits' width go
-    # first. No stroke of a digit is that long.
-    rules = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, max(3, round(2 * line_height))), np.uint8))
-    mask = np.asarray(cv2.subtract(mask, rules), np.uint8)
+    mask = _without_rules((ink > 0).astype(np.uint8), line_height)
     n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     boxes: list[tuple[list[int], list[int]]] = []  # (x0, y0, x1, y1), component labels
     flat: list[tuple[list[int], list[int]]] = []  # too flat for a digit: a flag, a bit, a dash
@@ -316,6 +311,37 @@ def segment(ink: np.ndarray, line_height: float) -> list[Piece]:
                 top, bottom = int(rows[0]), int(rows[-1]) + 1
                 out.append(Piece(cols[top:bottom].copy(), (x0 + left, y0 + top, x0 + right, y0 + bottom), stroke))
     return out
+
+
+def _without_rules(mask: np.ndarray, line_height: float) -> np.ndarray:
+    """The mask without its rules. A rule the digits touch (the issuer's underline, a
+    dotted leader run together) would make one piece with them: runs of ink longer than
+    two digits' width go. No stroke of a digit is that long."""
+    rules = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((1, max(3, round(2 * line_height))), np.uint8))
+    return np.asarray(cv2.subtract(mask, rules), np.uint8)
+
+
+def lost_ink(ink: np.ndarray, kept: np.ndarray, line_height: float) -> float:
+    """How much of the slot's ink `segment` dropped (`kept`: digit_ink) though it lay
+    among the digits, against what it kept: pieces too small for a digit, not specks,
+    not rules, not cut by the slot's sides, within the kept digits' rows. A faint digit
+    broken into such pieces is lost to both readers alike, and they read the number a
+    digit short, each surely (scripts/calibrate_hand_readings.py)."""
+    kept_px = int(np.count_nonzero(kept))
+    if kept_px == 0:
+        return 1.0
+    mask = _without_rules((ink > 0).astype(np.uint8), line_height)
+    dropped = (mask > 0) & (kept == 0)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(dropped.astype(np.uint8), connectivity=8)
+    rows = np.nonzero(kept.any(axis=1))[0]
+    top, bottom = int(rows[0]), int(rows[-1])
+    height, width = mask.shape
+    lost = 0
+    for x, y, w, h, area in stats[1:]:
+        inside = x > 0 and y > 0 and x + w < width and y + h < height
+        if inside and area >= max(6, (line_height * 0.08) ** 2) and top <= y + h / 2 <= bottom:
+            lost += int(area)
+    return lost / kept_px
 
 
 def digit_ink(ink: np.ndarray, line_height: float) -> np.ndarray:

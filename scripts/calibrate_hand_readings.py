@@ -27,15 +27,16 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import train_digit_lines as lines  # noqa: E402 - after the path is set
 
 from ocr.digit_lines import line_reader  # noqa: E402
-from ocr.digits import digit_ink, reader  # noqa: E402
+from ocr.digits import digit_ink, lost_ink, reader  # noqa: E402
+from ocr.handwriting import _LOST  # noqa: E402
 
 # (glyph reader, line reader) each at least so sure; the station's rule is the first.
 THRESHOLDS = [(0.9, 0.9), (0.8, 0.95), (0.8, 0.9), (0.7, 0.95), (0.6, 0.9)]
 
 
-def readings(count: int, seed: int) -> list[tuple[str, tuple[str, float] | None, tuple[str, float] | None]]:
-    """(the number written, the glyph reader's reading, the line reader's) for `count`
-    composed numbers."""
+def readings(count: int, seed: int) -> list[tuple[str, tuple[str, float] | None, tuple[str, float] | None, float]]:
+    """(the number written, the glyph reader's reading, the line reader's, the share of
+    ink dropped among the digits: ocr.digits.lost_ink) for `count` composed numbers."""
     glyphs, whole = reader(), line_reader()
     if glyphs is None or whole is None:
         raise SystemExit("calibrate_hand_readings: a digit reader's weights are missing (ocr/data)")
@@ -52,7 +53,8 @@ def readings(count: int, seed: int) -> list[tuple[str, tuple[str, float] | None,
         a = glyphs.read(ink, line_h)
         clean = digit_ink(ink, line_h)
         b = whole.read(clean) if clean.any() else None
-        out.append(("".join(map(str, digits)), a and (a.text, a.confidence), b and (b.text, b.confidence)))
+        lost = lost_ink(ink, clean, line_h)
+        out.append(("".join(map(str, digits)), a and (a.text, a.confidence), b and (b.text, b.confidence), lost))
     return out
 
 
@@ -63,13 +65,13 @@ def main() -> None:
     print(f"{count} held-out numbers (seed {seed})")
     print("| glyph reader ≥ | line reader ≥ | read alike | right | wrong (len) | wrong (sub) |")
     print("|---|---|---|---|---|---|")
-    rules = [([t], f"{t[0]} | {t[1]}") for t in THRESHOLDS] + [
-        (THRESHOLDS[:2], "either of the first two | (the station)")
+    rules = [([t], f"{t[0]} | {t[1]}", 1.0) for t in THRESHOLDS] + [
+        (THRESHOLDS[:1], f"0.9 | 0.9, ink lost ≤ {_LOST} (the station)", _LOST)
     ]
-    for pairs, name in rules:
+    for pairs, name, most_lost in rules:
         c: Counter[str] = Counter()
-        for truth, a, b in rows:
-            if a and b and a[0] == b[0] and any(a[1] >= g and b[1] >= ln for g, ln in pairs):
+        for truth, a, b, lost in rows:
+            if a and b and a[0] == b[0] and lost <= most_lost and any(a[1] >= g and b[1] >= ln for g, ln in pairs):
                 c["right" if a[0] == truth else "len" if len(a[0]) != len(truth) else "sub"] += 1
         print(f"| {name} | {sum(c.values())} | {c['right']} | {c['len']} | {c['sub']} |")
 

@@ -532,6 +532,17 @@ def test_a_hands_digits_two_digit_readers_read_alike_count_as_read():
     assert [(w.text, w.confidence) for w in readings] == [("47", handwriting.READ_ALIKE)]
 
 
+def test_digits_beside_a_faint_digit_broken_into_bits_are_never_read_alike():
+    """A faint third digit that came out as bits too small for a digit: both readers
+    read the other two alike, surely, a digit short. That reading stays to check."""
+    words = [Word("Số:", (100, 100, 150, 130), 95.0, 0, 0), Word("/TB-SYT", (260, 100, 400, 130), 95.0, 0, 0)]
+    page = _printed_in_slot("47", 165, size=40).copy()
+    for y in range(104, 134, 8):  # a faint 1 after the 7, in bits
+        page[y : y + 4, 228:231] = 0
+    _, readings, _ = handwriting.read_slots(page, words, find_slots(words))
+    assert [w.text for w in readings] == ["47"] and readings[0].confidence < handwriting.READ_ALIKE
+
+
 @pytest.mark.parametrize(
     ("second", "confidence"), [("47", handwriting.READ_ALIKE), ("41", handwriting.HANDWRITTEN_CAP)]
 )
