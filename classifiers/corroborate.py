@@ -5,7 +5,7 @@ that another, independent part of the page confirms can be shown green:
 - the issuer, a name on the reference list or among the issuers of the documents the
   office has registered (or one the body states again word for word:
   classifiers.restated), whose initials the notation's code spells (SỞ Y TẾ and
-  .../SYT-NVD; BỘ GIÁO DỤC VÀ ĐÀO TẠO and .../BGDĐT-...);
+  .../SYT-KHTC; SỞ GIÁO DỤC VÀ ĐÀO TẠO and .../SGDĐT-...);
 - the type, from a heading (QUYẾT ĐỊNH) or a 'V/v' line, that the code confirms (QĐ-...;
   for a công văn, a code with no type in it);
 - the number and notation, printed digits read with high confidence (or a hand's
@@ -183,7 +183,7 @@ def corroborate(
 
 def _accounted_for(parts: list[str], issuer: str, filed: Collection[str]) -> bool:
     """The code's parts after the type's (all of a công văn's) are the issuer's, spelled
-    as its name spells them, and units the 'Lưu:' item names: 'SYT-KHTC' with SỞ Y TẾ
+    as its name spells them, and units the 'Lưu:' item names: 'SNV-KHTC' with SỞ NỘI VỤ
     and 'Lưu: VT, KHTC.'. One part is the issuer's: a code with none is someone else's."""
     own = [p for p in parts if names_issuer([p], issuer, strict=True)]
     return len(own) == 1 and all(p in own or p in filed for p in parts)

@@ -108,8 +108,8 @@ def _mends(weak: Word, word: Word) -> bool:
 def restated(name: str, lines: list[Line], page: int | None, box: Box | None) -> bool:
     """`name` (read in `box` on `page`) stands elsewhere in the document word for word,
     tone marks and all (case aside), each word read at least _SURE. A city's 'TP.' and
-    'Thành phố' are one ('... THỰC PHẨM TP. HỒ CHÍ MINH', '... Thực phẩm Thành phố Hồ
-    Chí Minh')."""
+    'Thành phố' are one ('... KỸ THUẬT TP. HẢI PHÒNG', '... Kỹ thuật Thành phố Hải
+    Phòng')."""
     body = [w for ln in lines if not (box is not None and ln.page == page and centre_in(ln.box, box)) for w in ln.words]
     said = [_word(w.text) for w in body]
     for spelt in {name, _CITY.sub("Thành phố ", name), _CITY_IN_FULL.sub("TP. ", name)}:
@@ -150,8 +150,8 @@ def _word(text: str) -> str:
 
 
 _FILED = re.compile(r"^l[uư]u\b\s*:?\s*", re.I)  # 'Lưu: VT, KHTC.', 'Lưu:VT,', 'Lưu VT,'
-_CODE = re.compile(r"^[^\W\d_]*[A-ZĐ][^\W\d_]*[A-ZĐ][^\W\d_]*$")  # two capitals at least: 'VT', 'GDTrH'
-_FILED_WORDS = 8  # 'Lưu: VT, Vụ GDTrH, Cục QLCL (2).': a short list, ended by a full stop
+_CODE = re.compile(r"^[^\W\d_]*[A-ZĐ][^\W\d_]*[A-ZĐ][^\W\d_]*$")  # two capitals at least: 'VT', 'PGDTr'
+_FILED_WORDS = 8  # 'Lưu: VT, Vụ KHTC, Cục QLTT (2).': a short list, ended by a full stop
 
 
 def filed_units(lines: list[Line]) -> set[str]:

@@ -266,7 +266,7 @@ def segment(ink: np.ndarray, line_height: float) -> list[Piece]:
     flat: list[tuple[list[int], list[int]]] = []  # too flat for a digit: a flag, a bit, a dash
     for i in range(1, n):
         x, y, w, h, area = stats[i]
-        if area < max(6, (line_height * 0.08) ** 2):
+        if area < _speck(line_height):
             continue  # a speck, a dot of the printed colon, a fleck of scanner noise
         if w > 3 * line_height and h < 0.3 * w:
             continue  # a rule or an underline, not a digit
@@ -313,6 +313,11 @@ def segment(ink: np.ndarray, line_height: float) -> list[Piece]:
     return out
 
 
+def _speck(line_height: float) -> float:
+    """The area in pixels below which a piece of ink is a speck, not a stroke."""
+    return max(6.0, (line_height * 0.08) ** 2)
+
+
 def _without_rules(mask: np.ndarray, line_height: float) -> np.ndarray:
     """The mask without its rules. A rule the digits touch (the issuer's underline, a
     dotted leader run together) would make one piece with them: runs of ink longer than
@@ -339,7 +344,7 @@ def lost_ink(ink: np.ndarray, kept: np.ndarray, line_height: float) -> float:
     lost = 0
     for x, y, w, h, area in stats[1:]:
         inside = x > 0 and y > 0 and x + w < width and y + h < height
-        if inside and area >= max(6, (line_height * 0.08) ** 2) and top <= y + h / 2 <= bottom:
+        if inside and area >= _speck(line_height) and top <= y + h / 2 <= bottom:
             lost += int(area)
     return lost / kept_px
 

@@ -21,7 +21,7 @@ def test_initials_of_a_body_and_the_codes_they_spell():
     assert initials("UBND TỈNH KIÊN GIANG") == "ubndtkg"
     assert initials("SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI") == "sldtbxh"
     assert names_issuer(["TB", "SYT"], "SỞ Y TẾ")
-    assert names_issuer(["BGDĐT", "KHTC"], "BỘ GIÁO DỤC VÀ ĐÀO TẠO")
+    assert names_issuer(["SGDĐT", "KHTC"], "SỞ GIÁO DỤC VÀ ĐÀO TẠO")
     assert names_issuer(["QĐ", "ĐHMĐ"], "TRƯỜNG ĐẠI HỌC MIỀN ĐÔNG")
     assert names_issuer(["UBND", "VP"], "ỦY BAN NHÂN DÂN TỈNH LẠNG SƠN")
     assert not names_issuer(["QĐ", "UBND"], "SỞ Y TẾ")

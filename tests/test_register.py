@@ -100,7 +100,7 @@ def test_the_issuers_of_registered_documents_are_known_to_the_station(tmp_path):
     school = "TRƯỜNG CAO ĐẲNG KỸ THUẬT MIỀN TÂY"
     approved, waiting, rejected = (_doc(conn, tmp_path, i) for i in (1, 2, 3))
     documents.correct_fields(conn, approved, {"issuer": school}, "clerk", "clerk")
-    documents.correct_fields(conn, waiting, {"issuer": "SỞ Y TẾ"}, "clerk", "clerk")
+    documents.correct_fields(conn, waiting, {"issuer": "SỞ TƯ PHÁP"}, "clerk", "clerk")
     documents.reject(conn, rejected, "bản trùng", "clerk")
     assert documents.registered_issuers(conn) == frozenset()
     register.approve(conn, approved, "clerk", register=True, today=date(2025, 6, 1))

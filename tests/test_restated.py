@@ -171,19 +171,19 @@ def test_a_name_mended_from_the_body_is_not_confirmed_by_the_body():
     assert issuer.value == _SCHOOL and issuer.source == "restated" and issuer.confidence < 0.9
 
 
-_CITY_SCHOOL = "TRƯỜNG CAO ĐẲNG KỸ THUẬT TP. CẦN THƠ"
+_CITY_SCHOOL = "TRƯỜNG CAO ĐẲNG KỸ THUẬT TP. HẢI PHÒNG"
 
 
 @pytest.mark.parametrize(
     ("subject", "stated"),
     [
         # 'TP.' in the header, 'Thành phố' in the body: one name.
-        ("kế hoạch của Trường Cao đẳng Kỹ thuật Thành phố Cần Thơ; năm nay", True),
-        # An article's heading after the name ends it ('... Cần Thơ' 'Điều 2.').
-        ("kế hoạch của Trường Cao đẳng Kỹ thuật Thành phố Cần Thơ Điều 2. Nay", True),
+        ("kế hoạch của Trường Cao đẳng Kỹ thuật Thành phố Hải Phòng; năm nay", True),
+        # An article's heading after the name ends it ('... Hải Phòng' 'Điều 2.').
+        ("kế hoạch của Trường Cao đẳng Kỹ thuật Thành phố Hải Phòng Điều 2. Nay", True),
         # A capitalised word runs on: the start of a longer name, not this one.
-        ("kế hoạch của Trường Cao đẳng Kỹ thuật Thành phố Cần Thơ Mới năm nay", False),
-        ("kế hoạch của Trường Cao đẳng Kỹ thuật Cần Thơ năm nay", False),
+        ("kế hoạch của Trường Cao đẳng Kỹ thuật Thành phố Hải Phòng Mới năm nay", False),
+        ("kế hoạch của Trường Cao đẳng Kỹ thuật Hải Phòng năm nay", False),
     ],
 )
 def test_a_city_abbreviated_or_an_article_after_the_name_still_restates_it(subject, stated):
