@@ -29,6 +29,10 @@ class Word:
         return self.box[3] - self.box[1]
 
 
+# The fields of a RecognisedPage that are lists of words, stored as rows of plain values.
+_WORD_LISTS = ("words", "marks", "handwritten", "other_readings", "confirmed_digits")
+
+
 @dataclass
 class RecognisedPage:
     """One page after recognition: its words, their text in reading order, and the
@@ -86,14 +90,14 @@ class RecognisedPage:
     def to_dict(self) -> dict[str, Any]:
         """Lossless form (for storage and for handing a page to another process)."""
         d = asdict(self)
-        for key in ("words", "marks", "handwritten", "other_readings", "confirmed_digits"):
+        for key in _WORD_LISTS:
             d[key] = [[w.text, list(w.box), w.confidence, w.line, w.block] for w in getattr(self, key)]
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RecognisedPage:
         d = dict(d)
-        for key in ("words", "marks", "handwritten", "other_readings", "confirmed_digits"):
+        for key in _WORD_LISTS:
             d[key] = [Word(t, tuple(b), c, ln, bl) for t, b, c, ln, bl in d.get(key, [])]
         return cls(**d)
 

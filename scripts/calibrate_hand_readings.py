@@ -28,7 +28,7 @@ import train_digit_lines as lines  # noqa: E402 - after the path is set
 
 from ocr.digit_lines import line_reader  # noqa: E402
 from ocr.digits import digit_ink, lost_ink, reader  # noqa: E402
-from ocr.handwriting import _LOST  # noqa: E402
+from ocr.handwriting import MOST_INK_LOST  # noqa: E402
 
 # (glyph reader, line reader) each at least so sure; the station's rule is the first.
 THRESHOLDS = [(0.9, 0.9), (0.8, 0.95), (0.8, 0.9), (0.7, 0.95), (0.6, 0.9)]
@@ -66,7 +66,7 @@ def main() -> None:
     print("| glyph reader ≥ | line reader ≥ | read alike | right | wrong (len) | wrong (sub) |")
     print("|---|---|---|---|---|---|")
     rules = [([t], f"{t[0]} | {t[1]}", 1.0) for t in THRESHOLDS] + [
-        (THRESHOLDS[:1], f"0.9 | 0.9, ink lost ≤ {_LOST} (the station)", _LOST)
+        (THRESHOLDS[:1], f"0.9 | 0.9, ink lost ≤ {MOST_INK_LOST} (the station)", MOST_INK_LOST)
     ]
     for pairs, name, most_lost in rules:
         c: Counter[str] = Counter()
